@@ -1,0 +1,56 @@
+#pragma once
+// Answers "how long does this subgraph / forward pass take on this PU" from the
+// coarsest measured level available, interpolating between measured points and
+// falling back to a roofline estimate from the SoC description (marked estimated).
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/units.h"
+#include "describe/model.h"
+#include "describe/soc.h"
+#include "profile/profile_db.h"
+
+namespace specmap {
+
+// Ordered from coarsest measured to pure estimate.
+enum class Provenance { measured_forward, measured_subgraph, measured_op, roofline_scaled, roofline, unavailable };
+std::string_view provenance_name(Provenance p);
+inline bool is_estimated(Provenance p) { return p == Provenance::roofline || p == Provenance::roofline_scaled || p == Provenance::unavailable; }
+
+struct TimeEstimate {
+  Seconds median = 0;
+  Seconds stddev = 0;
+  Provenance source = Provenance::unavailable;
+  bool interpolated = false;  // between measured points
+  std::string why;            // set when source == unavailable
+};
+
+class LatencyOracle {
+ public:
+  // Keeps references: soc and db must outlive the oracle.
+  LatencyOracle(const Soc& soc, const ProfileDb& db);
+
+  // Whole forward pass of `model` entirely on PU `pu` with `units` active units.
+  // Coarsest measured level: forward, else sum of subgraphs.
+  [[nodiscard]] TimeEstimate forward(const ModelGraph& model, int pu, int units, Tokens new_tokens,
+                                     Tokens context) const;
+  // One subgraph: measured subgraph level, else its ops (measured op level, else roofline).
+  [[nodiscard]] TimeEstimate subgraph(const ModelGraph& model, std::size_t index, int pu, int units,
+                                      Tokens new_tokens, Tokens context) const;
+  // Roofline of one op from the SoC description (time in seconds).
+  [[nodiscard]] Seconds roofline_op(const Op& op, int pu, int units, Tokens new_tokens, Tokens context) const;
+  // Moving a boundary tensor between PUs.
+  [[nodiscard]] Seconds transfer(int from_pu, int to_pu, Bytes bytes) const;
+
+  [[nodiscard]] const Soc& soc() const { return soc_; }
+  [[nodiscard]] const ProfileDb& db() const { return db_; }
+
+ private:
+  const Soc& soc_;
+  const ProfileDb& db_;
+  struct Index;  // lookup tables built once from db_
+  std::shared_ptr<const Index> index_;
+};
+
+}  // namespace specmap

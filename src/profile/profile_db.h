@@ -1,0 +1,69 @@
+#pragma once
+// Measured latencies at three levels (op, subgraph, whole forward pass), keyed by
+// model, PU and its unit count, new tokens and context length.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/units.h"
+
+namespace specmap {
+
+enum class ProfileLevel { op, subgraph, forward };
+std::string_view profile_level_name(ProfileLevel l);
+
+// Where a profile figure came from, beyond the measurement itself.
+enum class EntryOrigin {
+  measured,     // a real measurement
+  derived,      // computed from published figures (e.g. c = 0.80 at one core)
+  back_solved,  // solved from published results through Eq. 1
+  bound,        // the source only bounds it; the value sits at the bound
+  assumed       // a modelling assumption, stated in `note`
+};
+std::string_view entry_origin_name(EntryOrigin o);
+
+struct ProfileStats {
+  Seconds mean = 0;
+  Seconds median = 0;
+  Seconds stddev = 0;
+  int repetitions = 1;
+};
+
+struct ProfileEntry {
+  ProfileLevel level = ProfileLevel::forward;
+  std::string model;  // ModelGraph::name
+  std::string key;    // op_profile_key(op), subgraph name, or "forward"
+  std::string pu;     // ProcessingUnit::id
+  int units = 1;      // active units of that PU when measured
+  Tokens new_tokens = 1;
+  Tokens context = 0;
+  ProfileStats stats;
+  EntryOrigin origin = EntryOrigin::measured;
+  std::string note;   // where the number came from
+  std::string file;   // for messages
+  int line = 0;
+};
+
+struct ProfileDb {
+  // "s": seconds. "relative": units of a reference forward pass (the paper profile);
+  // such a profile can only be scaled, never mixed with roofline seconds.
+  std::string time_unit = "s";
+  std::string machine;  // what it was measured on
+  std::vector<ProfileEntry> entries;
+  std::vector<std::string> source_files;
+
+  // Appends another database; error when time units differ.
+  Status merge(const ProfileDb& other);
+};
+
+// A compact hand-written YAML profile (see profiles/paper.yaml) or Google Benchmark JSON
+// (file ending .json) whose benchmark names follow "specmap/<level>/<model>/<key>/<pu>:<units>/n:<N>/ctx:<C>".
+Result<ProfileDb> load_profile(const std::string& path);
+Result<ProfileDb> parse_profile_yaml(const std::string& text, const std::string& file_label);
+Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::string& file_label);
+// Benchmark name the profiler emits and the JSON reader parses.
+std::string benchmark_name(ProfileLevel level, const std::string& model, const std::string& key,
+                           const std::string& pu, int units, Tokens new_tokens, Tokens context);
+
+}  // namespace specmap
