@@ -42,7 +42,7 @@ Bytes op_bytes(const Op& op, Tokens new_tokens, Tokens context);
 Bytes op_weight_bytes(const Op& op);
 // KV-cache bytes one token adds (attention ops only, else 0).
 Bytes op_kv_bytes_per_token(const Op& op);
-// Stable key matching per-op profile entries: "matmul/2048x8192/f32", "attention/h32kv8d64/f32", ...
+// Stable key matching per-op profile entries: "matmul.2048x8192.f32", "attention.h32kv8d64.f32" (no '/': it sits inside benchmark names), ...
 std::string op_profile_key(const Op& op);
 std::string_view op_kind_name(OpKind kind);
 

@@ -26,22 +26,24 @@ struct TimeEstimate {
   std::string why;            // set when source == unavailable
 };
 
+// Virtual so tests can substitute synthetic timings.
 class LatencyOracle {
  public:
   // Keeps references: soc and db must outlive the oracle.
   LatencyOracle(const Soc& soc, const ProfileDb& db);
+  virtual ~LatencyOracle() = default;
 
   // Whole forward pass of `model` entirely on PU `pu` with `units` active units.
   // Coarsest measured level: forward, else sum of subgraphs.
-  [[nodiscard]] TimeEstimate forward(const ModelGraph& model, int pu, int units, Tokens new_tokens,
+  [[nodiscard]] virtual TimeEstimate forward(const ModelGraph& model, int pu, int units, Tokens new_tokens,
                                      Tokens context) const;
   // One subgraph: measured subgraph level, else its ops (measured op level, else roofline).
-  [[nodiscard]] TimeEstimate subgraph(const ModelGraph& model, std::size_t index, int pu, int units,
+  [[nodiscard]] virtual TimeEstimate subgraph(const ModelGraph& model, std::size_t index, int pu, int units,
                                       Tokens new_tokens, Tokens context) const;
   // Roofline of one op from the SoC description (time in seconds).
-  [[nodiscard]] Seconds roofline_op(const Op& op, int pu, int units, Tokens new_tokens, Tokens context) const;
+  [[nodiscard]] virtual Seconds roofline_op(const Op& op, int pu, int units, Tokens new_tokens, Tokens context) const;
   // Moving a boundary tensor between PUs.
-  [[nodiscard]] Seconds transfer(int from_pu, int to_pu, Bytes bytes) const;
+  [[nodiscard]] virtual Seconds transfer(int from_pu, int to_pu, Bytes bytes) const;
 
   [[nodiscard]] const Soc& soc() const { return soc_; }
   [[nodiscard]] const ProfileDb& db() const { return db_; }

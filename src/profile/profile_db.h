@@ -58,7 +58,7 @@ struct ProfileDb {
 };
 
 // A compact hand-written YAML profile (see profiles/paper.yaml) or Google Benchmark JSON
-// (file ending .json) whose benchmark names follow "specmap/<level>/<model>/<key>/<pu>:<units>/n:<N>/ctx:<C>".
+// (file ending .json) whose benchmark names follow "specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>".
 Result<ProfileDb> load_profile(const std::string& path);
 Result<ProfileDb> parse_profile_yaml(const std::string& text, const std::string& file_label);
 Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::string& file_label);
