@@ -36,6 +36,16 @@ struct LinearCost {
   std::vector<int> pu_memory;      // memory pool of each PU
   std::vector<Bytes> pool_capacity;
   std::vector<Bytes> pool_fixed;   // resident regardless of mapping
+  // Memory that is not a sum of per-node terms (node_memory alone is a lower bound):
+  // Tied weights: node b reuses `bytes` of node a's weights. node_memory[b] leaves them out;
+  // when a and b sit on different PUs, b's PU holds its own copy: + bytes[pu of b].
+  struct SharedWeights {
+    std::size_t a = 0, b = 0;
+    std::vector<Bytes> bytes;  // [pu of b]
+  };
+  std::vector<SharedWeights> shared_weights;
+  // Transient activation buffers [node][pu]: a PU holds the largest buffer among its nodes.
+  std::vector<std::vector<double>> node_scratch;
 
   // Evaluate a full assignment (node -> PU). Returns kInfeasible if any term is.
   [[nodiscard]] Seconds time(const std::vector<int>& assignment) const;

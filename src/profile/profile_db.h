@@ -50,6 +50,7 @@ struct ProfileDb {
   // such a profile can only be scaled, never mixed with roofline seconds.
   std::string time_unit = "s";
   std::string machine;  // what it was measured on
+  std::string reference;  // what 1.0 means when time_unit is "relative"; empty otherwise
   std::vector<ProfileEntry> entries;
   std::vector<std::string> source_files;
 

@@ -1,0 +1,30 @@
+#pragma once
+// Each subcommand binds its options in one file and hands main a runner that
+// calls a plain library function. Only main turns results into exit codes.
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+#include "core/result.h"
+
+namespace specmap::cli {
+
+using Runner = std::function<int()>;
+
+// Exit codes: 0 success; 1 the run failed (nothing feasible, cannot write);
+// 2 bad input (a file, a key or a command-line value is wrong).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitBadInput = 2;
+
+void add_sweep_command(CLI::App& app, Runner& runner);
+void add_explain_command(CLI::App& app, Runner& runner);
+void add_reproduce_command(CLI::App& app, Runner& runner);
+void add_check_command(CLI::App& app, Runner& runner);
+
+// "specmap: <file>:<line>:<col>: key '<path>': <message>" on stderr.
+int report_error(const Error& error, int exit_code);
+// Creates DIR (and parents) once the run has something to write.
+Status ensure_directory(const std::string& dir);
+
+}  // namespace specmap::cli

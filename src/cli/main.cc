@@ -1,0 +1,37 @@
+// specmap command line: subcommands bind options and call library functions;
+// this file alone turns their outcome into an exit code.
+#include <iostream>
+
+#include "cli/command.h"
+#include "specmap_version.h"
+
+int main(int argc, char** argv) {
+  using namespace specmap::cli;
+  CLI::App app{
+      "specmap: design-space exploration and cost model for speculative decoding of LLMs on "
+      "heterogeneous edge SoCs.\nFor a SoC, a draft and a target model and a workload it predicts which "
+      "mapping of subgraphs to processing units and which draft length gamma are fastest, and writes a plan.",
+      "specmap"};
+  app.set_version_flag("--version", std::string("specmap ") + SPECMAP_VERSION);
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  specmap check configs/experiments/paper-imx95.yaml\n"
+      "  specmap sweep configs/experiments/paper-imx95.yaml --out results/default\n"
+      "  specmap explain results/default/plan.json\n"
+      "  specmap reproduce paper --out results/paper\n"
+      "Run `specmap <command> --help` for a command's options.");
+
+  Runner runner;
+  add_check_command(app, runner);
+  add_sweep_command(app, runner);
+  add_explain_command(app, runner);
+  add_reproduce_command(app, runner);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  return runner ? runner() : kExitOk;
+}

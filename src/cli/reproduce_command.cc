@@ -1,0 +1,56 @@
+#include <iostream>
+#include <memory>
+
+#include "cli/command.h"
+#include "core/files.h"
+#include "report/paper_reproduction.h"
+
+namespace specmap::cli {
+
+namespace {
+
+struct ReproduceOptions {
+  std::string what;
+  std::string experiment = "configs/experiments/paper-imx95.yaml";
+  std::string out;
+};
+
+int run_reproduce(const ReproduceOptions& opt) {
+  auto study = load_study(opt.experiment, {});
+  if (!study) return report_error(study.error(), kExitBadInput);
+  auto repro = reproduce_paper(*study);
+  if (!repro) return report_error(repro.error(), kExitFailure);
+  if (auto st = ensure_directory(opt.out); !st) return report_error(st.error(), kExitFailure);
+  const std::pair<const char*, const std::string*> files[] = {{"table2.csv", &repro->table2_csv},
+                                                              {"table3.csv", &repro->table3_csv},
+                                                              {"fig7a.csv", &repro->fig7a_csv},
+                                                              {"fig7a.svg", &repro->fig7a_svg},
+                                                              {"report.md", &repro->report_md}};
+  for (const auto& [name, text] : files) {
+    if (auto st = write_file_atomic(opt.out + "/" + name, *text); !st) return report_error(st.error(), kExitFailure);
+    std::cout << "wrote " << opt.out << "/" << name << "\n";
+  }
+  std::cout << "\nTable II (alpha = 0.90)\n" << repro->table2_csv << "\nTable III (alpha = 0.17)\n" << repro->table3_csv;
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_reproduce_command(CLI::App& app, Runner& runner) {
+  auto opt = std::make_shared<ReproduceOptions>();
+  CLI::App* cmd = app.add_subcommand("reproduce", "Reproduce a publication's figures from its experiment");
+  cmd->footer(
+      "Example:\n  specmap reproduce paper --out results/paper\n"
+      "Writes table2.csv (alpha 0.90), table3.csv (alpha 0.17), fig7a.csv/.svg (speedup vs alpha for the\n"
+      "validated mapping) and report.md, which sets every figure beside the paper's and explains differences.");
+  cmd->add_option("what", opt->what, "Which publication: paper (Compiler-Assisted Speculative Sampling, 2026)")
+      ->required()
+      ->check(CLI::IsMember({"paper"}));
+  cmd->add_option("--experiment", opt->experiment, "Experiment to reproduce from")
+      ->capture_default_str()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--out", opt->out, "Output folder")->required();
+  cmd->callback([opt, &runner] { runner = [opt] { return run_reproduce(*opt); }; });
+}
+
+}  // namespace specmap::cli

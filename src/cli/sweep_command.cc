@@ -1,0 +1,58 @@
+#include <iostream>
+#include <memory>
+
+#include "cli/command.h"
+#include "cli/study_options.h"
+#include "core/files.h"
+#include "plan/plan_json.h"
+#include "plan/sweep_table.h"
+#include "search/search.h"
+
+namespace specmap::cli {
+
+namespace {
+
+struct SweepOptions {
+  StudyOptionValues study;
+  std::string out;
+  std::size_t rows = 10;
+};
+
+int run_sweep(const SweepOptions& opt) {
+  auto study = load_study(opt.study.experiment, opt.study.overrides());
+  if (!study) return report_error(study.error(), kExitBadInput);
+  const LatencyOracle oracle(study->soc, study->profiles);
+  const CostInputs in{study->soc, study->draft, study->target, study->workload, oracle,
+                      study->experiment.search.mode};
+  const SearchResult result = search(in, study->experiment.search);
+
+  // Everything is computed before anything is written: a failure leaves no output.
+  const std::string csv = sweep_csv(*study, result);
+  auto plan = plan_json(*study, result);
+  std::cout << ranked_table(*study, result, opt.rows);
+  if (auto st = ensure_directory(opt.out); !st) return report_error(st.error(), kExitFailure);
+  if (auto st = write_file_atomic(opt.out + "/sweep.csv", csv); !st) return report_error(st.error(), kExitFailure);
+  std::cout << "wrote " << opt.out << "/sweep.csv\n";
+  if (!plan) return report_error(plan.error(), kExitFailure);
+  if (auto st = write_file_atomic(opt.out + "/plan.json", *plan); !st) return report_error(st.error(), kExitFailure);
+  std::cout << "wrote " << opt.out << "/plan.json\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app, Runner& runner) {
+  auto opt = std::make_shared<SweepOptions>();
+  CLI::App* cmd = app.add_subcommand("sweep", "Search variants x mappings x gamma, write sweep.csv and plan.json");
+  cmd->footer(
+      "Example:\n  specmap sweep configs/experiments/paper-imx95.yaml --out results/default\n"
+      "  specmap sweep configs/experiments/paper-imx95.yaml --out /tmp/s --mode extended --granularity fine\n"
+      "Writes OUT/sweep.csv (every candidate, with infeasible ones and their reasons) and OUT/plan.json\n"
+      "(the predicted-optimal mapping), and prints the best candidates ranked.");
+  add_study_options(*cmd, opt->study);
+  cmd->add_option("--out", opt->out, "Output folder")->required();
+  cmd->add_option("--rows", opt->rows, "Rows of the ranked table printed")->check(CLI::PositiveNumber);
+  cmd->callback([opt, &runner] { runner = [opt] { return run_sweep(*opt); }; });
+}
+
+}  // namespace specmap::cli

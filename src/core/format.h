@@ -1,0 +1,12 @@
+#pragma once
+// Number formatting that is identical on every run and locale.
+#include <string>
+
+namespace specmap {
+
+// Fixed-point with `decimals` digits ("1.551").
+std::string fixed(double v, int decimals);
+// Up to `digits` significant digits, no trailing noise ("0.000812", "1.2e+09").
+std::string sig(double v, int digits = 6);
+
+}  // namespace specmap

@@ -1,0 +1,41 @@
+#pragma once
+// Internal to src/cost: which forward passes a workload makes each model run, and how
+// often per generated token. Shared by predict() and build_linear_cost() so both cost
+// exactly the same passes.
+#include <string>
+#include <vector>
+
+#include "core/units.h"
+#include "describe/workload.h"
+
+namespace specmap::cost_internal {
+
+enum Role { kDraft = 0, kTarget = 1 };
+inline constexpr int kRoles = 2;
+// "draft" / "target".
+const std::string& role_name(int role);
+
+struct Pass {
+  int role = kTarget;
+  bool prefill = false;
+  Tokens new_tokens = 1;
+  Tokens context = 0;
+  double per_token = 0;  // expected occurrences of this pass per generated token
+};
+
+struct PassPlan {
+  std::vector<Pass> passes;                 // merged by (role, prefill, new_tokens, context), in that order
+  double generated_tokens = 0;              // sum_i w_i G_i
+  double iterations = 0;                    // sum_i w_i G_i / E_i
+  Tokens max_pass_tokens[kRoles] = {0, 0};  // largest new_tokens of any pass (activation buffers)
+  Tokens max_prompt_tokens = 0;
+  Tokens max_generate_tokens = 0;
+};
+
+// Quadrature points per sample: iterations are costed at K = min(ceil(I), kMaxQuadraturePoints)
+// sequence lengths, the midpoints of K equal slices of [p, p + G], each standing for I / K iterations.
+inline constexpr int kMaxQuadraturePoints = 4;
+
+PassPlan plan_passes(const Workload& workload, int gamma);
+
+}  // namespace specmap::cost_internal

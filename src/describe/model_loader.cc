@@ -1,0 +1,199 @@
+// load_model / parse_model: a model from architecture hyperparameters or explicit subgraphs.
+#include <map>
+#include <set>
+
+#include "describe/loaders.h"
+#include "describe/subgraph_dag.h"
+#include "describe/yaml_reader.h"
+
+namespace specmap {
+
+namespace {
+
+ModelArch read_architecture(const YamlValue& v) {
+  v.expect_map({"layers", "d_model", "d_ff", "heads", "kv_heads", "vocab", "dtype", "tied_embeddings",
+                "head_dim", "kv_dtype", "encoder_layers"});
+  ModelArch arch;
+  arch.layers = v.at("layers").as_positive_int();
+  arch.d_model = v.at("d_model").as_positive_int();
+  arch.d_ff = v.at("d_ff").as_positive_int();
+  arch.heads = v.at("heads").as_positive_int();
+  YamlValue kv_heads = v.at("kv_heads");
+  arch.kv_heads = kv_heads.as_positive_int();
+  if (arch.heads % arch.kv_heads != 0) kv_heads.fail("heads must be a multiple of kv_heads");
+  arch.vocab = v.at("vocab").as_positive_int();
+  arch.dtype = v.at("dtype").as_dtype();
+  if (auto tied = v.find("tied_embeddings")) arch.tied_embeddings = tied->as_bool();
+  if (auto head_dim = v.find("head_dim")) {
+    arch.head_dim = head_dim->as_positive_int();
+  } else {
+    if (arch.d_model % arch.heads != 0)
+      v.at("heads").fail("d_model is not a multiple of heads; give head_dim explicitly");
+    arch.head_dim = arch.d_model / arch.heads;
+  }
+  if (auto kv_dtype = v.find("kv_dtype")) arch.kv_dtype = kv_dtype->as_dtype();
+  if (auto encoder = v.find("encoder_layers")) arch.encoder_layers = encoder->as_non_negative_int();
+  return arch;
+}
+
+Op read_op(const YamlValue& v) {
+  if (!v.node().IsMap()) v.fail("expected a map describing an op");
+  Op op;
+  op.kind = static_cast<OpKind>(
+      v.at("kind").as_choice({"matmul", "attention", "norm", "elementwise", "embedding"}));
+  switch (op.kind) {
+    case OpKind::matmul:
+      v.expect_map({"name", "kind", "dtype", "in_features", "out_features"});
+      op.dtype = v.at("dtype").as_dtype();
+      op.in_features = v.at("in_features").as_positive_int();
+      op.out_features = v.at("out_features").as_positive_int();
+      break;
+    case OpKind::attention:
+      v.expect_map({"name", "kind", "dtype", "heads", "kv_heads", "head_dim", "kv_dtype"});
+      op.heads = v.at("heads").as_positive_int();
+      op.kv_heads = v.at("kv_heads").as_positive_int();
+      op.head_dim = v.at("head_dim").as_positive_int();
+      if (auto kv_dtype = v.find("kv_dtype")) op.kv_dtype = kv_dtype->as_dtype();
+      op.dtype = op.kv_dtype;
+      if (auto dtype = v.find("dtype")) op.dtype = dtype->as_dtype();
+      break;
+    case OpKind::norm:
+    case OpKind::elementwise:
+      v.expect_map({"name", "kind", "dtype", "width", "flops_per_element"});
+      op.width = v.at("width").as_positive_int();
+      op.flops_per_element = op.kind == OpKind::norm ? 4.0 : 1.0;  // RMSNorm ~4, add ~1
+      if (auto fpe = v.find("flops_per_element")) op.flops_per_element = fpe->as_non_negative();
+      if (auto dtype = v.find("dtype")) op.dtype = dtype->as_dtype();
+      break;
+    case OpKind::embedding:
+      v.expect_map({"name", "kind", "dtype", "vocab", "width"});
+      op.dtype = v.at("dtype").as_dtype();
+      op.vocab = v.at("vocab").as_positive_int();
+      op.width = v.at("width").as_positive_int();
+      break;
+  }
+  op.name = v.at("name").as_string();
+  return op;
+}
+
+struct ParsedSubgraph {
+  Subgraph subgraph;
+  std::vector<YamlValue> inputs;
+  std::optional<YamlValue> shares_weights_with;
+  YamlValue where;
+};
+
+ParsedSubgraph read_subgraph(const YamlValue& v) {
+  v.expect_map({"name", "kind", "inputs", "output_bytes_per_token", "shares_weights_with", "ops"});
+  ParsedSubgraph parsed{{}, {}, v.find("shares_weights_with"), v};
+  Subgraph& subgraph = parsed.subgraph;
+  subgraph.name = v.at("name").as_string();
+  subgraph.kind = static_cast<SubgraphKind>(
+      v.at("kind").as_choice({"embedding", "decoder_block", "encoder_block", "head", "custom"}));
+  if (auto inputs = v.find("inputs")) parsed.inputs = inputs->items(true);
+  subgraph.output_bytes_per_token = v.at("output_bytes_per_token").as_positive();
+  std::set<std::string> op_names;
+  for (const YamlValue& o : v.at("ops").items()) {
+    subgraph.ops.push_back(read_op(o));
+    if (!op_names.insert(subgraph.ops.back().name).second)
+      o.at("name").fail("op name '" + subgraph.ops.back().name + "' is used twice in this subgraph");
+  }
+  return parsed;
+}
+
+// The type most matmuls use (ties: the earlier type in kAllDTypes); else the embedding's; else f32.
+DType dominant_dtype(const std::vector<Subgraph>& subgraphs) {
+  std::map<DType, int> matmuls;
+  std::optional<DType> embedding;
+  for (const Subgraph& s : subgraphs)
+    for (const Op& op : s.ops) {
+      if (op.kind == OpKind::matmul) ++matmuls[op.dtype];
+      if (op.kind == OpKind::embedding && !embedding) embedding = op.dtype;
+    }
+  std::optional<DType> best;
+  for (DType t : kAllDTypes)
+    if (matmuls[t] > 0 && (!best || matmuls[t] > matmuls[*best])) best = t;
+  return best.value_or(embedding.value_or(DType::f32));
+}
+
+void read_subgraphs(const YamlValue& list, ModelGraph& model) {
+  std::vector<ParsedSubgraph> parsed;
+  std::map<std::string, std::size_t> index_of;
+  for (const YamlValue& v : list.items()) {
+    parsed.push_back(read_subgraph(v));
+    if (!index_of.emplace(parsed.back().subgraph.name, parsed.size() - 1).second)
+      v.at("name").fail("subgraph name '" + parsed.back().subgraph.name + "' is used twice");
+  }
+  auto resolve = [&](const YamlValue& reference) {
+    std::string name = reference.as_string();
+    auto it = index_of.find(name);
+    if (it == index_of.end()) reference.fail("subgraph '" + name + "' is not defined");
+    return it->second;
+  };
+
+  std::vector<std::string> names;
+  std::vector<std::pair<std::size_t, std::size_t>> edges;
+  std::vector<std::optional<std::size_t>> shares(parsed.size());
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    names.push_back(parsed[i].subgraph.name);
+    for (const YamlValue& input : parsed[i].inputs) edges.emplace_back(resolve(input), i);
+    if (parsed[i].shares_weights_with) {
+      shares[i] = resolve(*parsed[i].shares_weights_with);
+      if (*shares[i] == i) parsed[i].shares_weights_with->fail("a subgraph cannot share weights with itself");
+    }
+  }
+
+  Result<std::vector<std::size_t>> order = topological_subgraph_order(names, edges);
+  if (!order) {
+    // Report the cycle at a subgraph on it.
+    std::string message = order.error().message;
+    for (std::size_t i = 0; i < parsed.size(); ++i)
+      if (message.find("'" + names[i] + "'") != std::string::npos) parsed[i].where.fail(message);
+    list.fail(message);
+  }
+  std::vector<std::size_t> new_index(parsed.size());
+  for (std::size_t position = 0; position < order->size(); ++position)
+    new_index[(*order)[position]] = position;
+  for (std::size_t old_index : *order) {
+    Subgraph subgraph = std::move(parsed[old_index].subgraph);
+    if (shares[old_index]) subgraph.shares_weights_with = new_index[*shares[old_index]];
+    model.subgraphs.push_back(std::move(subgraph));
+  }
+  for (const auto& [from, to] : edges) model.edges.emplace_back(new_index[from], new_index[to]);
+  model.dtype = dominant_dtype(model.subgraphs);
+}
+
+ModelGraph build_model(const YamlValue& root) {
+  root.expect_map({"version", "name", "description", "architecture", "subgraphs"});
+  std::string name = root.at("name").as_string();
+  std::optional<YamlValue> architecture = root.find("architecture");
+  std::optional<YamlValue> subgraphs = root.find("subgraphs");
+  if (architecture && subgraphs) subgraphs->fail("give either 'architecture' or 'subgraphs', not both");
+  if (!architecture && !subgraphs) root.fail("missing 'architecture' or 'subgraphs'");
+
+  ModelGraph model;
+  if (architecture) {
+    model = derive_model(name, read_architecture(*architecture));
+  } else {
+    model.name = name;
+    read_subgraphs(*subgraphs, model);
+  }
+  if (auto d = root.find("description")) model.description = d->as_string();
+  return model;
+}
+
+}  // namespace
+
+Result<ModelGraph> parse_model(const std::string& yaml_text, const std::string& file_label) {
+  Result<ModelGraph> model = parse_yaml_document<ModelGraph>(yaml_text, file_label, build_model);
+  if (model) model->source_file = file_label;
+  return model;
+}
+
+Result<ModelGraph> load_model(const std::string& path) {
+  Result<std::string> text = read_text_file(path);
+  if (!text) return text.error();
+  return parse_model(*text, path);
+}
+
+}  // namespace specmap

@@ -1,0 +1,212 @@
+// load_soc / parse_soc: the SoC YAML format (docs/formats.md).
+#include <set>
+
+#include "describe/loaders.h"
+#include "describe/yaml_reader.h"
+
+namespace specmap {
+
+namespace {
+
+Memory read_memory(const YamlValue& v) {
+  v.expect_map({"id", "capacity_gb", "bandwidth_gbps", "description"});
+  Memory memory;
+  memory.id = v.at("id").as_string();
+  memory.capacity_gb = v.at("capacity_gb").as_positive();
+  memory.bandwidth_gbps = v.at("bandwidth_gbps").as_positive();
+  return memory;
+}
+
+CpuCluster read_cluster(const YamlValue& v) {
+  v.expect_map({"name", "core_type", "cores"});
+  CpuCluster cluster;
+  cluster.name = v.at("name").as_string();
+  cluster.core_type = v.at("core_type").as_string();
+  cluster.cores = static_cast<int>(v.at("cores").as_positive_int());
+  return cluster;
+}
+
+std::vector<DTypeFallback> read_fallbacks(const YamlValue& v, const ProcessingUnit& pu) {
+  std::vector<DTypeFallback> fallbacks;
+  for (const auto& [key, value] : v.entries()) {
+    DTypeFallback fallback;
+    fallback.dtype = key.as_dtype();
+    if (pu.peak_gflops_per_unit.count(fallback.dtype) > 0)
+      key.fail("data type '" + key.as_string() + "' is listed in peak_gflops_per_unit, so it is supported");
+    if (value.node().IsScalar()) {
+      if (value.as_string() != "infeasible")
+        value.fail("expected 'infeasible' or a map {promote_to, cost_factor}, found '" + value.as_string() +
+                   "'");
+      fallback.infeasible = true;
+    } else {
+      value.expect_map({"promote_to", "cost_factor"});
+      fallback.infeasible = false;
+      YamlValue promote = value.at("promote_to");
+      fallback.promote_to = promote.as_dtype();
+      if (pu.peak_gflops_per_unit.count(fallback.promote_to) == 0)
+        promote.fail("promote_to must be a type in peak_gflops_per_unit");
+      if (auto cost = value.find("cost_factor")) fallback.cost_factor = cost->as_positive();
+    }
+    fallbacks.push_back(fallback);
+  }
+  return fallbacks;
+}
+
+ProcessingUnit read_pu(const YamlValue& v, const std::set<std::string>& memory_ids) {
+  v.expect_map({"id", "kind", "clusters", "units", "freq_ghz", "peak_gflops_per_unit", "mem_bw_gbps",
+                "mem_bw_gbps_per_unit", "unsupported", "dispatch_overhead_us", "active_power_w",
+                "idle_power_w", "memory", "opencl_device"});
+  ProcessingUnit pu;
+  pu.id = v.at("id").as_string();
+  pu.kind = static_cast<PuKind>(v.at("kind").as_choice({"cpu", "gpu", "npu"}));
+  if (pu.kind == PuKind::cpu) {
+    if (auto units = v.find("units")) units->fail("a CPU's units are the sum of its clusters' cores");
+    pu.units = 0;
+    for (const YamlValue& c : v.at("clusters").items()) {
+      pu.clusters.push_back(read_cluster(c));
+      pu.units += pu.clusters.back().cores;
+    }
+  } else {
+    if (auto clusters = v.find("clusters")) clusters->fail("only CPUs have clusters; use 'units'");
+    if (auto units = v.find("units")) pu.units = static_cast<int>(units->as_positive_int());
+  }
+  pu.freq_ghz = v.at("freq_ghz").as_positive();
+  YamlValue peaks = v.at("peak_gflops_per_unit");
+  if (peaks.entries().empty()) peaks.fail("at least one natively supported data type is required");
+  for (const auto& [key, value] : peaks.entries())
+    pu.peak_gflops_per_unit[key.as_dtype()] = value.as_positive();
+  pu.mem_bw_gbps = v.at("mem_bw_gbps").as_positive();
+  if (auto per_unit = v.find("mem_bw_gbps_per_unit")) pu.mem_bw_gbps_per_unit = per_unit->as_positive();
+  if (auto unsupported = v.find("unsupported")) pu.fallbacks = read_fallbacks(*unsupported, pu);
+  pu.dispatch_overhead_us = v.at("dispatch_overhead_us").as_non_negative();
+  pu.active_power_w = v.at("active_power_w").as_positive();
+  YamlValue idle = v.at("idle_power_w");
+  pu.idle_power_w = idle.as_non_negative();
+  if (pu.idle_power_w > pu.active_power_w) idle.fail("idle power is larger than active_power_w");
+  YamlValue memory = v.at("memory");
+  pu.memory = memory.as_string();
+  if (memory_ids.count(pu.memory) == 0) memory.fail("memory '" + pu.memory + "' is not defined in memories");
+  if (auto device = v.find("opencl_device")) pu.opencl_device_match = device->as_string();
+  return pu;
+}
+
+std::string pu_reference(const YamlValue& v, const Soc& soc) {
+  std::string id = v.as_string();
+  if (!soc.pu_index(id)) v.fail("processing unit '" + id + "' is not defined in pus");
+  return id;
+}
+
+void read_transfer(const YamlValue& v, Soc& soc, std::set<std::pair<std::string, std::string>>& seen) {
+  v.expect_map({"between", "from", "to", "latency_us", "bandwidth_gbps", "zero_copy"});
+  std::vector<std::pair<std::string, std::string>> directions;
+  if (auto between = v.find("between")) {
+    if (v.has("from") || v.has("to")) v.fail("give either 'between' or 'from'/'to', not both");
+    std::vector<YamlValue> ends = between->items();
+    if (ends.size() != 2) between->fail("'between' takes exactly two processing units");
+    std::string a = pu_reference(ends[0], soc);
+    std::string b = pu_reference(ends[1], soc);
+    if (a == b) between->fail("a transfer needs two different processing units");
+    directions = {{a, b}, {b, a}};
+  } else {
+    std::string from = pu_reference(v.at("from"), soc);
+    std::string to = pu_reference(v.at("to"), soc);
+    if (from == to) v.fail("a transfer needs two different processing units");
+    directions = {{from, to}};
+  }
+  Transfer transfer;
+  transfer.latency_us = v.at("latency_us").as_non_negative();
+  if (auto zero_copy = v.find("zero_copy")) transfer.zero_copy = zero_copy->as_bool();
+  if (auto bandwidth = v.find("bandwidth_gbps"))
+    transfer.bandwidth_gbps = bandwidth->as_positive();
+  else if (!transfer.zero_copy)
+    transfer.bandwidth_gbps = v.at("bandwidth_gbps").as_positive();  // missing: reported here
+  for (const auto& [from, to] : directions) {
+    if (!seen.insert({from, to}).second)
+      v.fail("a transfer from '" + from + "' to '" + to + "' is already given");
+    transfer.from = from;
+    transfer.to = to;
+    soc.transfers.push_back(transfer);
+  }
+}
+
+DesignVariant read_variant(const YamlValue& v, const Soc& soc) {
+  v.expect_map({"name", "units"});
+  DesignVariant variant;
+  variant.name = v.at("name").as_string();
+  variant.units.assign(soc.pus.size(), 0);
+  bool any_on = false;
+  YamlValue units = v.at("units");
+  for (const auto& [key, value] : units.entries()) {
+    int pu = *soc.pu_index(pu_reference(key, soc));
+    std::int64_t count = value.as_non_negative_int();
+    if (count > soc.pus[pu].units)
+      value.fail("'" + soc.pus[pu].id + "' has only " + std::to_string(soc.pus[pu].units) + " units");
+    variant.units[pu] = static_cast<int>(count);
+    any_on = any_on || count > 0;
+  }
+  if (!any_on) units.fail("a design variant needs at least one processing unit switched on");
+  return variant;
+}
+
+Soc build_soc(const YamlValue& root) {
+  root.expect_map({"version", "name", "description", "memories", "pus", "transfers", "design_variants"});
+  Soc soc;
+  soc.name = root.at("name").as_string();
+  if (auto d = root.find("description")) soc.description = d->as_string();
+
+  std::set<std::string> memory_ids;
+  for (const YamlValue& m : root.at("memories").items()) {
+    soc.memories.push_back(read_memory(m));
+    if (!memory_ids.insert(soc.memories.back().id).second)
+      m.at("id").fail("memory id '" + soc.memories.back().id + "' is defined twice");
+  }
+  for (const YamlValue& p : root.at("pus").items()) {
+    soc.pus.push_back(read_pu(p, memory_ids));
+    if (soc.pu_index(soc.pus.back().id) != static_cast<int>(soc.pus.size() - 1))
+      p.at("id").fail("processing unit id '" + soc.pus.back().id + "' is defined twice");
+  }
+
+  std::set<std::pair<std::string, std::string>> seen;
+  std::optional<YamlValue> transfers = root.find("transfers");
+  if (transfers)
+    for (const YamlValue& t : transfers->items(true)) read_transfer(t, soc, seen);
+  for (const ProcessingUnit& a : soc.pus)
+    for (const ProcessingUnit& b : soc.pus)
+      if (a.id != b.id && seen.count({a.id, b.id}) == 0) {
+        std::string message =
+            "no transfer from '" + a.id + "' to '" + b.id + "' (every pair of PUs needs one)";
+        if (transfers) transfers->fail(message);
+        root.fail(message);
+      }
+
+  if (auto variants = root.find("design_variants")) {
+    std::set<std::string> names;
+    for (const YamlValue& v : variants->items()) {
+      soc.variants.push_back(read_variant(v, soc));
+      if (!names.insert(soc.variants.back().name).second)
+        v.at("name").fail("design variant '" + soc.variants.back().name + "' is defined twice");
+    }
+  } else {
+    // Without explicit variants the only design is the whole SoC switched on.
+    DesignVariant all{"all", {}};
+    for (const ProcessingUnit& pu : soc.pus) all.units.push_back(pu.units);
+    soc.variants.push_back(all);
+  }
+  return soc;
+}
+
+}  // namespace
+
+Result<Soc> parse_soc(const std::string& yaml_text, const std::string& file_label) {
+  Result<Soc> soc = parse_yaml_document<Soc>(yaml_text, file_label, build_soc);
+  if (soc) soc->source_file = file_label;
+  return soc;
+}
+
+Result<Soc> load_soc(const std::string& path) {
+  Result<std::string> text = read_text_file(path);
+  if (!text) return text.error();
+  return parse_soc(*text, path);
+}
+
+}  // namespace specmap

@@ -1,0 +1,277 @@
+// Google Benchmark JSON (--benchmark_format=json / --benchmark_out) as a profile.
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "profile/profile_db.h"
+#include "profile/profile_names.h"
+
+namespace specmap {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kPrefix = "specmap/";
+
+struct ParsedName {
+  ProfileLevel level = ProfileLevel::forward;
+  std::string model, key, pu;
+  int units = 0;
+  Tokens new_tokens = 0;
+  Tokens context = 0;
+};
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == sep) {
+      parts.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return parts;
+}
+
+std::optional<long long> tagged_integer(std::string_view segment, std::string_view tag) {
+  if (segment.substr(0, tag.size()) != tag) return std::nullopt;
+  std::string_view digits = segment.substr(tag.size());
+  long long v = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) return std::nullopt;
+  return v;
+}
+
+// Segments Google Benchmark appends to a registered name (BenchmarkName::str()).
+bool is_library_suffix(std::string_view segment) {
+  for (std::string_view tag : {"repeats:", "iterations:", "min_time:", "min_warmup_time:", "threads:"})
+    if (segment.substr(0, tag.size()) == tag) return true;
+  return segment == "manual_time" || segment == "real_time" || segment == "process_time";
+}
+
+std::optional<ParsedName> parse_name(std::string_view name) {
+  std::vector<std::string_view> parts = split(name, '/');
+  if (parts.size() < 8 || parts[0] != "specmap") return std::nullopt;
+  for (std::size_t i = 8; i < parts.size(); ++i)
+    if (!is_library_suffix(parts[i])) return std::nullopt;
+  ParsedName p;
+  auto level = parse_profile_level(parts[1]);
+  if (!level || parts[2].empty() || parts[3].empty() || parts[4].empty()) return std::nullopt;
+  if (*level == ProfileLevel::forward && parts[3] != "forward") return std::nullopt;
+  p.level = *level;
+  p.model = std::string(parts[2]);
+  p.key = std::string(parts[3]);
+  p.pu = std::string(parts[4]);
+  auto units = tagged_integer(parts[5], "units:");
+  auto n = tagged_integer(parts[6], "n:");
+  auto ctx = tagged_integer(parts[7], "ctx:");
+  if (!units || !n || !ctx || *units < 1 || *n < 1 || *ctx < 0) return std::nullopt;
+  p.units = static_cast<int>(*units);
+  p.new_tokens = *n;
+  p.context = *ctx;
+  return p;
+}
+
+std::optional<double> seconds_per(std::string_view unit) {
+  if (unit == "ns") return 1e-9;
+  if (unit == "us") return 1e-6;
+  if (unit == "ms") return 1e-3;
+  if (unit == "s") return 1.0;
+  return std::nullopt;
+}
+
+// One benchmark instance: its repetitions and/or the library's aggregates over them.
+struct RunGroup {
+  std::string run_name;
+  ParsedName name;
+  std::vector<double> samples_s;
+  std::optional<double> mean_s, median_s, stddev_s;
+  int aggregate_repetitions = 0;
+};
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t m = v.size() / 2;
+  return v.size() % 2 == 1 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
+double mean_of(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return sum / static_cast<double>(v.size());
+}
+
+// Sample standard deviation (n - 1), as Google Benchmark's own stddev aggregate.
+double stddev_of(const std::vector<double>& v) {
+  if (v.size() < 2) return 0;
+  const double mean = mean_of(v);
+  double ss = 0;
+  for (double x : v) ss += (x - mean) * (x - mean);
+  return std::sqrt(ss / static_cast<double>(v.size() - 1));
+}
+
+std::string machine_from_context(const json& context) {
+  if (!context.is_object()) return "";
+  if (auto it = context.find("specmap_machine"); it != context.end() && it->is_string())
+    return it->get<std::string>();
+  std::string machine;
+  if (auto it = context.find("host_name"); it != context.end() && it->is_string())
+    machine = it->get<std::string>();
+  std::string cpus;
+  if (auto it = context.find("num_cpus"); it != context.end() && it->is_number_integer())
+    cpus = std::to_string(it->get<long long>()) + " CPUs";
+  if (auto it = context.find("mhz_per_cpu"); it != context.end() && it->is_number())
+    cpus += (cpus.empty() ? "" : " @ ") + std::to_string(std::llround(it->get<double>())) + " MHz";
+  if (!cpus.empty()) machine += machine.empty() ? cpus : " (" + cpus + ")";
+  return machine;
+}
+
+// 1-based line and column of a byte offset, for parse errors.
+std::pair<int, int> line_column(const std::string& text, std::size_t offset) {
+  int line = 1, column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return {line, column};
+}
+
+Error at(const std::string& file, const std::string& key_path, const std::string& message) {
+  return Error{message, file, 0, 0, key_path};
+}
+
+}  // namespace
+
+Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::string& file_label) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // e.byte counts the characters read, the offending one included.
+    const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
+    auto [line, column] = line_column(text, offset);
+    return Error{"malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what(), file_label, line,
+                 column, ""};
+  }
+  if (!doc.is_object())
+    return at(file_label, "", "Google Benchmark JSON is an object with `context` and `benchmarks`");
+  auto benchmarks = doc.find("benchmarks");
+  if (benchmarks == doc.end() || !benchmarks->is_array())
+    return at(file_label, "benchmarks", "missing `benchmarks` list (is this Google Benchmark JSON output?)");
+
+  ProfileDb db;
+  db.time_unit = "s";
+  if (auto context = doc.find("context"); context != doc.end()) db.machine = machine_from_context(*context);
+
+  std::vector<RunGroup> groups;
+  std::map<std::string, std::size_t> group_of_run;
+  std::string first_unrecognised;
+  int unrecognised = 0;
+  for (std::size_t i = 0; i < benchmarks->size(); ++i) {
+    const json& b = (*benchmarks)[i];
+    const std::string path = "benchmarks[" + std::to_string(i) + "]";
+    if (!b.is_object() || !b.contains("name") || !b["name"].is_string())
+      return at(file_label, path + ".name", "every benchmark needs a string `name`");
+    const std::string name = b["name"].get<std::string>();
+    std::string run_name = name;
+    if (auto it = b.find("run_name"); it != b.end() && it->is_string()) run_name = it->get<std::string>();
+
+    if (b.value("error_occurred", false) ||
+        (b.contains("skipped") && b["skipped"].is_boolean() && b["skipped"].get<bool>()) ||
+        (b.contains("skipped") && b["skipped"].is_number() && b["skipped"].get<double>() != 0)) {
+      return at(file_label, path,
+                "benchmark '" + name +
+                    "' did not complete: " + b.value("error_message", std::string("(no message)")));
+    }
+
+    std::optional<ParsedName> parsed = parse_name(run_name);
+    if (!parsed) {
+      if (run_name.rfind(kPrefix, 0) == 0)
+        return at(file_label, path + ".name",
+                  "benchmark name '" + run_name +
+                      "' does not follow specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>");
+      if (unrecognised++ == 0) first_unrecognised = name;
+      continue;
+    }
+
+    const std::string unit = b.value("time_unit", std::string("ns"));
+    const auto scale = seconds_per(unit);
+    if (!scale)
+      return at(file_label, path + ".time_unit", "unknown time unit '" + unit + "' (ns, us, ms, s)");
+    auto real_time = b.find("real_time");
+    if (real_time == b.end() || !real_time->is_number())
+      return at(file_label, path + ".real_time", "benchmark '" + name + "' has no numeric real_time");
+    const double seconds = real_time->get<double>() * *scale;
+
+    auto [slot, inserted] = group_of_run.emplace(run_name, groups.size());
+    if (inserted) groups.push_back(RunGroup{run_name, *parsed, {}, {}, {}, {}, 0});
+    RunGroup& group = groups[slot->second];
+
+    if (b.value("run_type", std::string("iteration")) == "aggregate") {
+      // Only time aggregates; "cv" and user statistics in percent are not latencies.
+      if (b.value("aggregate_unit", std::string("time")) != "time") continue;
+      const std::string aggregate = b.value("aggregate_name", std::string());
+      if (aggregate == "mean") group.mean_s = seconds;
+      if (aggregate == "median") group.median_s = seconds;
+      if (aggregate == "stddev") group.stddev_s = seconds;
+      if (auto reps = b.find("repetitions"); reps != b.end() && reps->is_number_integer())
+        group.aggregate_repetitions = std::max(group.aggregate_repetitions, reps->get<int>());
+    } else {
+      group.samples_s.push_back(seconds);
+    }
+  }
+  if (unrecognised > 0) {
+    return at(file_label, "benchmarks",
+              std::to_string(unrecognised) + " benchmark(s) do not start with 'specmap/', first '" +
+                  first_unrecognised +
+                  "'; run the profiler with --benchmark_filter=^specmap/ so every entry is a profile point");
+  }
+
+  for (const RunGroup& g : groups) {
+    ProfileEntry e;
+    e.level = g.name.level;
+    e.model = g.name.model;
+    e.key = g.name.key;
+    e.pu = g.name.pu;
+    e.units = g.name.units;
+    e.new_tokens = g.name.new_tokens;
+    e.context = g.name.context;
+    e.origin = EntryOrigin::measured;
+    e.file = file_label;
+    const bool have_samples = !g.samples_s.empty();
+    if (g.median_s || g.mean_s) {
+      e.stats.median = g.median_s ? *g.median_s : *g.mean_s;
+      e.stats.mean = g.mean_s ? *g.mean_s : e.stats.median;
+      e.stats.stddev = g.stddev_s ? *g.stddev_s : stddev_of(g.samples_s);
+      e.stats.repetitions = g.aggregate_repetitions > 0
+                                ? g.aggregate_repetitions
+                                : std::max<int>(1, static_cast<int>(g.samples_s.size()));
+    } else if (have_samples) {
+      e.stats.median = median_of(g.samples_s);
+      e.stats.mean = mean_of(g.samples_s);
+      e.stats.stddev = stddev_of(g.samples_s);
+      e.stats.repetitions = static_cast<int>(g.samples_s.size());
+    } else {
+      return at(file_label, "benchmarks",
+                "benchmark '" + g.run_name + "' has only a stddev aggregate, no mean or median");
+    }
+    if (!(e.stats.median > 0) || !std::isfinite(e.stats.median))
+      return at(file_label, "benchmarks", "benchmark '" + g.run_name + "' has a non-positive time");
+    db.entries.push_back(std::move(e));
+  }
+  if (Status st = check_unique_points(db.entries); !st) return st.error();
+  db.source_files.push_back(file_label);
+  return db;
+}
+
+}  // namespace specmap

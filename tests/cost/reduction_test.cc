@@ -1,0 +1,131 @@
+// The extended model reduces to Eq. 1 when its extra terms vanish, and departs from it
+// exactly where the workload says it should.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "cost/cost_model.h"
+#include "cost/eq1.h"
+#include "cost_fixtures.h"
+
+namespace specmap {
+namespace {
+
+using namespace specmap::testing;
+
+struct Pair {
+  Soc soc = test_soc();
+  ModelGraph draft = tiny_model("draft", 2, 64);
+  ModelGraph target = tiny_model("target", 4, 128);
+};
+
+Prediction extended(const Pair& s, const Workload& w, const LatencyOracle& oracle, int gamma,
+                    int draft_pu = kGpu, int target_pu = kCpu) {
+  CostInputs in{s.soc, s.draft, s.target, w, oracle, CostMode::extended};
+  return predict(in, whole_models(s.draft, draft_pu, s.target, target_pu, gamma));
+}
+
+// Every pass costs the same whatever its tokens and context, nothing else costs anything and
+// there is no KV cache: the speedup over not speculating is Eq. 1 exactly.
+TEST(Reduction, ExtendedEqualsEq1WhenOnlyPassesCost) {
+  Pair s;
+  s.soc = test_soc(8.0, /*dispatch_us=*/0.0);
+  const double alphas[] = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99};
+  const double costs[] = {0.05, 0.1, 0.2, 0.41, 0.6, 0.8, 1.0, 1.2};
+  for (double alpha : alphas) {
+    const Workload w = workload({sample(1.0, 63, 63, {alpha})}, /*kv_cache=*/false);
+    for (double c : costs) {
+      const ConstantPassOracle oracle(s.soc, "draft", 0.25, c);
+      const Prediction baseline = extended(s, w, oracle, 0);
+      ASSERT_TRUE(baseline.feasible) << baseline.infeasible_reason;
+      EXPECT_NEAR(baseline.time_per_token, 0.25, 1e-12 * 0.25);
+      for (int gamma = 0; gamma <= 12; ++gamma) {
+        const Prediction p = extended(s, w, oracle, gamma);
+        ASSERT_TRUE(p.feasible) << p.infeasible_reason;
+        const double speedup = baseline.time_per_token / p.time_per_token;
+        const double expected = eq1_speedup(alpha, gamma, c);
+        EXPECT_NEAR(speedup, expected, 1e-12 * expected)
+            << "alpha " << alpha << " c " << c << " gamma " << gamma;
+      }
+    }
+  }
+}
+
+TEST(Reduction, PaperModeIsEq1WithMeasuredC) {
+  Pair s;
+  const Workload w = workload({sample(1.0, 63, 63, {0.9})}, false);
+  const ConstantPassOracle oracle(s.soc, "draft", 0.5, 0.41);
+  CostInputs in{s.soc, s.draft, s.target, w, oracle, CostMode::paper};
+  const Prediction p = predict(in, whole_models(s.draft, kGpu, s.target, kCpu, 4));
+  ASSERT_TRUE(p.feasible) << p.infeasible_reason;
+  EXPECT_NEAR(p.c, 0.41, 1e-15);
+  EXPECT_NEAR(p.time_per_token, 0.5 / eq1_speedup(0.9, 4, 0.41), 1e-15);
+  EXPECT_NEAR(p.expected_tokens_per_iteration, (1 - std::pow(0.9, 5)) / 0.1, 1e-12);
+  EXPECT_NEAR(p.breakdown.draft + p.breakdown.target, p.time_per_token, 1e-15);
+  EXPECT_EQ(p.coarsest_source, Provenance::measured_forward);
+  EXPECT_FALSE(p.estimated);
+}
+
+TEST(Reduction, PaperModeMapsWholeModelsOnly) {
+  Pair s;
+  const Workload w = workload({sample(1.0, 63, 63, {0.9})}, false);
+  const ConstantPassOracle oracle(s.soc, "draft", 0.5, 0.41);
+  CostInputs in{s.soc, s.draft, s.target, w, oracle, CostMode::paper};
+  Candidate c = whole_models(s.draft, kGpu, s.target, kCpu, 2);
+  c.mapping.target.back() = kGpu;
+  const Prediction p = predict(in, c);
+  EXPECT_FALSE(p.feasible);
+  EXPECT_EQ(p.infeasible_reason, "paper mode maps whole models only");
+}
+
+// Acceptance per draft position: an iteration yields 1 + a1 + a1 a2 + a1 a2 a3 tokens.
+TEST(Reduction, PerPositionAcceptance) {
+  Pair s;
+  const Workload w = workload({sample(1.0, 40, 80, {0.9, 0.8, 0.5})}, false);
+  const double c = 0.3;
+  const Seconds t = 0.2;
+  const ConstantPassOracle oracle(s.soc, "draft", t, c);
+  const Prediction p = extended(s, w, oracle, 3);
+  ASSERT_TRUE(p.feasible) << p.infeasible_reason;
+  const double tokens = 1 + 0.9 + 0.9 * 0.8 + 0.9 * 0.8 * 0.5;
+  EXPECT_NEAR(p.expected_tokens_per_iteration, tokens, 1e-12);
+  EXPECT_NEAR(p.time_per_token, t * (3 * c + 1) / tokens, 1e-12 * t);
+  // Beyond the list the last value repeats: gamma 5 adds 0.36 * 0.5 and 0.36 * 0.25.
+  const Prediction p5 = extended(s, w, oracle, 5);
+  EXPECT_NEAR(p5.expected_tokens_per_iteration, tokens + 0.18 + 0.09, 1e-12);
+}
+
+// The speedup of a workload is the ratio of expected total times, not Eq. 1 at the mean alpha.
+TEST(Reduction, TwoSampleWorkloadIsTheWeightedTotal) {
+  Pair s;
+  const Workload w = workload({sample(0.5, 30, 100, {0.95}), sample(0.5, 30, 100, {0.25})}, false);
+  const double c = 0.2;
+  const Seconds t = 1.0;
+  const int gamma = 4;
+  const ConstantPassOracle oracle(s.soc, "draft", t, c);
+  const Prediction p = extended(s, w, oracle, gamma);
+  ASSERT_TRUE(p.feasible) << p.infeasible_reason;
+  auto tokens = [&](double a) { return (1 - std::pow(a, gamma + 1)) / (1 - a); };
+  // Each sample needs G / E iterations of (gamma c + 1) t; equal G, so a plain average of 1/E.
+  const double per_iteration = (gamma * c + 1) * t;
+  const double expected = 0.5 * (per_iteration / tokens(0.95) + per_iteration / tokens(0.25));
+  EXPECT_NEAR(p.time_per_token, expected, 1e-12);
+  const double at_mean_alpha = t / eq1_speedup(w.mean_alpha(), gamma, c);
+  EXPECT_GT(std::abs(p.time_per_token - at_mean_alpha), 0.01 * at_mean_alpha);
+}
+
+// Unequal lengths weigh by generated tokens: time per token = sum w T / sum w G.
+TEST(Reduction, SamplesWeighByGeneratedTokens) {
+  Pair s;
+  const Workload w = workload({sample(0.25, 10, 300, {0.0}), sample(0.75, 10, 20, {0.0})}, false);
+  // alpha 0 and gamma 0: one target pass per token in both samples.
+  const ConstantPassOracle oracle(s.soc, "draft", 0.1, 0.5);
+  const Prediction p = extended(s, w, oracle, 0);
+  EXPECT_NEAR(p.time_per_token, 0.1, 1e-14);
+  const Prediction p2 = extended(s, w, oracle, 2);
+  // E = 1 in both samples, each iteration costs (2 * 0.5 + 1) * 0.1.
+  EXPECT_NEAR(p2.time_per_token, 0.2, 1e-14);
+}
+
+}  // namespace
+}  // namespace specmap
