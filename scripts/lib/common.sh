@@ -8,6 +8,7 @@ SPECMAP_PACKAGES=(
   build-essential cmake pkg-config
   nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libboost-graph-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libopenblas-dev
 )
 
 log() { printf '\033[1m[specmap]\033[0m %s\n' "$*" >&2; }

@@ -100,6 +100,9 @@ Result<std::string> plan_json(const Study& study, const SearchResult& result) {
   plan["draft_model"] = study.draft.name;
   plan["target_model"] = study.target.name;
   plan["time_unit"] = time_unit(study);
+  plan["profiles"] = {{"machine", study.profiles.machine},
+                      {"reference", study.profiles.reference},
+                      {"entries", study.profiles.entries.size()}};
 
   const DesignVariant& v = study.soc.variants[c.variant];
   ordered_json units = ordered_json::object();

@@ -99,6 +99,13 @@ std::string ranked_table(const Study& study, const SearchResult& result, std::si
   for (const auto& r : result.ranked) infeasible += r.prediction.feasible ? 0 : 1;
   out << result.ranked.size() << " candidates listed (" << infeasible << " infeasible), design space "
       << result.design_space_formula << "\n";
+  if (!study.profiles.entries.empty()) {
+    out << "profiles: " << study.profiles.machine;
+    if (!study.profiles.reference.empty()) out << "; time unit: " << study.profiles.reference;
+    out << "\n";
+  } else {
+    out << "profiles: none; every figure is a roofline estimate from the SoC description\n";
+  }
   if (base > 0) {
     const auto& b = result.ranked[result.best_baseline];
     out << "speedup is over the best non-speculative candidate: variant "

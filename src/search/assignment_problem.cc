@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "search/lagrangian.h"
+
 namespace specmap::search_detail {
 namespace {
 
 // Sets of pools enumerated exactly up to this many pools; beyond, single pools and all.
-constexpr std::size_t kMaxPoolsForAllSets = 8;
+constexpr std::size_t kMaxPoolsForAllSets = 4;
 
 bool is_finite(double x) { return std::isfinite(x); }
 
@@ -66,33 +68,6 @@ double min_entry(const std::vector<double>& values) {
   return m;
 }
 
-// Suffix bounds of one weight; see WeightedTerms::after.
-void compute_bounds(WeightedTerms& w, std::size_t num_nodes, int num_pus) {
-  const auto pus = static_cast<std::size_t>(num_pus);
-  w.after.assign(num_nodes, std::vector<double>(pus, 0.0));
-  for (std::size_t i = num_nodes; i-- > 1;) {
-    // Fill after[i-1] from after[i].
-    for (int p = 0; p < num_pus; ++p) {
-      double best = kInfeasible;
-      for (int q = 0; q < num_pus; ++q) {
-        const double chain = w.chain[i].values.empty() ? 0.0 : w.chain[i].at(p, q);
-        best = std::min(best, chain + w.node[i][static_cast<std::size_t>(q)] + w.after[i][static_cast<std::size_t>(q)]);
-      }
-      w.after[i - 1][static_cast<std::size_t>(p)] = best;
-    }
-  }
-  w.unopened_loose.assign(num_nodes + 1, 0.0);
-  for (const LooseEdge& e : w.loose) w.unopened_loose[e.earlier] += min_entry(e.cost.values);
-  for (std::size_t i = num_nodes; i-- > 0;) w.unopened_loose[i] += w.unopened_loose[i + 1];
-  w.loose_row_min.clear();
-  for (const LooseEdge& e : w.loose) {
-    std::vector<double> row(pus, kInfeasible);
-    for (int p = 0; p < num_pus; ++p)
-      for (int q = 0; q < num_pus; ++q) row[static_cast<std::size_t>(p)] = std::min(row[static_cast<std::size_t>(p)], e.cost.at(p, q));
-    w.loose_row_min.push_back(std::move(row));
-  }
-}
-
 void fill_memory(const LinearCost& cost, AssignmentProblem& pb) {
   const std::size_t pools = cost.pool_capacity.size();
   pb.pool_room.assign(pools, kInfeasible);
@@ -104,23 +79,31 @@ void fill_memory(const LinearCost& cost, AssignmentProblem& pb) {
   for (int p = 0; p < pb.num_pus; ++p) {
     if (static_cast<std::size_t>(p) < cost.pu_memory.size()) {
       const int pool = cost.pu_memory[static_cast<std::size_t>(p)];
-      if (pool >= 0 && static_cast<std::size_t>(pool) < pools) pb.pool_of_pu[static_cast<std::size_t>(p)] = pool;
+      if (pool >= 0 && static_cast<std::size_t>(pool) < pools)
+        pb.pool_of_pu[static_cast<std::size_t>(p)] = pool;
     }
   }
   pb.node_memory.assign(pb.num_nodes, std::vector<double>(static_cast<std::size_t>(pb.num_pus), 0.0));
   for (std::size_t i = 0; i < pb.num_nodes; ++i)
-    for (int p = 0; p < pb.num_pus; ++p) pb.node_memory[i][static_cast<std::size_t>(p)] = entry_or(cost.node_memory, i, p, 0.0);
+    for (int p = 0; p < pb.num_pus; ++p)
+      pb.node_memory[i][static_cast<std::size_t>(p)] = entry_or(cost.node_memory, i, p, 0.0);
   pb.node_scratch.assign(pb.num_nodes, std::vector<double>(static_cast<std::size_t>(pb.num_pus), 0.0));
   for (std::size_t i = 0; i < pb.num_nodes; ++i)
-    for (int p = 0; p < pb.num_pus; ++p) pb.node_scratch[i][static_cast<std::size_t>(p)] = entry_or(cost.node_scratch, i, p, 0.0);
+    for (int p = 0; p < pb.num_pus; ++p)
+      pb.node_scratch[i][static_cast<std::size_t>(p)] = entry_or(cost.node_scratch, i, p, 0.0);
   pb.shared_closing.assign(pb.num_nodes, {});
   for (const LinearCost::SharedWeights& sw : cost.shared_weights) {
     if (sw.a >= pb.num_nodes || sw.b >= pb.num_nodes || sw.a == sw.b) continue;
-    AssignmentProblem::SharedCopy copy{sw.a, sw.b, std::vector<double>(static_cast<std::size_t>(pb.num_pus), 0.0)};
+    AssignmentProblem::SharedCopy copy{sw.a, sw.b,
+                                       std::vector<double>(static_cast<std::size_t>(pb.num_pus), 0.0)};
     for (int p = 0; p < pb.num_pus && static_cast<std::size_t>(p) < sw.bytes.size(); ++p)
       copy.bytes[static_cast<std::size_t>(p)] = sw.bytes[static_cast<std::size_t>(p)];
     pb.shared_closing[std::max(sw.a, sw.b)].push_back(std::move(copy));
+    pb.has_scratch_or_copies = true;
   }
+  for (const auto& row : pb.node_scratch)
+    for (double v : row)
+      if (v > 0) pb.has_scratch_or_copies = true;
 
   pb.pool_sets.clear();
   if (pools == 0) return;
@@ -153,7 +136,51 @@ void fill_memory(const LinearCost& cost, AssignmentProblem& pb) {
   }
 }
 
+void fill_context(AssignmentProblem& pb) {
+  pb.context_nodes.assign(pb.num_nodes + 1, {});
+  auto span = [&](std::size_t earlier, std::size_t later) {
+    for (std::size_t d = earlier + 1; d <= later && d <= pb.num_nodes; ++d)
+      pb.context_nodes[d].push_back(earlier);
+  };
+  for (std::size_t i = 1; i < pb.num_nodes; ++i) span(i - 1, i);
+  for (const LooseEdge& e : pb.objective.loose) span(e.earlier, e.later);
+  for (const auto& copies : pb.shared_closing)
+    for (const auto& copy : copies) span(std::min(copy.a, copy.b), std::max(copy.a, copy.b));
+  for (auto& nodes : pb.context_nodes) {
+    std::sort(nodes.begin(), nodes.end());
+    nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  }
+}
+
 }  // namespace
+
+void compute_bounds(WeightedTerms& w, std::size_t num_nodes, int num_pus) {
+  const auto pus = static_cast<std::size_t>(num_pus);
+  w.after.assign(num_nodes, std::vector<double>(pus, 0.0));
+  for (std::size_t i = num_nodes; i-- > 1;) {
+    // Fill after[i-1] from after[i].
+    for (int p = 0; p < num_pus; ++p) {
+      double best = kInfeasible;
+      for (int q = 0; q < num_pus; ++q) {
+        const double chain = w.chain[i].values.empty() ? 0.0 : w.chain[i].at(p, q);
+        best = std::min(
+            best, chain + w.node[i][static_cast<std::size_t>(q)] + w.after[i][static_cast<std::size_t>(q)]);
+      }
+      w.after[i - 1][static_cast<std::size_t>(p)] = best;
+    }
+  }
+  w.unopened_loose.assign(num_nodes + 1, 0.0);
+  for (const LooseEdge& e : w.loose) w.unopened_loose[e.earlier] += min_entry(e.cost.values);
+  for (std::size_t i = num_nodes; i-- > 0;) w.unopened_loose[i] += w.unopened_loose[i + 1];
+  w.loose_row_min.clear();
+  for (const LooseEdge& e : w.loose) {
+    std::vector<double> row(pus, kInfeasible);
+    for (int p = 0; p < num_pus; ++p)
+      for (int q = 0; q < num_pus; ++q)
+        row[static_cast<std::size_t>(p)] = std::min(row[static_cast<std::size_t>(p)], e.cost.at(p, q));
+    w.loose_row_min.push_back(std::move(row));
+  }
+}
 
 AssignmentProblem make_assignment_problem(const LinearCost& cost, bool objective_energy, double max_time) {
   AssignmentProblem pb;
@@ -213,6 +240,8 @@ AssignmentProblem make_assignment_problem(const LinearCost& cost, bool objective
     pb.time = WeightedTerms{};
   }
   fill_memory(cost, pb);
+  fill_context(pb);
+  pb.relaxation = make_relaxation(pb);
   return pb;
 }
 

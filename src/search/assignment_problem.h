@@ -66,12 +66,29 @@ struct AssignmentProblem {
     std::vector<double> bytes;  // [pu of b]
   };
   std::vector<std::vector<SharedCopy>> shared_closing;  // [node]
+  bool has_scratch_or_copies = false;
+  // [depth i]: placed nodes (< i) whose PU still matters to nodes i..: node i-1 (chain edge),
+  // earlier ends of loose edges and tied weights that reach past i. Ascending.
+  std::vector<std::vector<std::size_t>> context_nodes;
   // For every non-empty set of pools (bit mask), the least memory the nodes i.. must place
   // inside that set: nodes whose every allowed PU lies in it, each at its smallest footprint.
   std::vector<std::uint32_t> pool_sets;
   std::vector<std::vector<double>> forced_memory;  // [set index][node i], size num_nodes + 1
   std::vector<double> set_room;                    // [set index]
+
+  // Lagrangian relaxation of the time limit and the memory pools (see lagrangian.h);
+  // inactive when no constraint binds the unconstrained optimum.
+  struct Relaxation {
+    bool active = false;
+    double time_multiplier = 0;           // per second over the limit
+    std::vector<double> pool_multiplier;  // per byte over the room, per pool
+    WeightedTerms terms;                  // objective + multipliers x resources, with bounds
+  };
+  Relaxation relaxation;
 };
+
+// Fills `after`, `unopened_loose` and `loose_row_min` of a weight from its terms.
+void compute_bounds(WeightedTerms& w, std::size_t num_nodes, int num_pus);
 
 // Builds the problem. Nothing is feasible when the result's objective has a node with
 // no finite choice; the caller's search finds that quickly.

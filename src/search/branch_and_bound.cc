@@ -8,12 +8,18 @@
 // sum never exceeds it and pruning on it never loses the optimum. Without binding
 // memory and with only chain edges the cheapest child at each level is the optimum,
 // so the first descent finds it and every other branch is cut at once.
+//
+// When memory or the time limit binds, three more cuts keep the search small, each exact:
+// a Lagrangian bound that prices the scarce resources (lagrangian.h), memory lower bounds
+// for the nodes still to place, and dominance between equivalent partial assignments
+// (dominance.h).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "search/assignment_problem.h"
+#include "search/dominance.h"
 #include "search/search.h"
 
 namespace specmap {
@@ -42,7 +48,8 @@ class BranchAndBound {
         saved_used_(pb.num_nodes),
         saved_used_in_set_(pb.num_nodes),
         scratch_(static_cast<std::size_t>(std::max(pb.num_pus, 0)), 0.0),
-        saved_scratch_(pb.num_nodes) {}
+        saved_scratch_(pb.num_nodes),
+        memo_(pb.num_nodes + 1) {}
 
   std::vector<int> run() {
     if (pb_.num_nodes == 0 || pb_.num_pus <= 0) return {};
@@ -56,15 +63,19 @@ class BranchAndBound {
     double open = 0;       // allowance for loose edges whose earlier node is placed
     double time = 0;
     double open_time = 0;
+    double relaxed = 0;  // the same two for the Lagrangian weights
+    double open_relaxed = 0;
   };
 
   struct Child {
     int pu = 0;
-    double key = 0;          // lower bound of the objective through this child
-    double objective = 0;    // terms this node adds (node, chain edge, closing loose edges)
-    double open = 0;         // change of the loose-edge allowance
+    double key = 0;        // lower bound of the objective through this child
+    double objective = 0;  // terms this node adds (node, chain edge, closing loose edges)
+    double open = 0;       // change of the loose-edge allowance
     double time = 0;
     double open_time = 0;
+    double relaxed = 0;
+    double open_relaxed = 0;
   };
 
   // Weight the node adds when placed on p (node term, its chain edge and loose edges it
@@ -99,20 +110,59 @@ class BranchAndBound {
     }
   }
 
-  // Memory only grows as nodes are placed, so a partial overflow is final; the nodes
-  // still to place add at least their forced minimum to every set of pools.
+  // Memory only grows as nodes are placed, so a partial overflow is final. The nodes still
+  // to place add at least their forced minimum of resident bytes to every set of pools,
+  // plus at least what any single one of them must add in scratch growth and tied-weight
+  // copies (these do not add up across nodes, so only the largest counts).
   bool memory_fits(std::size_t i, int p) const {
     if (used_.empty()) return true;
     memory_delta(i, p, delta_);
     for (std::size_t k = 0; k < used_.size(); ++k)
       if (delta_[k] > 0 && used_[k] + delta_[k] > with_slack(pb_.pool_room[k])) return false;
+    future_extra(i, p, extra_);
     for (std::size_t s = 0; s < pb_.pool_sets.size(); ++s) {
-      double need = used_in_set_[s] + pb_.forced_memory[s][i + 1];
+      double need = used_in_set_[s] + pb_.forced_memory[s][i + 1] + extra_[s];
       for (std::size_t k = 0; k < used_.size() && k < 32; ++k)
         if (pb_.pool_sets[s] & (1u << k)) need += delta_[k];
       if (need > with_slack(pb_.set_room[s])) return false;
     }
     return true;
+  }
+
+  bool in_set(std::size_t s, int pu) const {
+    const int pool = pu < 0 ? -1 : pb_.pool_of_pu[static_cast<std::size_t>(pu)];
+    return pool >= 0 && pool < 32 && (pb_.pool_sets[s] & (1u << pool));
+  }
+
+  // extra[s]: the largest over nodes after i of the least scratch growth plus tied-weight
+  // copy that node adds to pool set s, node i being on p.
+  void future_extra(std::size_t i, int p, std::vector<double>& extra) const {
+    extra.assign(pb_.pool_sets.size(), 0.0);
+    if (!pb_.has_scratch_or_copies) return;
+    least_.resize(pb_.pool_sets.size());
+    auto pu_of = [&](std::size_t node) { return node == i ? p : node < i ? assignment_[node] : -1; };
+    for (std::size_t j = i + 1; j < pb_.num_nodes; ++j) {
+      std::fill(least_.begin(), least_.end(), kInfeasible);
+      for (int q = 0; q < pb_.num_pus; ++q) {
+        const auto qu = static_cast<std::size_t>(q);
+        if (!is_finite(pb_.objective.node[j][qu])) continue;
+        double current = scratch_[qu];
+        if (q == p) current = std::max(current, pb_.node_scratch[i][qu]);
+        const double growth = std::max(0.0, pb_.node_scratch[j][qu] - current);
+        for (std::size_t s = 0; s < least_.size(); ++s) {
+          double add = in_set(s, q) ? growth : 0.0;
+          for (const auto& copy : pb_.shared_closing[j]) {
+            const int other = pu_of(copy.a == j ? copy.b : copy.a);
+            if (other < 0 || other == q) continue;
+            const int pu_b = copy.b == j ? q : other;
+            if (in_set(s, pu_b)) add += copy.bytes[static_cast<std::size_t>(pu_b)];
+          }
+          least_[s] = std::min(least_[s], add);
+        }
+      }
+      for (std::size_t s = 0; s < least_.size(); ++s)
+        if (is_finite(least_[s])) extra[s] = std::max(extra[s], least_[s]);
+    }
   }
 
   void place(std::size_t i, int p) {
@@ -140,6 +190,17 @@ class BranchAndBound {
       c.key = st.objective + c.objective + st.open + c.open + obj.after[i][static_cast<std::size_t>(p)] +
               obj.unopened_loose[i + 1];
       if (!is_finite(c.key)) continue;
+      if (pb_.relaxation.active) {
+        // The Lagrangian bound (which prices memory and time) next to the plain one: both are
+        // valid, the larger is the better.
+        const WeightedTerms& rw = pb_.relaxation.terms;
+        node_terms(rw, i, p, c.relaxed, c.open_relaxed);
+        const double relaxed_key = rw.constant - obj.constant + st.relaxed + c.relaxed + st.open_relaxed +
+                                   c.open_relaxed + rw.after[i][static_cast<std::size_t>(p)] +
+                                   rw.unopened_loose[i + 1];
+        if (!is_finite(relaxed_key)) continue;
+        c.key = std::max(c.key, relaxed_key);
+      }
       if (pb_.has_time_limit) {
         const WeightedTerms& tw = pb_.time;
         node_terms(tw, i, p, c.time, c.open_time);
@@ -149,9 +210,8 @@ class BranchAndBound {
       }
       out.push_back(c);
     }
-    std::sort(out.begin(), out.end(), [](const Child& a, const Child& b) {
-      return a.key != b.key ? a.key < b.key : a.pu < b.pu;
-    });
+    std::sort(out.begin(), out.end(),
+              [](const Child& a, const Child& b) { return a.key != b.key ? a.key < b.key : a.pu < b.pu; });
   }
 
   void record_leaf(const State& st) {
@@ -162,15 +222,30 @@ class BranchAndBound {
     if (!best_.empty() && !(total < best_value_)) return;
     // The search's own memory sums use a little slack; the cost model has the last word.
     if (!pb_.cost->memory_violation(assignment_, {}).empty()) return;
-    if (best_.empty() || total < best_value_) {
-      best_value_ = total;
-      best_ = assignment_;
-    }
+    best_value_ = total;
+    best_ = assignment_;
   }
 
   bool cut(double key) const {
     if (best_.empty()) return false;
     return key + pb_.objective.constant >= best_value_ - kRelativeSlack * std::fabs(best_value_);
+  }
+
+  std::vector<int> context(std::size_t i) const {
+    std::vector<int> pus;
+    pus.reserve(pb_.context_nodes[i].size());
+    for (std::size_t node : pb_.context_nodes[i]) pus.push_back(assignment_[node]);
+    return pus;
+  }
+
+  search_detail::PartialState partial_state(const State& st) const {
+    search_detail::PartialState s{st.objective, st.time, used_, scratch_};
+    // used_ holds each PU's largest scratch buffer; compare residents without it.
+    for (int p = 0; p < pb_.num_pus; ++p) {
+      const int pool = pb_.pool_of_pu[static_cast<std::size_t>(p)];
+      if (pool >= 0) s.resident[static_cast<std::size_t>(pool)] -= scratch_[static_cast<std::size_t>(p)];
+    }
+    return s;
   }
 
   // The state travels by value so that sums are never undone by subtraction (which
@@ -180,6 +255,7 @@ class BranchAndBound {
       record_leaf(st);
       return;
     }
+    if (i > 0 && memo_.dominated(i, context(i), partial_state(st))) return;
     std::vector<Child>& children = children_[i];
     collect_children(i, st, children);
     if (children.empty()) return;
@@ -189,8 +265,9 @@ class BranchAndBound {
     for (const Child& c : children) {
       if (cut(c.key)) break;  // children are sorted by key: the rest cannot do better
       place(i, c.pu);
-      descend(i + 1, State{st.objective + c.objective, st.open + c.open, st.time + c.time,
-                           st.open_time + c.open_time});
+      descend(i + 1,
+              State{st.objective + c.objective, st.open + c.open, st.time + c.time,
+                    st.open_time + c.open_time, st.relaxed + c.relaxed, st.open_relaxed + c.open_relaxed});
       assignment_[i] = -1;
       used_ = saved_used_[i];
       used_in_set_ = saved_used_in_set_[i];
@@ -200,14 +277,17 @@ class BranchAndBound {
 
   const AssignmentProblem& pb_;
   std::vector<int> assignment_;
-  std::vector<double> used_;         // per pool
-  std::vector<double> used_in_set_;  // per pool set
-  std::vector<std::vector<Child>> children_;  // per depth, reused
+  std::vector<double> used_;                            // per pool
+  std::vector<double> used_in_set_;                     // per pool set
+  std::vector<std::vector<Child>> children_;            // per depth, reused
   std::vector<std::vector<double>> saved_used_;         // per depth
   std::vector<std::vector<double>> saved_used_in_set_;  // per depth
   std::vector<double> scratch_;                         // largest buffer per PU
   std::vector<std::vector<double>> saved_scratch_;      // per depth
   mutable std::vector<double> delta_;                   // per pool, reused
+  mutable std::vector<double> extra_;                   // per pool set, reused
+  mutable std::vector<double> least_;                   // per pool set, reused
+  search_detail::DominanceMemo memo_;
   std::vector<int> best_;
   double best_value_ = kInfeasible;
 };

@@ -37,7 +37,8 @@ std::string design_space_formula(const SpaceShape& shape) {
   if (shape.schedules > 1) text += " x " + std::to_string(shape.schedules) + " schedules";
   text += " = " + count_text(design_space_size(shape));
   if (shape.granularity == Granularity::fine)
-    text += " (m: " + std::to_string(shape.draft_subgraphs) + " draft + " + std::to_string(shape.target_subgraphs) +
+    text += " (m: " + std::to_string(shape.draft_subgraphs) + " draft + " +
+            std::to_string(shape.target_subgraphs) +
             " target subgraphs; searched exactly by branch and bound)";
   if (shape.fell_back_to_coarse) text += " (paper mode: whole models only, fine granularity not applied)";
   return text;
@@ -49,16 +50,16 @@ std::vector<Candidate> whole_model_candidates(int variant, int gamma, Schedule s
   const int num_pus = static_cast<int>(pus);
   if (gamma == 0) {
     for (int t = 0; t < num_pus; ++t)
-      out.push_back(Candidate{variant,
-                              Mapping{std::vector<int>(draft_subgraphs, -1), whole_model_on(t, target_subgraphs)},
-                              gamma, schedule});
+      out.push_back(Candidate{
+          variant, Mapping{std::vector<int>(draft_subgraphs, -1), whole_model_on(t, target_subgraphs)}, gamma,
+          schedule});
     return out;
   }
   for (int d = 0; d < num_pus; ++d)
     for (int t = 0; t < num_pus; ++t)
-      out.push_back(Candidate{variant,
-                              Mapping{whole_model_on(d, draft_subgraphs), whole_model_on(t, target_subgraphs)},
-                              gamma, schedule});
+      out.push_back(
+          Candidate{variant, Mapping{whole_model_on(d, draft_subgraphs), whole_model_on(t, target_subgraphs)},
+                    gamma, schedule});
   return out;
 }
 

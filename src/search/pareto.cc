@@ -25,7 +25,8 @@ void mark_pareto(std::vector<RankedCandidate>& ranked) {
     while (end < feasible.size() && time(feasible[end]) == time(feasible[g])) ++end;
     const double group_best = energy(feasible[g]);
     if (group_best < least_energy_faster) {
-      for (std::size_t k = g; k < end && energy(feasible[k]) == group_best; ++k) ranked[feasible[k]].pareto = true;
+      for (std::size_t k = g; k < end && energy(feasible[k]) == group_best; ++k)
+        ranked[feasible[k]].pareto = true;
       least_energy_faster = group_best;
     }
     g = end;

@@ -56,8 +56,8 @@ class Sweep {
     // The same relative slack as best_assignment, so that its optimum at the bound stays feasible.
     if (p.feasible && p.time_per_token > bound_s_ + kBoundSlack * bound_s_) {
       p.feasible = false;
-      p.infeasible_reason = "exceeds latency bound " + sig(options_.latency_bound_ms_per_token) + " ms/token (" +
-                            sig(p.time_per_token * kMsPerSecond, 4) + " ms/token)";
+      p.infeasible_reason = "exceeds latency bound " + sig(options_.latency_bound_ms_per_token) +
+                            " ms/token (" + sig(p.time_per_token * kMsPerSecond, 4) + " ms/token)";
     }
     ranked_.push_back(std::move(r));
   }
@@ -82,7 +82,7 @@ class Sweep {
 
 SearchResult search(const CostInputs& caller_inputs, const SearchOptions& options) {
   // The options decide the cost mode of the whole search.
-  const CostInputs in{caller_inputs.soc,     caller_inputs.draft,  caller_inputs.target,
+  const CostInputs in{caller_inputs.soc,      caller_inputs.draft,  caller_inputs.target,
                       caller_inputs.workload, caller_inputs.oracle, options.mode};
   const std::size_t pus = in.soc.pus.size();
   const std::size_t draft_subgraphs = in.draft.subgraphs.size();
@@ -96,13 +96,15 @@ SearchResult search(const CostInputs& caller_inputs, const SearchOptions& option
   for (int variant = 0; variant < static_cast<int>(in.soc.variants.size()); ++variant) {
     for (int gamma = 0; gamma <= gamma_max; ++gamma) {
       std::vector<int> optimum;
-      if (fine) optimum = best_assignment(build_linear_cost(in, variant, gamma), objective_energy, sweep.bound_seconds());
+      if (fine)
+        optimum =
+            best_assignment(build_linear_cost(in, variant, gamma), objective_energy, sweep.bound_seconds());
       for (Schedule schedule : schedules) {
         // Without drafting there is nothing to overlap: gamma 0 is costed once, sequentially.
         if (gamma == 0 && schedule != schedules.front()) continue;
         const Schedule used = gamma == 0 ? Schedule::sequential : schedule;
-        for (const Candidate& c : search_detail::whole_model_candidates(variant, gamma, used, pus, draft_subgraphs,
-                                                                        target_subgraphs))
+        for (const Candidate& c : search_detail::whole_model_candidates(variant, gamma, used, pus,
+                                                                        draft_subgraphs, target_subgraphs))
           sweep.add(c);
         if (!optimum.empty()) {
           Candidate c{variant, unflatten(optimum, draft_subgraphs), gamma, used};

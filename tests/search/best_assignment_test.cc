@@ -51,6 +51,11 @@ LinearCost random_cost(std::mt19937& rng, const RandomShape& shape) {
       c.node_scratch[i][p] = std::floor(4 * unit(rng));
       if (unit(rng) < shape.infeasible_node_share) c.node_time[i][p] = kInfeasible;
     }
+    // A few nodes with large buffers, like a model head's logits: the largest per PU counts.
+    if (unit(rng) < 0.25) {
+      const double big = std::floor(5 + 10 * unit(rng));
+      for (std::size_t p = 0; p < pus; ++p) c.node_scratch[i][p] = big;
+    }
   }
   auto random_edge = [&](std::size_t u, std::size_t v) {
     LinearCost::Edge e;
@@ -97,6 +102,9 @@ LinearCost random_cost(std::mt19937& rng, const RandomShape& shape) {
     for (std::size_t p = 0; p < pus; ++p) s += c.node_memory[i][p];
     mean_total += s / static_cast<double>(pus);
   }
+  double largest_scratch = 0;
+  for (const auto& row : c.node_scratch) largest_scratch = std::max(largest_scratch, row[0]);
+  mean_total += largest_scratch;
   for (int k = 0; k < pools; ++k) {
     c.pool_fixed.push_back(std::floor(3 * unit(rng)));
     const double share = shape.bind_memory ? 0.35 + 0.5 * unit(rng) : 10.0;
@@ -108,8 +116,8 @@ LinearCost random_cost(std::mt19937& rng, const RandomShape& shape) {
 void expect_matches_brute_force(const LinearCost& c, bool energy, double max_time, int instance) {
   const auto expected = brute_force(c, energy, max_time);
   const auto got = best_assignment(c, energy, max_time);
-  SCOPED_TRACE("instance " + std::to_string(instance) + (energy ? " energy" : " time") +
-               " max_time " + std::to_string(max_time));
+  SCOPED_TRACE("instance " + std::to_string(instance) + (energy ? " energy" : " time") + " max_time " +
+               std::to_string(max_time));
   if (expected.assignment.empty()) {
     EXPECT_TRUE(got.empty());
     return;
@@ -133,8 +141,10 @@ TEST(BestAssignment, MatchesBruteForceOnRandomInstances) {
     for (auto& cap : unbounded.pool_capacity) cap = 1e18;
     const auto free_best = brute_force(unbounded, false, kInfeasible);
     const auto best = brute_force(c, false, kInfeasible);
-    if (best.assignment.empty()) ++nothing_feasible;
-    else if (best.objective > free_best.objective + 1e-12) ++memory_bound;
+    if (best.assignment.empty())
+      ++nothing_feasible;
+    else if (best.objective > free_best.objective + 1e-12)
+      ++memory_bound;
   }
   EXPECT_GT(memory_bound, 50);
   EXPECT_GT(nothing_feasible, 0);
@@ -212,7 +222,9 @@ TEST(BestAssignment, LongChainWithoutBindingMemoryIsExact) {
   }
 }
 
-TEST(BestAssignment, TiesGoToTheLowestPu) {
+// Without a binding constraint the bound is the plain chain one, whose children are
+// tried cheapest first and, among equal ones, lowest PU first.
+TEST(BestAssignment, UnconstrainedTiesGoToTheLowestPu) {
   LinearCost c;
   c.num_pus = 3;
   c.node_time = matrix(6, 3, 1.0);
@@ -267,7 +279,8 @@ TEST(BestAssignment, MemoryPushesNodesToTheSlowerPool) {
   ASSERT_EQ(got.size(), 4u);
   EXPECT_EQ(std::count(got.begin(), got.end(), 0), 2);
   EXPECT_DOUBLE_EQ(evaluate(c, got).time, 1 + 1 + 3 + 3 + 0.5);
-  EXPECT_EQ(got, (std::vector<int>{0, 0, 1, 1}));  // lowest PU first among equal costs
+  // Two optima: the fast pair first or last.
+  EXPECT_TRUE(got == (std::vector<int>{0, 0, 1, 1}) || got == (std::vector<int>{1, 1, 0, 0}));
 }
 
 TEST(BestAssignment, IsDeterministic) {

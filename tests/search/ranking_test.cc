@@ -25,9 +25,9 @@ RankedCandidate point(int variant, double time, double energy, bool feasible = t
 TEST(Pareto, HandExample) {
   // (time, energy): A(1,5) B(2,3) C(2,4) D(3,3) E(4,1) F(4,1) G(5,0.5), and an infeasible
   // H(0.5,0.5) that would dominate everything if it counted.
-  std::vector<RankedCandidate> r = {point(0, 1, 5),      point(1, 2, 3), point(2, 2, 4),
-                                    point(3, 3, 3),      point(4, 4, 1), point(5, 4, 1),
-                                    point(6, 5, 0.5),    point(7, 0.5, 0.5, false)};
+  std::vector<RankedCandidate> r = {point(0, 1, 5),   point(1, 2, 3),           point(2, 2, 4),
+                                    point(3, 3, 3),   point(4, 4, 1),           point(5, 4, 1),
+                                    point(6, 5, 0.5), point(7, 0.5, 0.5, false)};
   mark_pareto(r);
   // C is beaten by B (same time, less energy); D by B (faster, same energy); E and F are
   // equal and both stay; G trades time for energy.
@@ -44,8 +44,8 @@ TEST(Pareto, SinglePointAndEmpty) {
 }
 
 TEST(Rank, FeasibleByObjectiveThenTiesByCandidateThenInfeasible) {
-  std::vector<RankedCandidate> r = {point(2, 3, 0), point(1, 3, 0), point(0, 9, 0, false),
-                                    point(0, 1, 0), point(0, 2, 0, false, 0)};
+  std::vector<RankedCandidate> r = {point(2, 3, 0), point(1, 3, 0), point(0, 9, 0, false), point(0, 1, 0),
+                                    point(0, 2, 0, false, 0)};
   rank(r);
   ASSERT_EQ(r.size(), 5u);
   EXPECT_EQ(r[0].candidate.variant, 0);

@@ -36,7 +36,8 @@ inline ProcessingUnit make_pu(const std::string& id, PuKind kind, int units, std
 inline Soc three_pu_soc(double gpu_memory_gb) {
   Soc soc;
   soc.name = "search-test-soc";
-  ProcessingUnit cpu = make_pu("cpu", PuKind::cpu, 2, {{DType::f32, 2.0}, {DType::int8, 4.0}}, 4.0, 3.0, 0.4, "dram");
+  ProcessingUnit cpu =
+      make_pu("cpu", PuKind::cpu, 2, {{DType::f32, 2.0}, {DType::int8, 4.0}}, 4.0, 3.0, 0.4, "dram");
   cpu.clusters = {CpuCluster{"little", "cortex-a55", 2}};
   ProcessingUnit gpu = make_pu("gpu", PuKind::gpu, 1, {{DType::f32, 12.0}}, 8.0, 2.5, 0.3, "gpu_carveout");
   gpu.fallbacks = {DTypeFallback{DType::int8, false, DType::f32, 1.3}};

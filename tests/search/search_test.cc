@@ -1,4 +1,6 @@
 // search() against exhaustive enumeration through predict(), and its bookkeeping.
+#include "search/search.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 #include <map>
 #include <string>
 
-#include "search/search.h"
 #include "search_fixtures.h"
 
 namespace specmap {
@@ -57,7 +58,8 @@ double value(const Prediction& p, Objective o) {
 }
 
 // Least objective per (variant, gamma) among feasible candidates within the bound.
-std::map<std::pair<int, int>, double> best_per_point(const std::vector<Costed>& all, Objective o, double bound_s) {
+std::map<std::pair<int, int>, double> best_per_point(const std::vector<Costed>& all, Objective o,
+                                                     double bound_s) {
   std::map<std::pair<int, int>, double> best;
   for (const Costed& c : all) {
     if (!c.prediction.feasible || c.prediction.time_per_token > bound_s) continue;
@@ -127,10 +129,14 @@ TEST_F(FineSearch, InstanceExercisesMemoryAndDataTypes) {
   int memory = 0, dtype = 0, off = 0, feasible = 0;
   for (const Costed& c : *all_) {
     const std::string& why = c.prediction.infeasible_reason;
-    if (c.prediction.feasible) ++feasible;
-    else if (why.find("memory") != std::string::npos) ++memory;
-    else if (why.find("cannot run") != std::string::npos) ++dtype;
-    else if (why.find("is off") != std::string::npos) ++off;
+    if (c.prediction.feasible)
+      ++feasible;
+    else if (why.find("memory") != std::string::npos)
+      ++memory;
+    else if (why.find("cannot run") != std::string::npos)
+      ++dtype;
+    else if (why.find("is off") != std::string::npos)
+      ++off;
   }
   EXPECT_GT(feasible, 0);
   EXPECT_GT(memory, 0) << "the GPU carve-out should be too small for some mappings";
@@ -138,7 +144,8 @@ TEST_F(FineSearch, InstanceExercisesMemoryAndDataTypes) {
   EXPECT_GT(off, 0);
   // Memory must change an optimum, or the exactness tests would not exercise it.
   auto roomy = small_study(1.0);
-  const auto unconstrained = best_per_point(enumerate_all(*roomy, kGammaMax), Objective::latency, kInfeasible);
+  const auto unconstrained =
+      best_per_point(enumerate_all(*roomy, kGammaMax), Objective::latency, kInfeasible);
   const auto constrained = best_per_point(*all_, Objective::latency, kInfeasible);
   int changed = 0;
   for (const auto& [key, v] : constrained) changed += v > unconstrained.at(key) * (1 + 1e-9) ? 1 : 0;
@@ -283,7 +290,8 @@ std::string fingerprint(const SearchResult& r) {
   char buf[128];
   for (const RankedCandidate& rc : r.ranked) {
     const Candidate& c = rc.candidate;
-    out += std::to_string(c.variant) + " " + std::to_string(c.gamma) + " " + std::to_string(int(c.schedule)) + " d";
+    out += std::to_string(c.variant) + " " + std::to_string(c.gamma) + " " + std::to_string(int(c.schedule)) +
+           " d";
     for (int p : c.mapping.draft) out += std::to_string(p) + ",";
     out += " t";
     for (int p : c.mapping.target) out += std::to_string(p) + ",";
@@ -313,7 +321,8 @@ Soc paper_like_soc() {
   soc.transfers = kept;
   soc.pus[0].units = 6;
   soc.variants.clear();
-  for (int cores = 1; cores <= 6; ++cores) soc.variants.push_back(DesignVariant{std::to_string(cores), {cores, 1}});
+  for (int cores = 1; cores <= 6; ++cores)
+    soc.variants.push_back(DesignVariant{std::to_string(cores), {cores, 1}});
   return soc;
 }
 
@@ -350,9 +359,10 @@ TEST(CoarseSearch, BestIsTheBestWholeModelMapping) {
     for (int g = 0; g <= 4; ++g)
       for (int d = 0; d < 3; ++d)
         for (int t = 0; t < 3; ++t) {
-          Candidate c{v, Mapping{g > 0 ? whole_model_on(d, s->draft.subgraphs.size())
-                                       : std::vector<int>(s->draft.subgraphs.size(), -1),
-                                 whole_model_on(t, s->target.subgraphs.size())},
+          Candidate c{v,
+                      Mapping{g > 0 ? whole_model_on(d, s->draft.subgraphs.size())
+                                    : std::vector<int>(s->draft.subgraphs.size(), -1),
+                              whole_model_on(t, s->target.subgraphs.size())},
                       g, Schedule::sequential};
           const Prediction p = predict(in, c);
           if (p.feasible) best = std::min(best, p.time_per_token);

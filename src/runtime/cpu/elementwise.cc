@@ -1,0 +1,34 @@
+#include "runtime/cpu/elementwise.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace specmap::runtime {
+
+namespace {
+constexpr std::size_t kValuesPerChunk = 16384;
+}  // namespace
+
+Status embedding_lookup(std::span<const float> table, std::size_t width, std::span<const int> tokens,
+                        std::span<float> out) {
+  assert(width > 0 && table.size() % width == 0 && out.size() >= tokens.size() * width);
+  const std::size_t vocab = table.size() / width;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const int token = tokens[i];
+    if (token < 0 || static_cast<std::size_t>(token) >= vocab)
+      return Error{"token id " + std::to_string(token) + " is outside the vocabulary [0, " +
+                   std::to_string(vocab) + ")"};
+    const float* row = table.data() + static_cast<std::size_t>(token) * width;
+    std::copy(row, row + width, out.data() + i * width);
+  }
+  return {};
+}
+
+void add_in_place(std::span<float> residual, std::span<const float> x, ThreadPool& pool) {
+  assert(x.size() == residual.size());
+  pool.parallel_for(residual.size(), kValuesPerChunk, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) residual[i] += x[i];
+  });
+}
+
+}  // namespace specmap::runtime

@@ -1,0 +1,21 @@
+#pragma once
+// Rotary position embeddings in the Hugging Face Llama layout ("rotate_half"): within a
+// head, dimension i < head_dim/2 is rotated together with dimension i + head_dim/2 by the
+// angle position * theta^(-2i/head_dim). Hugging Face checkpoints permute q/k weights
+// to this layout, so it is the one real weights will arrive in.
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "runtime/cpu/thread_pool.h"
+
+namespace specmap::runtime {
+
+// theta^(-2i/head_dim) for i in [0, head_dim/2).
+std::vector<float> rotary_inverse_frequencies(std::size_t head_dim, double theta);
+
+// Rotates x[rows x heads*head_dim] in place; row r is at position first_position + r.
+void apply_rotary(std::span<float> x, std::size_t heads, std::size_t head_dim, std::size_t first_position,
+                  std::span<const float> inverse_frequencies, ThreadPool& pool);
+
+}  // namespace specmap::runtime

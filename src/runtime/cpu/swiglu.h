@@ -1,0 +1,30 @@
+#pragma once
+// The Llama MLP: down(silu(gate(x)) * up(x)).
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "runtime/cpu/thread_pool.h"
+
+namespace specmap::runtime {
+
+// out[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + exp(-g)). out may alias gate.
+void silu_mul(std::span<const float> gate, std::span<const float> up, std::span<float> out, ThreadPool& pool);
+
+struct MlpWeights {
+  std::span<const float> gate;  // [d_model x d_ff]
+  std::span<const float> up;    // [d_model x d_ff]
+  std::span<const float> down;  // [d_ff x d_model]
+};
+
+// Scratch the MLP reuses between calls instead of allocating.
+struct MlpScratch {
+  std::vector<float> gate;
+  std::vector<float> up;
+};
+
+// out[rows x d_model] = down(silu(gate(x)) * up(x)) for x[rows x d_model].
+void swiglu_mlp(std::span<const float> x, std::size_t rows, const MlpWeights& weights, std::size_t d_model,
+                std::size_t d_ff, MlpScratch& scratch, std::span<float> out, ThreadPool& pool);
+
+}  // namespace specmap::runtime

@@ -1,0 +1,89 @@
+#include "runtime/synthetic_weights.h"
+
+#include <cmath>
+#include <random>
+
+namespace specmap::runtime {
+
+namespace {
+
+// SplitMix64 finaliser: decorrelates the per-tensor seeds (seed, seed+1, ...).
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+class TensorFiller {
+ public:
+  explicit TensorFiller(std::uint64_t seed) : seed_(seed) {}
+
+  // `count` values uniform in [-a, a] with a = std * sqrt(3), i.e. standard deviation `std`.
+  std::vector<float> random(std::size_t count, double std) {
+    std::mt19937_64 engine(mix(seed_ ^ mix(next_tensor_++)));
+    const float bound = static_cast<float>(std * std::sqrt(3.0));
+    constexpr float kUnit = 1.0f / 16777216.0f;  // 2^-24: 24 random bits fill a float mantissa
+    std::vector<float> values(count);
+    std::size_t i = 0;
+    while (i < count) {
+      const std::uint64_t bits = engine();
+      for (int half = 0; half < 2 && i < count; ++half, ++i) {
+        const auto u = static_cast<float>((bits >> (half * 32 + 8)) & 0xffffffULL) * kUnit;  // [0, 1)
+        values[i] = (2.0f * u - 1.0f) * bound;
+      }
+    }
+    return values;
+  }
+
+  std::vector<float> ones(std::size_t count) {
+    ++next_tensor_;  // keeps later tensors' streams independent of which tensors are constant
+    return std::vector<float>(count, 1.0f);
+  }
+
+ private:
+  std::uint64_t seed_;
+  std::uint64_t next_tensor_ = 0;
+};
+
+}  // namespace
+
+Result<TransformerWeights> SyntheticWeights::load(const ModelArch& arch_in) const {
+  const ModelArch arch = normalized_arch(arch_in);
+  if (arch.encoder_layers > 0) return Error{"synthetic weights: encoder-decoder models are not supported"};
+  if (arch.layers <= 0 || arch.d_model <= 0 || arch.d_ff <= 0 || arch.heads <= 0 || arch.kv_heads <= 0 ||
+      arch.head_dim <= 0 || arch.vocab <= 0)
+    return Error{"synthetic weights: every size in the architecture must be positive"};
+  if (arch.heads % arch.kv_heads != 0)
+    return Error{"synthetic weights: heads must be a multiple of kv_heads"};
+
+  const auto d = static_cast<std::size_t>(arch.d_model);
+  const auto ff = static_cast<std::size_t>(arch.d_ff);
+  const auto q_width = static_cast<std::size_t>(arch.heads * arch.head_dim);
+  const auto kv_width = static_cast<std::size_t>(arch.kv_heads * arch.head_dim);
+  const auto vocab = static_cast<std::size_t>(arch.vocab);
+  const double residual_scale = 1.0 / std::sqrt(2.0 * double(arch.layers));
+  auto fan_in_std = [](std::size_t fan_in) { return 1.0 / std::sqrt(double(fan_in)); };
+
+  TensorFiller fill(seed_);
+  TransformerWeights weights;
+  weights.arch = arch;
+  weights.embedding = fill.random(vocab * d, kEmbeddingStd);
+  weights.layers.resize(static_cast<std::size_t>(arch.layers));
+  for (LayerWeights& layer : weights.layers) {
+    layer.attn_norm = fill.ones(d);
+    layer.q_proj = fill.random(q_width * d, fan_in_std(d));
+    layer.k_proj = fill.random(kv_width * d, fan_in_std(d));
+    layer.v_proj = fill.random(kv_width * d, fan_in_std(d));
+    layer.o_proj = fill.random(d * q_width, fan_in_std(q_width) * residual_scale);
+    layer.mlp_norm = fill.ones(d);
+    layer.gate_proj = fill.random(ff * d, fan_in_std(d));
+    layer.up_proj = fill.random(ff * d, fan_in_std(d));
+    layer.down_proj = fill.random(d * ff, fan_in_std(ff) * residual_scale);
+  }
+  weights.final_norm = fill.ones(d);
+  if (!arch.tied_embeddings) weights.lm_head = fill.random(vocab * d, kEmbeddingStd);
+  return weights;
+}
+
+}  // namespace specmap::runtime

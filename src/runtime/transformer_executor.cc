@@ -1,0 +1,229 @@
+#include "runtime/transformer_executor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+#include "runtime/cpu/blas_threads.h"
+#include "runtime/cpu/elementwise.h"
+#include "runtime/cpu/linear.h"
+#include "runtime/cpu/rms_norm.h"
+#include "runtime/cpu/rotary.h"
+
+namespace specmap::runtime {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+Status check_arch(const ModelGraph& graph, const TransformerWeights& weights) {
+  if (!graph.arch) return Error{"model '" + graph.name + "' has no architecture; the executor needs one"};
+  const ModelArch a = normalized_arch(*graph.arch);
+  const ModelArch& w = weights.arch;
+  if (a.encoder_layers > 0)
+    return Error{"model '" + graph.name + "': encoder-decoder models are not supported"};
+  if (a.dtype != DType::f32 || a.kv_dtype != DType::f32)
+    return Error{"model '" + graph.name +
+                 "': the CPU executor computes in f32; dtype and kv_dtype must be f32"};
+  if (a.layers != w.layers || a.d_model != w.d_model || a.d_ff != w.d_ff || a.heads != w.heads ||
+      a.kv_heads != w.kv_heads || a.head_dim != w.head_dim || a.vocab != w.vocab ||
+      a.tied_embeddings != w.tied_embeddings)
+    return Error{"model '" + graph.name + "': the weights were made for a different architecture"};
+  if (a.heads % a.kv_heads != 0)
+    return Error{"model '" + graph.name + "': heads must be a multiple of kv_heads"};
+  if (a.head_dim % 2 != 0)
+    return Error{"model '" + graph.name + "': rotary embeddings need an even head_dim"};
+  return check_weight_shapes(weights);
+}
+
+}  // namespace
+
+CorePlacement place_all_on(const ModelGraph& graph, const CoreSet& cores) {
+  return CorePlacement{std::vector<CoreSet>(graph.subgraphs.size(), cores)};
+}
+
+TransformerExecutor::TransformerExecutor(const ModelGraph& graph,
+                                         std::shared_ptr<const TransformerWeights> weights,
+                                         CorePlacement placement, ExecutorOptions options)
+    : graph_(graph),
+      weights_(std::move(weights)),
+      placement_(std::move(placement)),
+      options_(std::move(options)) {}
+
+TransformerExecutor::~TransformerExecutor() = default;
+
+Result<std::unique_ptr<TransformerExecutor>> TransformerExecutor::create(
+    const ModelGraph& graph, std::shared_ptr<const TransformerWeights> weights, CorePlacement placement,
+    ExecutorOptions options) {
+  if (!weights) return Error{"executor: no weights given"};
+  if (Status s = check_arch(graph, *weights); !s) return s.error();
+  if (placement.subgraph_cores.size() != graph.subgraphs.size())
+    return Error{"executor: the placement names " + std::to_string(placement.subgraph_cores.size()) +
+                 " core sets for " + std::to_string(graph.subgraphs.size()) + " subgraphs"};
+  for (std::size_t i = 0; i < placement.subgraph_cores.size(); ++i) {
+    CoreSet& cores = placement.subgraph_cores[i];
+    cores = make_core_set(cores.cores);
+    if (Status s = check_core_set(cores); !s)
+      return Error{"executor: subgraph '" + graph.subgraphs[i].name + "': " + s.error().message};
+  }
+  if (options.rope_theta <= 0) return Error{"executor: rope_theta must be positive"};
+  const std::int64_t layers = weights->arch.layers;
+  for (int layer : options.skip_layers)
+    if (layer < 0 || layer >= layers)
+      return Error{"executor: skip layer " + std::to_string(layer) + " is outside [0, " +
+                   std::to_string(layers) + ")"};
+
+  std::unique_ptr<TransformerExecutor> executor(
+      new TransformerExecutor(graph, std::move(weights), std::move(placement), std::move(options)));
+  if (Status s = executor->build_steps(); !s) return s.error();
+  return executor;
+}
+
+Status TransformerExecutor::build_steps() {
+  const ModelArch& a = weights_->arch;
+  shape_.d_model = static_cast<std::size_t>(a.d_model);
+  shape_.d_ff = static_cast<std::size_t>(a.d_ff);
+  shape_.attention = AttentionShape{static_cast<std::size_t>(a.heads), static_cast<std::size_t>(a.kv_heads),
+                                    static_cast<std::size_t>(a.head_dim)};
+  shape_.norm_eps = options_.norm_eps;
+  rotary_inverse_frequencies_ = rotary_inverse_frequencies(shape_.attention.head_dim, options_.rope_theta);
+  skipped_.assign(static_cast<std::size_t>(a.layers), false);
+  for (int layer : options_.skip_layers) skipped_[static_cast<std::size_t>(layer)] = true;
+
+  const std::size_t kv_width = shape_.attention.kv_heads * shape_.attention.head_dim;
+  cache_ = KvCache(static_cast<std::size_t>(a.layers), kv_width);
+  scratch_cache_ = KvCache(static_cast<std::size_t>(a.layers), kv_width);
+
+  std::vector<std::string> names;
+  std::vector<bool> block_seen(static_cast<std::size_t>(a.layers), false);
+  bool embedding_seen = false;
+  bool head_seen = false;
+  for (std::size_t i = 0; i < graph_.subgraphs.size(); ++i) {
+    const std::string& name = graph_.subgraphs[i].name;
+    names.push_back(name);
+    Step step;
+    step.subgraph = i;
+    if (name == "embedding") {
+      step.kind = StepKind::embedding;
+      embedding_seen = true;
+    } else if (name == "head") {
+      step.kind = StepKind::head;
+      head_seen = true;
+    } else if (name.rfind("block.", 0) == 0) {
+      step.kind = StepKind::block;
+      std::size_t layer = 0;
+      try {
+        layer = std::stoul(name.substr(6));
+      } catch (...) {
+        return Error{"executor: subgraph name '" + name + "' has no layer number"};
+      }
+      if (layer >= block_seen.size() || block_seen[layer])
+        return Error{"executor: subgraph '" + name + "' does not match a decoder layer"};
+      block_seen[layer] = true;
+      step.layer = layer;
+    } else {
+      return Error{"executor: subgraph '" + name + "' is not embedding, block.<i> or head"};
+    }
+    const CoreSet& cores = placement_.subgraph_cores[i];
+    std::unique_ptr<ThreadPool>& pool = pools_[cores];
+    if (!pool) pool = std::make_unique<ThreadPool>(cores);
+    step.cores = &placement_.subgraph_cores[i];
+    step.pool = pool.get();
+    steps_.push_back(step);
+  }
+  if (!embedding_seen || !head_seen || std::count(block_seen.begin(), block_seen.end(), false) > 0)
+    return Error{"executor: model '" + graph_.name + "' lacks an embedding, a head or a decoder block"};
+  // Run in data order whatever the listing order: embedding, blocks by layer, head.
+  std::stable_sort(steps_.begin(), steps_.end(), [](const Step& x, const Step& y) {
+    auto rank = [](const Step& s) {
+      return s.kind == StepKind::embedding ? 0 : s.kind == StepKind::block ? 1 : 2;
+    };
+    if (rank(x) != rank(y)) return rank(x) < rank(y);
+    return x.layer < y.layer;
+  });
+  timings_ = SubgraphTimings(names);
+  return {};
+}
+
+int TransformerExecutor::vocab() const { return static_cast<int>(weights_->arch.vocab); }
+
+std::vector<float> TransformerExecutor::append(std::span<const int> tokens, std::size_t last_rows) {
+  Result<std::vector<float>> logits = try_append(tokens, last_rows);
+  if (!logits) return {};
+  return std::move(logits).value();
+}
+
+Result<std::vector<float>> TransformerExecutor::try_append(std::span<const int> tokens,
+                                                           std::size_t last_rows) {
+  if (tokens.empty()) return Error{"executor: append needs at least one token"};
+  if (last_rows < 1 || last_rows > tokens.size())
+    return Error{"executor: last_rows " + std::to_string(last_rows) + " is outside [1, " +
+                 std::to_string(tokens.size()) + "]"};
+  for (int token : tokens)
+    if (token < 0 || token >= vocab())
+      return Error{"executor: token id " + std::to_string(token) + " is outside the vocabulary [0, " +
+                   std::to_string(vocab()) + ")"};
+
+  const std::size_t first_new = tokens_.size();
+  tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
+  Result<std::vector<float>> logits = options_.kv_cache ? run(tokens, first_new, cache_, last_rows) : [&] {
+    scratch_cache_.truncate(0);
+    return run(tokens_, 0, scratch_cache_, last_rows);
+  }();
+  if (!logits) truncate(first_new);
+  return logits;
+}
+
+Result<std::vector<float>> TransformerExecutor::run(std::span<const int> input, std::size_t first_position,
+                                                    KvCache& cache, std::size_t last_rows) {
+  const std::size_t d = shape_.d_model;
+  const std::size_t rows = input.size();
+  const std::size_t vocab_size = static_cast<std::size_t>(weights_->arch.vocab);
+  const TransformerWeights& w = *weights_;
+  hidden_.resize(rows * d);
+  std::vector<float> logits;
+
+  ScopedAffinityRestore restore_affinity;
+  const CoreSet* current = nullptr;
+  for (const Step& step : steps_) {
+    if (step.kind == StepKind::block && skipped_[step.layer]) continue;
+    // Pinning and BLAS set-up sit outside the timed region: they are the dispatch cost of
+    // switching PUs, not the subgraph's work.
+    if (current == nullptr || *current != *step.cores) {
+      if (Status s = pin_current_thread(*step.cores); !s) return s.error();
+      use_blas_threads_on(*step.cores);
+      current = step.cores;
+    }
+    const Clock::time_point start = Clock::now();
+    switch (step.kind) {
+      case StepKind::embedding:
+        if (Status s = embedding_lookup(w.embedding, d, input, hidden_); !s) return s.error();
+        break;
+      case StepKind::block:
+        run_decoder_block(hidden_, first_position, w.layers[step.layer], shape_, rotary_inverse_frequencies_,
+                          cache, step.layer, scratch_, *step.pool);
+        break;
+      case StepKind::head: {
+        std::span<const float> last = std::span<const float>(hidden_).subspan((rows - last_rows) * d);
+        head_normed_.resize(last_rows * d);
+        rms_norm(last, w.final_norm, shape_.norm_eps, head_normed_, *step.pool);
+        logits.resize(last_rows * vocab_size);
+        if (w.arch.tied_embeddings)
+          linear_transposed(head_normed_, last_rows, w.embedding, d, vocab_size, logits);
+        else
+          linear(head_normed_, last_rows, w.lm_head, d, vocab_size, logits);
+        break;
+      }
+    }
+    timings_.record(step.subgraph, std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  return logits;
+}
+
+void TransformerExecutor::truncate(std::size_t length) {
+  if (length >= tokens_.size()) return;
+  tokens_.resize(length);
+  cache_.truncate(length);
+}
+
+}  // namespace specmap::runtime
