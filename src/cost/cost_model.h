@@ -13,6 +13,8 @@
 
 namespace specmap {
 
+struct CostMemo;
+
 struct CostInputs {
   const Soc& soc;
   const ModelGraph& draft;
@@ -20,6 +22,7 @@ struct CostInputs {
   const Workload& workload;
   const LatencyOracle& oracle;
   CostMode mode = CostMode::extended;
+  CostMemo* memo = nullptr;  // optional per-search cache (cost/cost_memo.h); results do not depend on it
 };
 
 // paper: Eq. 1 with c = t_draft / t_target of one forward pass on the mapped PUs

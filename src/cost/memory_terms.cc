@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cost/cost_memo.h"
 #include "cost/placement.h"
 
 namespace specmap::cost_internal {
@@ -24,6 +25,29 @@ Bytes kv_bytes_per_token_on(const ProcessingUnit& pu, const Subgraph& subgraph) 
   Bytes total = 0;
   for (const Op& op : subgraph.ops) total += stored_as(pu, op.kv_dtype, op_kv_bytes_per_token(op));
   return total;
+}
+
+// {weights stored on `unit`, the part reused from a tied subgraph, KV bytes per token}.
+std::array<Bytes, 3> subgraph_bytes(const ModelGraph& model, std::size_t s, const ProcessingUnit& unit) {
+  const Subgraph& subgraph = model.subgraphs[s];
+  const bool tied = subgraph.shares_weights_with.has_value() && *subgraph.shares_weights_with < model.subgraphs.size() &&
+                    *subgraph.shares_weights_with != s;
+  const Bytes weights = weight_bytes_on(unit, subgraph);
+  // What a tied subgraph reuses is the smaller of the two weight sets (the head's table
+  // is the embedding's, its final norm is its own).
+  const Bytes reused =
+      tied ? std::min(weights, weight_bytes_on(unit, model.subgraphs[*subgraph.shares_weights_with])) : 0.0;
+  return {weights, reused, kv_bytes_per_token_on(unit, subgraph)};
+}
+
+std::array<Bytes, 3> subgraph_bytes_memo(const CostInputs& in, int role, std::size_t s, int pu) {
+  const ModelGraph& model = role == kDraft ? in.draft : in.target;
+  if (!in.memo) return subgraph_bytes(model, s, in.soc.pus[pu]);
+  const auto key = std::make_tuple(role, s, pu);
+  auto it = in.memo->subgraph_bytes.find(key);
+  if (it == in.memo->subgraph_bytes.end())
+    it = in.memo->subgraph_bytes.emplace(key, subgraph_bytes(model, s, in.soc.pus[pu])).first;
+  return it->second;
 }
 
 }  // namespace
@@ -54,14 +78,8 @@ void fill_memory_terms(const CostInputs& in, int variant, int gamma, const PassP
                                        std::vector<Bytes>(num_pus, 0.0)};
       for (int pu = 0; pu < num_pus; ++pu) {
         if (units_in_variant(soc, variant, pu) <= 0) continue;
-        const ProcessingUnit& unit = soc.pus[pu];
-        const Bytes weights = weight_bytes_on(unit, subgraph);
-        // What a tied subgraph reuses is the smaller of the two weight sets (the head's table
-        // is the embedding's, its final norm is its own).
-        const Bytes reused =
-            tied ? std::min(weights, weight_bytes_on(unit, model.subgraphs[*subgraph.shares_weights_with]))
-                 : 0.0;
-        const Bytes kv = in.workload.kv_cache ? kv_bytes_per_token_on(unit, subgraph) * cached_tokens : 0.0;
+        const auto [weights, reused, kv_per_token] = subgraph_bytes_memo(in, role, s, pu);
+        const Bytes kv = in.workload.kv_cache ? kv_per_token * cached_tokens : 0.0;
         cost.node_memory[offset + s][pu] = weights - reused + kv;
         shared.bytes[pu] = reused;
         // Input and output of a pass side by side.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cost/cost_memo.h"
 #include "cost/eq1.h"
 #include "cost/memory_terms.h"
 #include "cost/placement.h"
@@ -38,6 +39,33 @@ LinearCost memory_form(const CostInputs& in, int variant, int gamma) {
   return cost;
 }
 
+// The three helpers below go through the search's memo when there is one.
+const std::string& placement_reason_memo(const CostInputs& in, int variant, int role, int pu, std::string& local) {
+  if (!in.memo) return local = placement_reason(in, variant, role, pu);
+  const auto key = std::make_tuple(variant, role, pu);
+  auto it = in.memo->placement.find(key);
+  if (it == in.memo->placement.end()) it = in.memo->placement.emplace(key, placement_reason(in, variant, role, pu)).first;
+  return it->second;
+}
+
+const LinearCost& memory_form_memo(const CostInputs& in, int variant, int gamma, LinearCost& local) {
+  if (!in.memo) return local = memory_form(in, variant, gamma);
+  const auto key = std::make_pair(variant, gamma);
+  auto it = in.memo->memory.find(key);
+  if (it == in.memo->memory.end()) it = in.memo->memory.emplace(key, memory_form(in, variant, gamma)).first;
+  return it->second;
+}
+
+TimeEstimate forward_memo(const CostInputs& in, int role, int pu, int units, Tokens new_tokens, Tokens context) {
+  const ModelGraph& model = role == kDraft ? in.draft : in.target;
+  if (!in.memo) return in.oracle.forward(model, pu, units, new_tokens, context);
+  const auto key = std::make_tuple(role, pu, units);
+  auto it = in.memo->forward.find(key);
+  if (it == in.memo->forward.end())
+    it = in.memo->forward.emplace(key, in.oracle.forward(model, pu, units, new_tokens, context)).first;
+  return it->second;
+}
+
 }  // namespace
 
 Prediction predict_paper(const CostInputs& in, const Candidate& candidate,
@@ -48,26 +76,27 @@ Prediction predict_paper(const CostInputs& in, const Candidate& candidate,
   const int draft_pu = gamma > 0 ? single_pu(candidate.mapping.draft) : -1;
   if (target_pu < 0 || (gamma > 0 && draft_pu < 0))
     return infeasible_prediction("paper mode maps whole models only");
+  std::string local_reason;
   if (gamma > 0) {
-    if (std::string why = placement_reason(in, variant, kDraft, draft_pu); !why.empty())
+    if (const std::string& why = placement_reason_memo(in, variant, kDraft, draft_pu, local_reason); !why.empty())
       return infeasible_prediction(why);
   }
-  if (std::string why = placement_reason(in, variant, kTarget, target_pu); !why.empty())
+  if (const std::string& why = placement_reason_memo(in, variant, kTarget, target_pu, local_reason); !why.empty())
     return infeasible_prediction(why);
-  const LinearCost memory = memory_form(in, variant, gamma);
+  LinearCost local_memory;
+  const LinearCost& memory = memory_form_memo(in, variant, gamma, local_memory);
   if (std::string overflow = memory.memory_violation(assignment, memory_pool_names(in.soc));
       !overflow.empty())
     return infeasible_prediction(overflow);
 
   const auto [new_tokens, context] = paper_evaluation_point(in.workload);
-  const TimeEstimate target = in.oracle.forward(
-      in.target, target_pu, units_in_variant(in.soc, variant, target_pu), new_tokens, context);
+  const TimeEstimate target =
+      forward_memo(in, kTarget, target_pu, units_in_variant(in.soc, variant, target_pu), new_tokens, context);
   if (target.source == Provenance::unavailable)
     return infeasible_prediction("target forward pass on " + in.soc.pus[target_pu].id + ": " + target.why);
   TimeEstimate draft;
   if (gamma > 0) {
-    draft = in.oracle.forward(in.draft, draft_pu, units_in_variant(in.soc, variant, draft_pu), new_tokens,
-                              context);
+    draft = forward_memo(in, kDraft, draft_pu, units_in_variant(in.soc, variant, draft_pu), new_tokens, context);
     if (draft.source == Provenance::unavailable)
       return infeasible_prediction("draft forward pass on " + in.soc.pus[draft_pu].id + ": " + draft.why);
   }

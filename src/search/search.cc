@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/format.h"
+#include "cost/cost_memo.h"
 #include "search/search_internal.h"
 
 namespace specmap {
@@ -82,8 +83,12 @@ class Sweep {
 
 SearchResult search(const CostInputs& caller_inputs, const SearchOptions& options) {
   // The options decide the cost mode of the whole search.
+  // One memo for the whole search: candidates share placement checks, memory terms and
+  // whole-model forward passes (predict() returns the same figures without it).
+  CostMemo memo;
   const CostInputs in{caller_inputs.soc,      caller_inputs.draft,  caller_inputs.target,
-                      caller_inputs.workload, caller_inputs.oracle, options.mode};
+                      caller_inputs.workload, caller_inputs.oracle, options.mode,
+                      &memo};
   const std::size_t pus = in.soc.pus.size();
   const std::size_t draft_subgraphs = in.draft.subgraphs.size();
   const std::size_t target_subgraphs = in.target.subgraphs.size();
