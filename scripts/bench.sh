@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds and runs the search benchmarks; writes results/bench/search.json and prints the
-# median of five repetitions per benchmark.
+# Builds and runs the search benchmarks; writes results/bench/search.json (Google
+# Benchmark JSON) and results/bench/search.md (the medians of five repetitions, with
+# the machine they were measured on), and prints the same table.
 #   BUILD_DIR   build folder (default: build)
 #   JOBS        parallel build jobs (default: 2)
 # Extra arguments go to the benchmark program (e.g. --benchmark_filter=Paper).
@@ -30,14 +31,24 @@ if ! command -v python3 >/dev/null 2>&1; then
   exit 0
 fi
 
-python3 - "$out" <<'PY'
+python3 - "$out" "${out%.json}.md" <<'PY'
 import json
 import sys
 
 with open(sys.argv[1]) as f:
     report = json.load(f)
 ctx = report.get("context", {})
-print(f"{ctx.get('host_name', '?')}: {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, "
+lines = []
+def print(text):  # noqa: A001 - the table goes to the terminal and to search.md
+    lines.append(text)
+    sys.stdout.write(text + "\n")
+cpu_model = "unknown CPU"
+try:
+    with open("/proc/cpuinfo") as f:
+        cpu_model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), cpu_model)
+except OSError:
+    pass
+print(f"{cpu_model}, {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, "
       f"library build {ctx.get('library_build_type', '?')}, {ctx.get('date', '')}")
 print(f"{'benchmark (median of repetitions)':58} {'real':>12} {'cpu':>12}  counters")
 for b in report.get("benchmarks", []):
@@ -57,4 +68,8 @@ for b in report.get("benchmarks", []):
         print(f"{b['name']:58} complexity {b.get('big_o', '?')}, "
               f"coefficient {b.get('real_coefficient', 0):.4g} {unit}")
 print(f"results: {sys.argv[1]}")
+with open(sys.argv[2], "w") as f:
+    f.write("# Search benchmarks\n\nWritten by `scripts/bench.sh` (Google Benchmark, medians of 5 repetitions, "
+            "wall-clock `real` and process `cpu` time). Raw output: `search.json`.\n\n```\n")
+    f.write("\n".join(lines) + "\n```\n")
 PY

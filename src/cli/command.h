@@ -21,6 +21,8 @@ void add_sweep_command(CLI::App& app, Runner& runner);
 void add_explain_command(CLI::App& app, Runner& runner);
 void add_reproduce_command(CLI::App& app, Runner& runner);
 void add_check_command(CLI::App& app, Runner& runner);
+void add_run_command(CLI::App& app, Runner& runner);
+void add_detect_command(CLI::App& app, Runner& runner);
 
 // "specmap: <file>:<line>:<col>: key '<path>': <message>" on stderr.
 int report_error(const Error& error, int exit_code);

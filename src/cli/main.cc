@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
       "  specmap sweep configs/experiments/paper-imx95.yaml --out results/default\n"
       "  specmap explain results/default/plan.json\n"
       "  specmap reproduce paper --out results/paper\n"
+      "  specmap run results/host/plan.json --new-tokens 32\n"
+      "  specmap detect --out configs/soc/my-host.yaml\n"
       "Run `specmap <command> --help` for a command's options.");
 
   Runner runner;
@@ -27,6 +29,8 @@ int main(int argc, char** argv) {
   add_sweep_command(app, runner);
   add_explain_command(app, runner);
   add_reproduce_command(app, runner);
+  add_run_command(app, runner);
+  add_detect_command(app, runner);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,189 @@
+// `specmap run PLAN`: executes a plan on this host's CPU cores with synthetic weights and
+// sets the measured time per token against the plan's prediction.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "cli/command.h"
+#include "core/files.h"
+#include "core/format.h"
+#include "describe/loaders.h"
+#include "runtime/plan_file.h"
+#include "runtime/plan_runner.h"
+
+namespace specmap::cli {
+
+namespace {
+
+struct RunOptions {
+  std::string plan;
+  std::optional<std::size_t> prompt_tokens;
+  std::optional<std::size_t> new_tokens;
+  std::uint64_t seed = 0;
+  std::optional<double> temperature;
+  std::optional<double> controlled_alpha;
+  int repeat = 1;
+};
+
+// Every input the plan names must still be what the plan was computed from.
+Status check_inputs(const runtime::PlanFile& plan) {
+  for (const char* role : {"soc", "draft", "target", "workload"})
+    if (plan.input(role) == nullptr)
+      return Error{std::string("the plan names no '") + role + "' input", "", 0, 0, "inputs"};
+  for (const auto& in : plan.inputs) {
+    auto bytes = read_file(in.path);
+    if (!bytes) return bytes.error();
+    const std::string now = fingerprint(*bytes);
+    if (now != in.fingerprint) {
+      return Error{"the " + in.role + " input changed since the plan was made (fnv1a64 " + now +
+                       ", the plan says " + in.fingerprint + "); run `specmap sweep` again",
+                   in.path};
+    }
+  }
+  return {};
+}
+
+std::string ms(double seconds) { return fixed(seconds * 1e3, 2) + " ms"; }
+
+void print_subgraphs(const char* model, const std::vector<runtime::SubgraphMeasurement>& subgraphs,
+                     std::size_t tokens) {
+  if (subgraphs.empty()) return;
+  std::cout << model << " subgraphs (total over the run, per generated token):\n";
+  for (const auto& s : subgraphs) {
+    std::cout << "  " << s.name << " on " << s.pu << " " << s.cores.to_string() << ": " << s.calls
+              << " calls, " << ms(s.total_seconds) << ", "
+              << fixed(s.total_seconds * 1e3 / double(std::max<std::size_t>(1, tokens)), 3) << " ms/token\n";
+  }
+}
+
+void print_report(const runtime::PlanFile& plan, const runtime::PlanRunReport& r) {
+  const auto& st = r.stats;
+  std::cout << "generated " << st.tokens_generated << " tokens in " << st.iterations << " iterations (gamma "
+            << st.gamma << ")\n";
+  std::cout << "measured: " << fixed(r.tokens_per_second, 2) << " tokens/s, " << ms(r.time_per_token)
+            << "/token (draft " << ms(st.draft_time) << ", target " << ms(st.target_time) << ", other "
+            << ms(st.other_time) << ")\n";
+  if (plan.time_unit == "s" && plan.predicted_time_per_token > 0) {
+    const double deviation =
+        (r.time_per_token - plan.predicted_time_per_token) / plan.predicted_time_per_token;
+    std::cout << "predicted: " << ms(plan.predicted_time_per_token) << "/token; measured deviates by "
+              << (deviation >= 0 ? "+" : "") << fixed(deviation * 100, 1) << "%\n";
+  } else {
+    std::cout << "predicted: " << sig(plan.predicted_time_per_token) << " (" << plan.time_unit
+              << " units, not comparable with seconds)\n";
+  }
+  if (st.gamma > 0) {
+    std::cout << "acceptance"
+              << (st.controlled_acceptance
+                      ? " (controlled: forced to alpha " + fixed(st.controlled_alpha, 2) + ", not measured)"
+                      : "")
+              << ": accepted " << st.accepted << "/" << st.drafted << " drafted";
+    if (r.accept_ratio) std::cout << " (" << fixed(*r.accept_ratio, 3) << ")";
+    if (r.alpha_estimate) std::cout << ", Leviathan alpha " << fixed(*r.alpha_estimate, 3);
+    std::cout << "; the plan assumed alpha " << fixed(plan.mean_alpha, 2) << "\n";
+  } else {
+    std::cout << "acceptance: none (gamma 0, the target decodes alone)\n";
+  }
+}
+
+int run_plan(const RunOptions& opt) {
+  auto text = read_file(opt.plan);
+  if (!text) return report_error(text.error(), kExitBadInput);
+  auto plan = runtime::parse_plan(*text, opt.plan);
+  if (!plan) return report_error(plan.error(), kExitBadInput);
+  if (auto st = check_inputs(*plan); !st) return report_error(st.error(), kExitBadInput);
+  auto soc = load_soc(plan->input("soc")->path);
+  if (!soc) return report_error(soc.error(), kExitBadInput);
+  auto draft = load_model(plan->input("draft")->path);
+  if (!draft) return report_error(draft.error(), kExitBadInput);
+  auto target = load_model(plan->input("target")->path);
+  if (!target) return report_error(target.error(), kExitBadInput);
+  auto workload = load_workload(plan->input("workload")->path);
+  if (!workload) return report_error(workload.error(), kExitBadInput);
+
+  runtime::PlanRunOptions options;
+  options.prompt_tokens = opt.prompt_tokens.value_or(
+      static_cast<std::size_t>(std::max(1.0, std::round(workload->mean_prompt_tokens()))));
+  options.new_tokens = opt.new_tokens.value_or(
+      static_cast<std::size_t>(std::max(1.0, std::round(workload->mean_generate_tokens()))));
+  options.seed = opt.seed;
+  options.temperature = opt.temperature;
+  options.controlled_alpha = opt.controlled_alpha;
+  options.kv_cache = workload->kv_cache;
+  const bool progress = ::isatty(::fileno(stderr)) != 0;
+  if (progress) {
+    const std::size_t total = options.new_tokens;
+    options.on_iteration = [total](const runtime::IterationRecord& it) {
+      std::cerr << "\r  iteration " << it.index + 1 << ": " << it.tokens_generated << "/" << total
+                << " tokens, " << it.accepted << "/" << it.gamma << " drafts kept   " << std::flush;
+    };
+  }
+
+  std::cout << "plan " << opt.plan << ": variant " << plan->choice.variant << ", gamma " << plan->choice.gamma
+            << ", draft " << plan->draft_model << ", target " << plan->target_model << "\n";
+  std::cout << "prompt " << options.prompt_tokens << " tokens, generate " << options.new_tokens
+            << ", KV cache " << (options.kv_cache ? "on" : "off") << ", "
+            << (options.temperature ? "temperature " + sig(*options.temperature) : std::string("greedy"))
+            << ", synthetic weights (seed " << options.seed << ")\n";
+  if (progress) std::cerr << "building models...\n";
+  auto runner = runtime::PlanRunner::create(*soc, *draft, *target, plan->choice, options);
+  if (!runner) return report_error(runner.error(), kExitBadInput);
+
+  double sum_time_per_token = 0;
+  for (int i = 0; i < opt.repeat; ++i) {
+    auto report = (*runner)->run();
+    if (progress) std::cerr << "\n";
+    if (!report) return report_error(report.error(), kExitFailure);
+    if (opt.repeat > 1) std::cout << "--- run " << i + 1 << "/" << opt.repeat << "\n";
+    print_report(*plan, *report);
+    if (i + 1 == opt.repeat) {
+      print_subgraphs("draft", report->draft_subgraphs, report->tokens.size());
+      print_subgraphs("target", report->target_subgraphs, report->tokens.size());
+    }
+    sum_time_per_token += report->time_per_token;
+  }
+  if (opt.repeat > 1) {
+    const double mean = sum_time_per_token / opt.repeat;
+    std::cout << "mean over " << opt.repeat << " runs: " << fixed(1.0 / mean, 2) << " tokens/s, " << ms(mean)
+              << "/token\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, Runner& runner) {
+  auto opt = std::make_shared<RunOptions>();
+  CLI::App* cmd =
+      app.add_subcommand("run", "Run a plan on this host's CPU cores and compare with its prediction");
+  cmd->footer(
+      "Example:\n"
+      "  specmap sweep configs/experiments/host-small.yaml --out results/host\n"
+      "  specmap run results/host/plan.json --new-tokens 32 --controlled-alpha 0.6 --repeat 3\n"
+      "Loads the SoC, models and workload the plan names (paths relative to the current folder, as\n"
+      "the sweep wrote them) and refuses with exit code 2 if any input changed since the plan was made.\n"
+      "Weights are synthetic (seeded): token agreement between draft and target is then meaningless,\n"
+      "so --controlled-alpha forces an acceptance rate; it is reported as controlled, not measured.\n"
+      "A CPU PU with u units in the plan's variant runs on the first u online cores.");
+  cmd->add_option("plan", opt->plan, "plan.json written by `specmap sweep`")->required();
+  cmd->add_option("--prompt-tokens", opt->prompt_tokens, "Prompt length (default: the workload's mean)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--new-tokens", opt->new_tokens, "Tokens to generate (default: the workload's mean)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", opt->seed,
+                  "Seed of weights, prompt and sampling (draft weights: seed, target: seed+1)");
+  cmd->add_option("--temperature", opt->temperature, "Sample at this temperature instead of greedy decoding")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--controlled-alpha", opt->controlled_alpha,
+                  "Accept each drafted token with this probability (synthetic acceptance)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--repeat", opt->repeat, "Generations to run on the same models")
+      ->check(CLI::PositiveNumber);
+  cmd->callback([opt, &runner] { runner = [opt] { return run_plan(*opt); }; });
+}
+
+}  // namespace specmap::cli

@@ -1,0 +1,198 @@
+#include "runtime/plan_runner.h"
+
+#include <random>
+#include <utility>
+
+#include "core/dtype.h"
+#include "runtime/synthetic_weights.h"
+
+namespace specmap::runtime {
+
+namespace {
+
+std::string dtype_text(DType t) { return std::string(dtype_name(t)); }
+
+// Tokens drawn from the raw generator output (not std::uniform_int_distribution, which
+// differs between standard libraries), so a seed names the same prompt everywhere.
+std::vector<int> synthetic_prompt(std::size_t count, int vocab, std::uint64_t seed) {
+  std::mt19937_64 engine(seed ^ 0x9e3779b97f4a7c15ULL);
+  std::vector<int> prompt(count);
+  for (int& token : prompt) token = static_cast<int>(engine() % static_cast<std::uint64_t>(vocab));
+  return prompt;
+}
+
+Result<std::unique_ptr<TransformerExecutor>> build_executor(const ModelGraph& graph,
+                                                            const std::vector<std::string>& pus,
+                                                            const Soc& soc,
+                                                            const std::vector<CoreSet>& pu_cores,
+                                                            std::uint64_t weight_seed, bool kv_cache) {
+  if (Status st = check_runnable(graph); !st) return st.error();
+  auto placement = placement_for(graph, pus, soc, pu_cores);
+  if (!placement) return placement.error();
+  auto weights = SyntheticWeights(weight_seed).load(*graph.arch);
+  if (!weights) return weights.error();
+  ExecutorOptions options;
+  options.kv_cache = kv_cache;
+  return TransformerExecutor::create(graph,
+                                     std::make_shared<const TransformerWeights>(std::move(weights).value()),
+                                     std::move(placement).value(), options);
+}
+
+std::vector<SubgraphMeasurement> measurements(const TransformerExecutor& executor,
+                                              const std::vector<std::string>& pus) {
+  std::vector<SubgraphMeasurement> out;
+  const auto& entries = executor.timings().entries();
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    SubgraphMeasurement m;
+    m.name = entries[i].name;
+    if (i < pus.size()) m.pu = pus[i];
+    if (i < executor.placement().subgraph_cores.size()) m.cores = executor.placement().subgraph_cores[i];
+    m.calls = entries[i].calls;
+    m.total_seconds = entries[i].total_seconds;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<CoreSet>> pu_core_sets(const Soc& soc, const std::string& variant,
+                                          const std::vector<int>& online) {
+  const DesignVariant* chosen = nullptr;
+  for (const auto& v : soc.variants)
+    if (v.name == variant) chosen = &v;
+  if (chosen == nullptr)
+    return Error{"the plan's design variant '" + variant + "' is not defined by SoC '" + soc.name + "'"};
+  std::vector<CoreSet> sets(soc.pus.size());
+  std::size_t next_core = 0;
+  for (std::size_t pu = 0; pu < soc.pus.size(); ++pu) {
+    const int units = pu < chosen->units.size() ? chosen->units[pu] : 0;
+    if (units <= 0 || soc.pus[pu].kind != PuKind::cpu) continue;
+    if (next_core + static_cast<std::size_t>(units) > online.size()) {
+      return Error{"design variant '" + variant + "' needs " + std::to_string(next_core + units) +
+                   " CPU cores, but this host has " + std::to_string(online.size()) + " online"};
+    }
+    std::vector<int> cores(online.begin() + static_cast<std::ptrdiff_t>(next_core),
+                           online.begin() + static_cast<std::ptrdiff_t>(next_core + units));
+    sets[pu] = make_core_set(std::move(cores));
+    next_core += static_cast<std::size_t>(units);
+  }
+  return sets;
+}
+
+Result<CorePlacement> placement_for(const ModelGraph& graph, const std::vector<std::string>& pus,
+                                    const Soc& soc, const std::vector<CoreSet>& pu_cores) {
+  if (pus.size() != graph.subgraphs.size()) {
+    return Error{"model '" + graph.name + "' has " + std::to_string(graph.subgraphs.size()) +
+                 " subgraphs, but the plan assigns " + std::to_string(pus.size())};
+  }
+  CorePlacement placement;
+  for (std::size_t i = 0; i < pus.size(); ++i) {
+    const std::string where = "subgraph '" + graph.subgraphs[i].name + "' of model '" + graph.name + "'";
+    auto pu = soc.pu_index(pus[i]);
+    if (!pu)
+      return Error{where + " is assigned to PU '" + pus[i] + "', which SoC '" + soc.name +
+                   "' does not define"};
+    if (soc.pus[*pu].kind != PuKind::cpu) {
+      return Error{where + " is assigned to PU '" + pus[i] +
+                   "', which is not a CPU: this runtime executes on CPU cores only"};
+    }
+    if (static_cast<std::size_t>(*pu) >= pu_cores.size() || pu_cores[*pu].empty())
+      return Error{where + " is assigned to PU '" + pus[i] + "', which the design variant switches off"};
+    placement.subgraph_cores.push_back(pu_cores[*pu]);
+  }
+  return placement;
+}
+
+Status check_runnable(const ModelGraph& graph) {
+  if (!graph.arch) {
+    return Error{
+        "model '" + graph.name +
+            "' has no architecture (hyperparameters): the runtime can only build models derived from one",
+        graph.source_file, 0, 0, "architecture"};
+  }
+  if (graph.arch->encoder_layers > 0) {
+    return Error{"model '" + graph.name + "' is an encoder-decoder: the runtime runs decoder-only models",
+                 graph.source_file, 0, 0, "architecture.encoder_layers"};
+  }
+  if (graph.arch->dtype != DType::f32) {
+    return Error{
+        "model '" + graph.name + "' is " + dtype_text(graph.arch->dtype) + ": the runtime is f32 only",
+        graph.source_file, 0, 0, "architecture.dtype"};
+  }
+  if (graph.arch->kv_dtype != DType::f32) {
+    return Error{"model '" + graph.name + "' keeps its KV cache in " + dtype_text(graph.arch->kv_dtype) +
+                     ": the runtime is f32 only",
+                 graph.source_file, 0, 0, "architecture.kv_dtype"};
+  }
+  for (const auto& sg : graph.subgraphs)
+    for (const auto& op : sg.ops)
+      if (op.dtype != DType::f32) {
+        return Error{"model '" + graph.name + "' has " + dtype_text(op.dtype) + " op '" + op.name + "' in '" +
+                         sg.name + "': the runtime is f32 only",
+                     graph.source_file};
+      }
+  return {};
+}
+
+Result<std::unique_ptr<PlanRunner>> PlanRunner::create(const Soc& soc, const ModelGraph& draft,
+                                                       const ModelGraph& target, const PlanChoice& choice,
+                                                       const PlanRunOptions& options) {
+  if (choice.gamma < 0) return Error{"gamma must be >= 0, got " + std::to_string(choice.gamma)};
+  if (options.prompt_tokens == 0) return Error{"the prompt needs at least one token"};
+  auto pu_cores = pu_core_sets(soc, choice.variant, online_cores());
+  if (!pu_cores) return pu_cores.error();
+  std::unique_ptr<PlanRunner> runner(new PlanRunner(choice, options));
+  if (choice.gamma > 0) {
+    auto built = build_executor(draft, choice.draft_pus, soc, *pu_cores, options.seed, options.kv_cache);
+    if (!built) return built.error();
+    runner->draft_ = std::move(built).value();
+  }
+  auto built = build_executor(target, choice.target_pus, soc, *pu_cores, options.seed + 1, options.kv_cache);
+  if (!built) return built.error();
+  runner->target_ = std::move(built).value();
+  if (runner->draft_ && runner->draft_->vocab() != runner->target_->vocab()) {
+    return Error{"draft '" + draft.name + "' has a vocabulary of " + std::to_string(runner->draft_->vocab()) +
+                 " tokens, target '" + target.name + "' of " + std::to_string(runner->target_->vocab())};
+  }
+  return runner;
+}
+
+Result<PlanRunReport> PlanRunner::run() { return run_with_gamma(choice_.gamma); }
+
+Result<PlanRunReport> PlanRunner::run_with_gamma(int gamma) {
+  if (gamma > 0 && !draft_)
+    return Error{"gamma " + std::to_string(gamma) + " needs the draft, which was not built"};
+  if (gamma < 0) return Error{"gamma must be >= 0, got " + std::to_string(gamma)};
+  PlanRunReport report;
+  report.prompt = synthetic_prompt(options_.prompt_tokens, target_->vocab(), options_.seed);
+
+  SpeculativeConfig config;
+  config.greedy = !options_.temperature.has_value();
+  if (options_.temperature) config.temperature = *options_.temperature;
+  config.seed = options_.seed;
+  config.controlled_alpha = options_.controlled_alpha;
+  config.on_iteration = options_.on_iteration;
+
+  target_->reset_timings();
+  if (draft_) draft_->reset_timings();
+  // With gamma 0 the decoder never touches the draft, so the target stands in for it.
+  TokenModel& draft_model = draft_ ? static_cast<TokenModel&>(*draft_) : static_cast<TokenModel&>(*target_);
+  SpeculativeDecoder decoder(draft_model, *target_);
+  auto generated = decoder.generate(report.prompt, options_.new_tokens, gamma, config);
+  if (!generated) return generated.error();
+
+  report.tokens = std::move(generated->tokens);
+  report.stats = generated->stats;
+  const Seconds total = report.stats.total_time();
+  const auto count = static_cast<double>(report.stats.tokens_generated);
+  if (count > 0) report.time_per_token = total / count;
+  if (total > 0) report.tokens_per_second = count / total;
+  report.accept_ratio = report.stats.accept_ratio();
+  report.alpha_estimate = report.stats.alpha_estimate();
+  if (draft_ && gamma > 0) report.draft_subgraphs = measurements(*draft_, choice_.draft_pus);
+  report.target_subgraphs = measurements(*target_, choice_.target_pus);
+  return report;
+}
+
+}  // namespace specmap::runtime

@@ -1,0 +1,109 @@
+#pragma once
+// Runs a plan's choice on this host: the draft and target models with synthetic weights,
+// each subgraph on the cores of the PU the plan assigns it, decoded speculatively, and
+// reports what was measured so it can be set against what the cost model predicted.
+//
+// Processing units to cores: a CPU PU with u units in the chosen design variant runs on u
+// online cores, taken in ascending order; CPU PUs are served in the SoC's order, so the
+// first CPU PU gets the first u online cores, the next one the following cores. With one
+// CPU PU that is "the first u online cores". (A later change may let the SoC name explicit
+// core lists.) Only CPU PUs can run: the executor has no GPU or NPU backend yet.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/units.h"
+#include "describe/model.h"
+#include "describe/soc.h"
+#include "runtime/cpu/core_set.h"
+#include "runtime/speculative.h"
+#include "runtime/subgraph_timings.h"
+#include "runtime/transformer_executor.h"
+
+namespace specmap::runtime {
+
+// What a plan decided, by name (as plan.json stores it).
+struct PlanChoice {
+  std::string variant;  // a design variant of the SoC
+  int gamma = 0;        // 0: the target alone (the draft is not built)
+  // PU id per subgraph, in the model's subgraph order. The draft's may be empty when gamma == 0.
+  std::vector<std::string> draft_pus;
+  std::vector<std::string> target_pus;
+};
+
+struct PlanRunOptions {
+  std::size_t prompt_tokens = 32;
+  std::size_t new_tokens = 32;
+  // Seeds the prompt, the sampling and the synthetic weights: draft weights from `seed`,
+  // target weights from `seed + 1`, so the two models differ as real ones would.
+  std::uint64_t seed = 0;
+  std::optional<double> temperature;  // empty: greedy (the paper's setting)
+  // Accept each drafted token with this probability (see SpeculativeConfig).
+  std::optional<double> controlled_alpha;
+  bool kv_cache = true;
+  IterationHook on_iteration;  // optional progress callback
+};
+
+struct SubgraphMeasurement {
+  std::string name;
+  std::string pu;
+  CoreSet cores;
+  std::size_t calls = 0;
+  Seconds total_seconds = 0;
+};
+
+struct PlanRunReport {
+  std::vector<int> prompt;
+  std::vector<int> tokens;  // generated only
+  SpeculativeStats stats;
+  Seconds time_per_token = 0;  // all decoding time (prompt included) / tokens generated
+  double tokens_per_second = 0;
+  std::optional<double> accept_ratio;                // accepted / drafted
+  std::optional<double> alpha_estimate;              // Leviathan alpha, maximum likelihood
+  std::vector<SubgraphMeasurement> draft_subgraphs;  // empty when gamma == 0
+  std::vector<SubgraphMeasurement> target_subgraphs;
+};
+
+// Core set of every PU under `variant` (empty for PUs the variant switches off), following
+// the mapping described at the top of this file. Errors: unknown variant, a CPU PU asking
+// for more cores than are online.
+Result<std::vector<CoreSet>> pu_core_sets(const Soc& soc, const std::string& variant,
+                                          const std::vector<int>& online);
+
+// Placement of `graph` given one PU id per subgraph. Errors: wrong count, unknown PU, a PU
+// that is not a CPU or is switched off in the variant.
+Result<CorePlacement> placement_for(const ModelGraph& graph, const std::vector<std::string>& pus,
+                                    const Soc& soc, const std::vector<CoreSet>& pu_cores);
+
+// Ok when the executor can run `graph`: it has an architecture, is decoder-only and f32.
+Status check_runnable(const ModelGraph& graph);
+
+// Builds both models once (weights are generated here, which dominates for large models)
+// and decodes as often as asked.
+class PlanRunner {
+ public:
+  static Result<std::unique_ptr<PlanRunner>> create(const Soc& soc, const ModelGraph& draft,
+                                                    const ModelGraph& target, const PlanChoice& choice,
+                                                    const PlanRunOptions& options);
+  // One generation of options.new_tokens tokens after a fresh prompt of options.prompt_tokens.
+  Result<PlanRunReport> run();
+  // Runs with another gamma on the same models (gamma > 0 needs a built draft).
+  Result<PlanRunReport> run_with_gamma(int gamma);
+
+  [[nodiscard]] const PlanChoice& choice() const { return choice_; }
+
+ private:
+  PlanRunner(PlanChoice choice, PlanRunOptions options)
+      : choice_(std::move(choice)), options_(std::move(options)) {}
+
+  PlanChoice choice_;
+  PlanRunOptions options_;
+  std::unique_ptr<TransformerExecutor> draft_;  // null when gamma == 0
+  std::unique_ptr<TransformerExecutor> target_;
+};
+
+}  // namespace specmap::runtime

@@ -1,0 +1,187 @@
+// Running a plan's choice: core sets per variant, placements, and speculative decoding of a
+// tiny model pair whose greedy output must equal the target's own greedy output.
+#include "runtime/plan_runner.h"
+
+#include <gtest/gtest.h>
+
+#include "describe/loaders.h"
+#include "runtime/host_detect.h"
+#include "runtime/plan_file.h"
+#include "runtime_test_support.h"
+
+namespace specmap::runtime {
+namespace {
+
+// One CPU PU of two cores and a GPU; variants with one and two cores.
+Soc two_pu_soc() {
+  Soc soc;
+  soc.name = "test-soc";
+  ProcessingUnit cpu;
+  cpu.id = "cpu";
+  cpu.kind = PuKind::cpu;
+  cpu.units = 2;
+  ProcessingUnit gpu;
+  gpu.id = "gpu";
+  gpu.kind = PuKind::gpu;
+  soc.pus = {cpu, gpu};
+  soc.variants = {{"1core", {1, 1}}, {"2core", {2, 1}}};
+  return soc;
+}
+
+std::vector<std::string> all_on(const ModelGraph& g, const std::string& pu) {
+  return std::vector<std::string>(g.subgraphs.size(), pu);
+}
+
+struct TinyPair {
+  ModelGraph draft = derive_model("tiny-draft", testing::tiny_arch(1));
+  ModelGraph target = derive_model("tiny-target", testing::tiny_arch(2));
+};
+
+PlanChoice cpu_choice(const TinyPair& pair, int gamma) {
+  return {"1core", gamma, all_on(pair.draft, "cpu"), all_on(pair.target, "cpu")};
+}
+
+TEST(PuCoreSets, CpuUnitsTakeTheFirstOnlineCores) {
+  auto sets = pu_core_sets(two_pu_soc(), "2core", {3, 5, 7});
+  ASSERT_TRUE(sets.ok()) << sets.error().format();
+  EXPECT_EQ((*sets)[0].cores, (std::vector<int>{3, 5}));
+  EXPECT_TRUE((*sets)[1].empty());  // the GPU has no cores
+  auto one = pu_core_sets(two_pu_soc(), "1core", {3, 5, 7});
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ((*one)[0].cores, (std::vector<int>{3}));
+}
+
+TEST(PuCoreSets, TooFewOnlineCoresOrUnknownVariantIsAnError) {
+  EXPECT_FALSE(pu_core_sets(two_pu_soc(), "2core", {0}).ok());
+  EXPECT_FALSE(pu_core_sets(two_pu_soc(), "9core", {0, 1}).ok());
+}
+
+TEST(Placement, SubgraphOnANonCpuPuIsAnError) {
+  const TinyPair pair;
+  auto sets = pu_core_sets(two_pu_soc(), "1core", {0, 1});
+  ASSERT_TRUE(sets.ok());
+  std::vector<std::string> pus = all_on(pair.target, "cpu");
+  pus.back() = "gpu";
+  auto placement = placement_for(pair.target, pus, two_pu_soc(), *sets);
+  ASSERT_FALSE(placement.ok());
+  EXPECT_NE(placement.error().message.find("not a CPU"), std::string::npos) << placement.error().message;
+  EXPECT_FALSE(placement_for(pair.target, {"cpu"}, two_pu_soc(), *sets).ok());  // wrong count
+}
+
+TEST(PlanRunner, RejectsNonCpuPlansModelsWithoutArchitectureAndNonF32) {
+  const TinyPair pair;
+  PlanChoice on_gpu = cpu_choice(pair, 2);
+  on_gpu.target_pus = all_on(pair.target, "gpu");
+  EXPECT_FALSE(PlanRunner::create(two_pu_soc(), pair.draft, pair.target, on_gpu, {}).ok());
+
+  ModelGraph no_arch = pair.target;
+  no_arch.arch.reset();
+  EXPECT_FALSE(check_runnable(no_arch).ok());
+  EXPECT_FALSE(PlanRunner::create(two_pu_soc(), pair.draft, no_arch, cpu_choice(pair, 2), {}).ok());
+
+  ModelArch int8 = testing::tiny_arch(1);
+  int8.dtype = DType::int8;
+  const ModelGraph quantized = derive_model("tiny-int8", int8);
+  auto st = check_runnable(quantized);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("f32"), std::string::npos);
+}
+
+TEST(PlanRunner, GreedyRunReturnsExactlyTheRequestedTokens) {
+  const TinyPair pair;
+  PlanRunOptions options;
+  options.prompt_tokens = 5;
+  options.new_tokens = 7;
+  auto runner = PlanRunner::create(two_pu_soc(), pair.draft, pair.target, cpu_choice(pair, 2), options);
+  ASSERT_TRUE(runner.ok()) << runner.error().format();
+  auto report = (*runner)->run();
+  ASSERT_TRUE(report.ok()) << report.error().format();
+  EXPECT_EQ(report->tokens.size(), 7u);
+  EXPECT_EQ(report->prompt.size(), 5u);
+  EXPECT_EQ(report->stats.tokens_generated, 7);
+  for (int t : report->tokens) EXPECT_TRUE(t >= 0 && t < 256);
+  EXPECT_GT(report->tokens_per_second, 0);
+  ASSERT_EQ(report->target_subgraphs.size(), pair.target.subgraphs.size());
+  EXPECT_EQ(report->target_subgraphs.front().pu, "cpu");
+  EXPECT_GT(report->target_subgraphs.front().calls, 0u);
+  EXPECT_TRUE(report->alpha_estimate.has_value());
+}
+
+TEST(PlanRunner, SpeculativeGreedyEqualsTargetGreedy) {
+  const TinyPair pair;
+  PlanRunOptions options;
+  options.prompt_tokens = 6;
+  options.new_tokens = 12;
+  options.seed = 7;
+  auto runner = PlanRunner::create(two_pu_soc(), pair.draft, pair.target, cpu_choice(pair, 2), options);
+  ASSERT_TRUE(runner.ok()) << runner.error().format();
+  auto speculative = (*runner)->run_with_gamma(2);
+  auto plain = (*runner)->run_with_gamma(0);
+  ASSERT_TRUE(speculative.ok() && plain.ok());
+  EXPECT_EQ(speculative->prompt, plain->prompt);
+  EXPECT_EQ(speculative->tokens, plain->tokens);
+  EXPECT_TRUE(plain->draft_subgraphs.empty());
+  EXPECT_GT(speculative->stats.drafted, 0);
+}
+
+TEST(PlanRunner, ControlledAcceptanceIsReportedAsSuch) {
+  const TinyPair pair;
+  PlanRunOptions options;
+  options.prompt_tokens = 4;
+  options.new_tokens = 10;
+  options.controlled_alpha = 1.0;
+  auto runner = PlanRunner::create(two_pu_soc(), pair.draft, pair.target, cpu_choice(pair, 3), options);
+  ASSERT_TRUE(runner.ok()) << runner.error().format();
+  auto report = (*runner)->run();
+  ASSERT_TRUE(report.ok()) << report.error().format();
+  EXPECT_TRUE(report->stats.controlled_acceptance);
+  ASSERT_TRUE(report->accept_ratio.has_value());
+  EXPECT_DOUBLE_EQ(*report->accept_ratio, 1.0);  // alpha 1 keeps every draft
+}
+
+TEST(PlanFile, ParsesChoiceInputsAndPrediction) {
+  const std::string json =
+      R"({"schema_version": 1, "experiment": "e", "draft_model": "d", "target_model": "t",
+    "inputs": [{"role": "soc", "path": "s.yaml", "fnv1a64": "0123456789abcdef"}],
+    "time_unit": "s", "workload": {"kv_cache": false, "mean_alpha": 0.5},
+    "choice": {"variant": "2core", "gamma": 0, "assignment": {"draft": [{"subgraph": "embedding", "pu": null}],
+               "target": [{"subgraph": "embedding", "pu": "cpu"}, {"subgraph": "head", "pu": "cpu"}]}},
+    "prediction": {"time_per_token": 0.004, "tokens_per_second": 250}})";
+  auto plan = parse_plan(json, "plan.json");
+  ASSERT_TRUE(plan.ok()) << plan.error().format();
+  EXPECT_EQ(plan->choice.variant, "2core");
+  EXPECT_TRUE(plan->choice.draft_pus.empty());  // gamma 0: the draft is unused
+  EXPECT_EQ(plan->choice.target_pus, (std::vector<std::string>{"cpu", "cpu"}));
+  ASSERT_NE(plan->input("soc"), nullptr);
+  EXPECT_EQ(plan->input("soc")->fingerprint, "0123456789abcdef");
+  EXPECT_FALSE(plan->kv_cache);
+  EXPECT_DOUBLE_EQ(plan->predicted_time_per_token, 0.004);
+
+  auto missing =
+      parse_plan(R"({"schema_version": 1, "draft_model": "d", "target_model": "t", "inputs": []})", "p");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().key_path, "choice");
+  EXPECT_FALSE(parse_plan("not json", "p").ok());
+}
+
+TEST(HostDetect, ParsesProcFilesAndWritesALoadableSoc) {
+  HostInfo host;
+  read_cpuinfo("processor\t: 0\nmodel name\t: Test CPU \"X\"\ncpu MHz\t\t: 2000.5\nflags\t\t: fpu avx2 fma\n",
+               host);
+  EXPECT_EQ(host.cpu_model, "Test CPU \"X\"");
+  EXPECT_DOUBLE_EQ(host.cpu_mhz, 2000.5);
+  EXPECT_EQ(host.cpu_flags, (std::vector<std::string>{"avx2", "fma"}));
+  auto gib = meminfo_total_gib("MemTotal:       2097152 kB\nMemFree: 1 kB\n");
+  ASSERT_TRUE(gib.has_value());
+  EXPECT_DOUBLE_EQ(*gib, 2.0);
+  host.online_cores = {0, 1, 2};
+  host.memory_gib = 2.0;
+  auto soc = parse_soc(draft_soc_yaml(host), "detected.yaml");
+  ASSERT_TRUE(soc.ok()) << soc.error().format();
+  ASSERT_EQ(soc->pus.size(), 1u);
+  EXPECT_EQ(soc->pus[0].units, 3);
+  EXPECT_EQ(soc->variants.size(), 3u);
+}
+
+}  // namespace
+}  // namespace specmap::runtime
