@@ -10,6 +10,7 @@ experiment="${1:-configs/experiments/paper-imx95.yaml}"
 out="${2:-results/default}"
 
 install_dependencies
-build_tree build -DCMAKE_BUILD_TYPE=Release
+# Same optimised build as scripts/test.sh, so the two commands share build/.
+build_tree build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 log "sweep $experiment -> $out"
 build/specmap sweep "$experiment" --out "$out"

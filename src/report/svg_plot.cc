@@ -108,11 +108,13 @@ std::string svg_plot(const PlotSpec& spec) {
   if (spec.diagonal)
     o << "<line x1=\"" << n(X(xr.lo)) << "\" y1=\"" << n(Y(yr.lo)) << "\" x2=\"" << n(X(xr.hi)) << "\" y2=\""
       << n(Y(yr.hi)) << "\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\n";
+  int vertical_labels = 0;  // staggered so labels of nearby guides do not overlap
   for (const auto& g : spec.guides) {
     if (g.vertical)
       o << "<line x1=\"" << n(X(g.at)) << "\" y1=\"" << n(kTop) << "\" x2=\"" << n(X(g.at)) << "\" y2=\""
         << n(kTop + ph) << "\" stroke=\"#777\" stroke-dasharray=\"5 4\"/>\n"
-        << "<text x=\"" << n(X(g.at) + 3) << "\" y=\"" << n(kTop + 12) << "\" fill=\"#555\">" << esc(g.label)
+        << "<text x=\"" << n(X(g.at) + 3) << "\" y=\"" << n(kTop + 12 + 14 * vertical_labels++)
+        << "\" fill=\"#555\">" << esc(g.label)
         << "</text>\n";
     else
       o << "<line x1=\"" << n(kLeft) << "\" y1=\"" << n(Y(g.at)) << "\" x2=\"" << n(kLeft + pw) << "\" y2=\""
