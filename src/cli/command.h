@@ -23,6 +23,7 @@ void add_reproduce_command(CLI::App& app, Runner& runner);
 void add_check_command(CLI::App& app, Runner& runner);
 void add_run_command(CLI::App& app, Runner& runner);
 void add_detect_command(CLI::App& app, Runner& runner);
+void add_profile_command(CLI::App& app, Runner& runner);
 
 // "specmap: <file>:<line>:<col>: key '<path>': <message>" on stderr.
 int report_error(const Error& error, int exit_code);

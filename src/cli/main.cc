@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   add_reproduce_command(app, runner);
   add_run_command(app, runner);
   add_detect_command(app, runner);
+  add_profile_command(app, runner);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

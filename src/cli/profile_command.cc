@@ -1,0 +1,121 @@
+// `specmap profile EXPERIMENT --out DIR`: measures the experiment's draft and target on this
+// host's CPU cores and writes DIR/profile.json, a profile `specmap sweep --profiles` reads.
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "core/files.h"
+#include "describe/loaders.h"
+#include "runtime/host_detect.h"
+#include "runtime/profiler.h"
+#include "study/study.h"
+
+namespace specmap::cli {
+
+namespace {
+
+struct ProfileOptions {
+  std::string experiment;
+  std::string out;
+  int repetitions = 5;
+  std::vector<Tokens> new_tokens = {1, 2, 4, 8, 16, 32, 64};
+  std::vector<Tokens> contexts;
+  double min_time_s = 0.05;
+  std::uint64_t seed = 0;
+};
+
+std::string machine_name() {
+  const runtime::HostInfo host = runtime::detect_host();
+  std::string name = host.cpu_model.empty() ? std::string("unknown CPU") : host.cpu_model;
+  return name + " (" + std::to_string(host.online_cores.size()) + " online cores)";
+}
+
+int run_profile(const ProfileOptions& opt) {
+  auto experiment = load_experiment(opt.experiment);
+  if (!experiment) return report_error(experiment.error(), kExitBadInput);
+  auto soc = load_soc(experiment->soc_path);
+  if (!soc) return report_error(soc.error(), kExitBadInput);
+  auto draft = load_model(experiment->draft_path);
+  if (!draft) return report_error(draft.error(), kExitBadInput);
+  auto target = load_model(experiment->target_path);
+  if (!target) return report_error(target.error(), kExitBadInput);
+  auto workload = load_workload(experiment->workload_path);
+  if (!workload) return report_error(workload.error(), kExitBadInput);
+
+  runtime::ProfilerOptions options;
+  options.new_tokens = opt.new_tokens;
+  options.contexts = opt.contexts;
+  options.repetitions = opt.repetitions;
+  options.min_time = opt.min_time_s;
+  options.seed = opt.seed;
+  const bool progress = ::isatty(::fileno(stderr)) != 0;
+  if (progress) {
+    options.on_progress = [](const runtime::ProfileProgress& p) {
+      std::cerr << "\r\033[K  [" << p.done + 1 << "/" << p.total << "] " << p.name << std::flush;
+    };
+  }
+  const std::string machine = machine_name();
+  std::cout << "profiling " << draft->name << " and " << target->name << " on " << machine << ", KV cache "
+            << (workload->kv_cache ? "on" : "off") << ", " << opt.repetitions << " repetitions of at least "
+            << opt.min_time_s << " s, synthetic weights (seed " << opt.seed << ")\n";
+
+  auto run = runtime::profile_models(*soc, {&*draft, &*target}, *workload, options, machine);
+  if (progress) std::cerr << "\n";
+  if (!run) return report_error(run.error(), kExitFailure);
+  for (const auto& why : run->skipped) std::cout << "skipped " << why << "\n";
+
+  // The written file must be one the sweep accepts for this experiment.
+  auto db = parse_benchmark_json(run->json, opt.out + "/profile.json");
+  if (!db) return report_error(db.error(), kExitFailure);
+  if (auto st = check_profiles(*db, *soc, *draft, *target); !st)
+    return report_error(st.error(), kExitFailure);
+
+  if (auto st = ensure_directory(opt.out); !st) return report_error(st.error(), kExitFailure);
+  const std::string path = opt.out + "/profile.json";
+  if (auto st = write_file_atomic(path, run->json); !st) return report_error(st.error(), kExitFailure);
+  std::cout << "measured " << run->points << " forward points, " << run->entries << " profile entries\n";
+  std::cout << "wrote " << path << " (use: specmap sweep " << opt.experiment << " --profiles " << path
+            << ")\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_profile_command(CLI::App& app, Runner& runner) {
+  auto opt = std::make_shared<ProfileOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "profile", "Measure the experiment's models on this host's CPU cores and write a profile");
+  cmd->footer(
+      "Example:\n"
+      "  specmap profile configs/experiments/host-small.yaml --out results/host-profile\n"
+      "  specmap sweep configs/experiments/host-small.yaml --profiles results/host-profile/profile.json\n"
+      "Times one whole forward pass and every subgraph within it, per model, per CPU unit count of the\n"
+      "SoC's design variants (u units run on the first u online cores), per new-token count and context.\n"
+      "With a KV cache, ctx tokens are prefilled untimed and appending n tokens is timed; without one,\n"
+      "a pass over n + ctx tokens is timed and recorded as (n + ctx, ctx 0). Weights are synthetic.\n"
+      "The output is Google Benchmark JSON with benchmarks named\n"
+      "specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>.");
+  cmd->add_option("experiment", opt->experiment, "Experiment YAML naming SoC, draft, target and workload")
+      ->required();
+  cmd->add_option("--out", opt->out, "Folder for profile.json")->required();
+  cmd->add_option("--repetitions", opt->repetitions, "Repetitions of every measurement")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--new-tokens", opt->new_tokens, "New-token counts to measure (comma separated)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--contexts", opt->contexts,
+                  "Context lengths (comma separated; default 0, the mean prompt and prompt + generated)")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--min-time", opt->min_time_s, "Seconds each repetition of a measurement runs at least")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", opt->seed,
+                  "Seed of the synthetic weights (draft: seed, target: seed+1) and tokens");
+  cmd->callback([opt, &runner] { runner = [opt] { return run_profile(*opt); }; });
+}
+
+}  // namespace specmap::cli

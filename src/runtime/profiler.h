@@ -1,0 +1,62 @@
+#pragma once
+// Measures the CPU runtime to produce a profile the cost model can read: for each model,
+// each CPU configuration of the SoC's design variants, each new-token count and context,
+// the time of one whole forward pass and of every subgraph within those same passes.
+//
+// The output is Google Benchmark's JSON format (context + benchmarks with per-repetition
+// runs and mean/median/stddev aggregates), named by benchmark_name(), so load_profile reads
+// it like any other benchmark output. The timing loop is our own: specmap_lib does not link
+// the Google Benchmark library, and the loop mirrors its method (iterations grow until
+// min_time is reached in the first repetition; later repetitions reuse that count).
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/units.h"
+#include "describe/model.h"
+#include "describe/soc.h"
+#include "describe/workload.h"
+
+namespace specmap::runtime {
+
+struct ProfileProgress {
+  std::size_t done = 0;   // points finished before this one
+  std::size_t total = 0;  // points in the whole run
+  std::string name;       // benchmark_name of the forward entry being measured
+};
+
+struct ProfilerOptions {
+  std::vector<Tokens> new_tokens = {1, 2, 4, 8, 16, 32, 64};
+  // Empty: default_contexts(workload).
+  std::vector<Tokens> contexts;
+  int repetitions = 5;
+  Seconds min_time = 0.05;  // per repetition of one point
+  // Draft weights from `seed`, target weights from `seed + 1` (as PlanRunner does).
+  std::uint64_t seed = 0;
+  std::function<void(const ProfileProgress&)> on_progress;  // optional
+};
+
+// 0, the mean prompt, and the mean prompt plus generated tokens (rounded, deduplicated,
+// ascending): the contexts decoding passes run at, so the cost model interpolates.
+std::vector<Tokens> default_contexts(const Workload& workload);
+
+struct ProfileRun {
+  std::string json;                  // Google Benchmark JSON text
+  std::size_t points = 0;            // forward points measured
+  std::size_t entries = 0;           // profile entries (forward + subgraph) written
+  std::vector<std::string> skipped;  // models or PUs that could not be measured, and why
+};
+
+// Profiles `models` (e.g. draft and target) on every CPU PU configuration of `soc` with
+// synthetic weights. With the workload's KV cache, a point (n, ctx) prefills ctx tokens
+// untimed and times appending n; without it, a pass over n + ctx tokens is timed and named
+// (n + ctx, 0), as the cost model asks for no-cache passes. `machine` is stored in the
+// context as "specmap_machine". Errors: nothing could be measured, an executor failure.
+Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelGraph*>& models,
+                                  const Workload& workload, const ProfilerOptions& options,
+                                  const std::string& machine);
+
+}  // namespace specmap::runtime

@@ -1,0 +1,116 @@
+// `specmap profile` writes a Google Benchmark JSON profile that load_profile reads and a
+// sweep then uses as measured figures instead of roofline estimates.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <tuple>
+
+#include "cli_runner.h"
+#include "describe/loaders.h"
+#include "profile/profile_db.h"
+#include "runtime/cpu/core_set.h"
+
+namespace specmap::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The host pair with a workload short enough that every pass the sweep asks for lies inside
+// the profiled grid (n 1..4, context 0..8): prompt 4, 4 new tokens, gamma at most 1.
+fs::path write_small_experiment(const fs::path& dir) {
+  const fs::path src = SPECMAP_SOURCE_DIR;
+  {
+    std::ofstream w(dir / "tiny-workload.yaml");
+    w << "version: 1\nname: tiny\ndescription: 4-token prompt, 4 new tokens.\nprompt_tokens: 4\n"
+         "generate_tokens: 4\nkv_cache: true\nacceptance:\n  definition: leviathan_alpha\n  alpha: 0.6\n";
+  }
+  const fs::path experiment = dir / "experiment.yaml";
+  std::ofstream e(experiment);
+  e << "version: 1\nname: profile-test\ndescription: host pair on a tiny workload.\n"
+    << "soc: " << (src / "configs/soc/host.yaml").string() << "\n"
+    << "draft: " << (src / "configs/models/host-draft-8m.yaml").string() << "\n"
+    << "target: " << (src / "configs/models/host-target-40m.yaml").string() << "\n"
+    << "workload: " << (dir / "tiny-workload.yaml").string() << "\n"
+    << "search:\n  mode: extended\n  granularity: coarse\n  objective: latency\n  gamma_max: 1\n"
+    << "  alternatives: 1\n  schedules: [sequential]\n";
+  return experiment;
+}
+
+const char* const kQuick = " --new-tokens 1,2,4 --contexts 0,8 --repetitions 2 --min-time 0.01";
+
+TEST(Profile, WritesAProfileTheSweepMeasuresWith) {
+  const fs::path dir = scratch_dir("profile-host");
+  const fs::path experiment = write_small_experiment(dir);
+  const fs::path out = dir / "out";
+  const CliRun r = run_cli("profile '" + experiment.string() + "' --out '" + out.string() + "'" + kQuick);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.err.empty()) << r.err;  // not a terminal: no progress output
+  const fs::path file = out / "profile.json";
+  ASSERT_TRUE(fs::exists(file));
+
+  auto db = load_profile(file.string());
+  ASSERT_TRUE(db.ok()) << db.error().format();
+  EXPECT_EQ(db->time_unit, "s");
+  EXPECT_FALSE(db->machine.empty());
+  auto soc = load_soc((fs::path(SPECMAP_SOURCE_DIR) / "configs/soc/host.yaml").string());
+  ASSERT_TRUE(soc.ok());
+
+  // host.yaml's variants run the cpu PU on 1 and 2 cores; a smaller host measures what it has.
+  std::set<int> expected_units;
+  for (const auto& v : soc->variants)
+    if (v.units[0] <= static_cast<int>(runtime::online_cores().size())) expected_units.insert(v.units[0]);
+  ASSERT_FALSE(expected_units.empty());
+
+  using Key = std::tuple<ProfileLevel, std::string, std::string, int, Tokens, Tokens>;
+  std::set<Key> keys;
+  for (const auto& e : db->entries) {
+    keys.insert({e.level, e.model, e.key, e.units, e.new_tokens, e.context});
+    EXPECT_GT(e.stats.median, 0);
+    EXPECT_EQ(e.pu, "cpu");
+  }
+  for (const char* model_file : {"host-draft-8m", "host-target-40m"}) {
+    auto model = load_model(
+        (fs::path(SPECMAP_SOURCE_DIR) / "configs/models" / (std::string(model_file) + ".yaml")).string());
+    ASSERT_TRUE(model.ok());
+    for (int units : expected_units)
+      for (Tokens n : {1, 2, 4})
+        for (Tokens ctx : {0, 8}) {
+          EXPECT_TRUE(keys.count({ProfileLevel::forward, model->name, "forward", units, n, ctx}))
+              << model->name << " units " << units << " n " << n << " ctx " << ctx;
+          for (const auto& sg : model->subgraphs)
+            EXPECT_TRUE(keys.count({ProfileLevel::subgraph, model->name, sg.name, units, n, ctx})) << sg.name;
+        }
+  }
+
+  const CliRun sweep = run_cli("sweep '" + experiment.string() + "' --profiles '" + file.string() +
+                               "' --out '" + (dir / "sweep").string() + "'");
+  ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
+  const auto plan = nlohmann::json::parse(slurp(dir / "sweep/plan.json"));
+  const std::string source = plan.at("prediction").at("coarsest_source").get<std::string>();
+  EXPECT_EQ(source.rfind("measured_", 0), 0u) << source;
+}
+
+TEST(Profile, RejectsBadValues) {
+  const fs::path dir = scratch_dir("profile-bad");
+  const fs::path experiment = write_small_experiment(dir);
+  for (const char* bad : {" --new-tokens 0", " --contexts -1", " --repetitions 0", " --min-time 0"}) {
+    const CliRun r =
+        run_cli("profile '" + experiment.string() + "' --out '" + (dir / "out").string() + "'" + bad);
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_FALSE(fs::exists(dir / "out/profile.json")) << bad;
+  }
+  const CliRun missing =
+      run_cli("profile '" + (dir / "missing.yaml").string() + "' --out '" + (dir / "out").string() + "'");
+  EXPECT_EQ(missing.exit_code, 2);
+}
+
+TEST(Profile, HelpShowsAnExample) {
+  const CliRun r = run_cli("profile --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("Example"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--new-tokens"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace specmap::testing

@@ -1,0 +1,171 @@
+// The profiler measures every (model, CPU configuration, new tokens, context) point at the
+// forward and subgraph levels, in a file the profile reader accepts.
+#include "runtime/profiler.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <tuple>
+
+#include "profile/profile_db.h"
+#include "runtime_test_support.h"
+
+namespace specmap::runtime {
+namespace {
+
+ModelGraph tiny_model(const std::string& name, std::int64_t layers) {
+  return derive_model(name, testing::tiny_arch(layers));
+}
+
+// One CPU PU plus a GPU the runtime cannot drive and a variant asking for more cores than
+// any host has: only (cpu, 1 unit) is measurable.
+Soc test_soc() {
+  Soc soc;
+  soc.name = "test-soc";
+  ProcessingUnit cpu;
+  cpu.id = "cpu";
+  cpu.kind = PuKind::cpu;
+  cpu.units = 4096;
+  ProcessingUnit gpu;
+  gpu.id = "gpu";
+  gpu.kind = PuKind::gpu;
+  gpu.units = 4;
+  soc.pus = {cpu, gpu};
+  soc.variants = {{"one", {1, 0}}, {"with-gpu", {1, 4}}, {"huge", {4096, 0}}};
+  return soc;
+}
+
+Workload workload(Tokens prompt, Tokens generate, bool kv_cache) {
+  Workload w;
+  w.name = "test";
+  w.kv_cache = kv_cache;
+  w.samples = {WorkloadSample{1.0, prompt, generate, {0.5}}};
+  return w;
+}
+
+ProfilerOptions quick_options() {
+  ProfilerOptions o;
+  o.new_tokens = {1, 3};
+  o.contexts = {0, 5};
+  o.repetitions = 2;
+  o.min_time = 0.001;
+  return o;
+}
+
+using PointKey = std::tuple<ProfileLevel, std::string, std::string, std::string, int, Tokens, Tokens>;
+
+std::set<PointKey> keys_of(const ProfileDb& db) {
+  std::set<PointKey> keys;
+  for (const auto& e : db.entries)
+    keys.insert({e.level, e.model, e.key, e.pu, e.units, e.new_tokens, e.context});
+  return keys;
+}
+
+TEST(DefaultContexts, CoverStartPromptAndEndOfGeneration) {
+  EXPECT_EQ(default_contexts(workload(10, 6, true)), (std::vector<Tokens>{0, 10, 16}));
+  EXPECT_EQ(default_contexts(workload(0, 4, true)), (std::vector<Tokens>{0, 4}));
+}
+
+TEST(Profiler, MeasuresEveryPointAtBothLevels) {
+  const ModelGraph draft = tiny_model("tiny-draft", 1);
+  const ModelGraph target = tiny_model("tiny-target", 2);
+  std::size_t progress_calls = 0;
+  ProfilerOptions options = quick_options();
+  options.on_progress = [&](const ProfileProgress& p) {
+    EXPECT_EQ(p.done, progress_calls);
+    EXPECT_EQ(p.total, 2u * 2u * 2u);
+    ++progress_calls;
+  };
+  auto run = profile_models(test_soc(), {&draft, &target}, workload(5, 3, true), options, "test machine");
+  ASSERT_TRUE(run.ok()) << run.error().format();
+  EXPECT_EQ(progress_calls, 8u);
+  EXPECT_EQ(run->points, 8u);
+  EXPECT_EQ(run->skipped.size(), 2u);  // the GPU and the 4096-core variant
+
+  auto db = parse_benchmark_json(run->json, "profile.json");
+  ASSERT_TRUE(db.ok()) << db.error().format();
+  EXPECT_EQ(db->machine, "test machine");
+  EXPECT_EQ(db->entries.size(), run->entries);
+  const std::set<PointKey> keys = keys_of(*db);
+  for (const ModelGraph* model : {&draft, &target}) {
+    for (Tokens n : {1, 3}) {
+      for (Tokens ctx : {0, 5}) {
+        EXPECT_TRUE(keys.count({ProfileLevel::forward, model->name, "forward", "cpu", 1, n, ctx}))
+            << model->name << " n " << n << " ctx " << ctx;
+        for (const Subgraph& sg : model->subgraphs)
+          EXPECT_TRUE(keys.count({ProfileLevel::subgraph, model->name, sg.name, "cpu", 1, n, ctx}))
+              << sg.name;
+      }
+    }
+  }
+  EXPECT_EQ(keys.size(), (1 + draft.subgraphs.size() + 1 + target.subgraphs.size()) * 4);
+  for (const auto& e : db->entries) {
+    EXPECT_GT(e.stats.median, 0) << e.key;
+    EXPECT_EQ(e.stats.repetitions, 2) << e.key;
+    EXPECT_EQ(e.pu, "cpu");
+  }
+}
+
+TEST(Profiler, SubgraphsComeFromTheSameForwardPasses) {
+  const ModelGraph model = tiny_model("tiny", 2);
+  ProfilerOptions options = quick_options();
+  options.new_tokens = {2};
+  options.contexts = {4};
+  auto run = profile_models(test_soc(), {&model}, workload(4, 2, true), options, "m");
+  ASSERT_TRUE(run.ok()) << run.error().format();
+  auto db = parse_benchmark_json(run->json, "profile.json");
+  ASSERT_TRUE(db.ok()) << db.error().format();
+  double forward = 0, subgraphs = 0;
+  for (const auto& e : db->entries) (e.level == ProfileLevel::forward ? forward : subgraphs) += e.stats.mean;
+  // The subgraphs run inside the timed pass: together they cannot take longer than it.
+  EXPECT_GT(subgraphs, 0);
+  EXPECT_LE(subgraphs, forward * 1.0001);
+}
+
+TEST(Profiler, WithoutKvCacheNamesWholeSequencesAtContextZero) {
+  const ModelGraph model = tiny_model("tiny", 1);
+  auto run = profile_models(test_soc(), {&model}, workload(5, 3, false), quick_options(), "m");
+  ASSERT_TRUE(run.ok()) << run.error().format();
+  auto db = parse_benchmark_json(run->json, "profile.json");
+  ASSERT_TRUE(db.ok()) << db.error().format();
+  std::set<Tokens> forward_lengths;
+  for (const auto& e : db->entries) {
+    EXPECT_EQ(e.context, 0) << e.key;
+    if (e.level == ProfileLevel::forward) forward_lengths.insert(e.new_tokens);
+  }
+  EXPECT_EQ(forward_lengths, (std::set<Tokens>{1, 3, 6, 8}));  // n + ctx for n {1,3}, ctx {0,5}
+}
+
+TEST(Profiler, SkipsModelsTheRuntimeCannotRun) {
+  const ModelGraph runnable = tiny_model("tiny", 1);
+  ModelArch f16_arch = testing::tiny_arch(1);
+  f16_arch.dtype = DType::f16;
+  const ModelGraph f16 = derive_model("tiny-f16", f16_arch);
+  ProfilerOptions options = quick_options();
+  options.new_tokens = {1};
+  options.contexts = {0};
+  auto run = profile_models(test_soc(), {&f16, &runnable}, workload(1, 1, true), options, "m");
+  ASSERT_TRUE(run.ok()) << run.error().format();
+  bool noted = false;
+  for (const auto& why : run->skipped) noted = noted || why.find("tiny-f16") != std::string::npos;
+  EXPECT_TRUE(noted);
+  EXPECT_EQ(run->json.find("tiny-f16"), std::string::npos);
+
+  EXPECT_FALSE(profile_models(test_soc(), {&f16}, workload(1, 1, true), options, "m").ok());
+}
+
+TEST(Profiler, RejectsBadOptions) {
+  const ModelGraph model = tiny_model("tiny", 1);
+  ProfilerOptions options = quick_options();
+  options.repetitions = 0;
+  EXPECT_FALSE(profile_models(test_soc(), {&model}, workload(1, 1, true), options, "m").ok());
+  options = quick_options();
+  options.new_tokens = {0};
+  EXPECT_FALSE(profile_models(test_soc(), {&model}, workload(1, 1, true), options, "m").ok());
+  options = quick_options();
+  options.contexts = {-1};
+  EXPECT_FALSE(profile_models(test_soc(), {&model}, workload(1, 1, true), options, "m").ok());
+}
+
+}  // namespace
+}  // namespace specmap::runtime
