@@ -2,6 +2,7 @@
 // Each subcommand binds its options in one file and hands main a runner that
 // calls a plain library function. Only main turns results into exit codes.
 #include <functional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -24,10 +25,13 @@ void add_check_command(CLI::App& app, Runner& runner);
 void add_run_command(CLI::App& app, Runner& runner);
 void add_detect_command(CLI::App& app, Runner& runner);
 void add_profile_command(CLI::App& app, Runner& runner);
+void add_validate_command(CLI::App& app, Runner& runner);
 
 // "specmap: <file>:<line>:<col>: key '<path>': <message>" on stderr.
 int report_error(const Error& error, int exit_code);
 // Creates DIR (and parents) once the run has something to write.
 Status ensure_directory(const std::string& dir);
+// "AMD EPYC ... (2 online cores)": where measurements were made, for their records.
+std::string host_machine_name();
 
 }  // namespace specmap::cli

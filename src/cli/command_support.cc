@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "runtime/host_detect.h"
 
 namespace specmap::cli {
 
@@ -15,6 +16,12 @@ Status ensure_directory(const std::string& dir) {
   std::filesystem::create_directories(dir, ec);
   if (ec) return Error{"cannot create output folder: " + ec.message(), dir};
   return {};
+}
+
+std::string host_machine_name() {
+  const runtime::HostInfo host = runtime::detect_host();
+  std::string name = host.cpu_model.empty() ? std::string("unknown CPU") : host.cpu_model;
+  return name + " (" + std::to_string(host.online_cores.size()) + " online cores)";
 }
 
 }  // namespace specmap::cli

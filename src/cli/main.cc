@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
       "  specmap reproduce paper --out results/paper\n"
       "  specmap run results/host/plan.json --new-tokens 32\n"
       "  specmap detect --out configs/soc/my-host.yaml\n"
+      "  specmap profile configs/experiments/host-small.yaml --out /tmp/profiles\n"
+      "  specmap validate configs/experiments/host-small.yaml --profiles /tmp/profiles --out /tmp/validation\n"
       "Run `specmap <command> --help` for a command's options.");
 
   Runner runner;
@@ -32,6 +34,7 @@ int main(int argc, char** argv) {
   add_run_command(app, runner);
   add_detect_command(app, runner);
   add_profile_command(app, runner);
+  add_validate_command(app, runner);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -10,7 +10,6 @@
 #include "cli/command.h"
 #include "core/files.h"
 #include "describe/loaders.h"
-#include "runtime/host_detect.h"
 #include "runtime/profiler.h"
 #include "study/study.h"
 
@@ -27,12 +26,6 @@ struct ProfileOptions {
   double min_time_s = 0.05;
   std::uint64_t seed = 0;
 };
-
-std::string machine_name() {
-  const runtime::HostInfo host = runtime::detect_host();
-  std::string name = host.cpu_model.empty() ? std::string("unknown CPU") : host.cpu_model;
-  return name + " (" + std::to_string(host.online_cores.size()) + " online cores)";
-}
 
 int run_profile(const ProfileOptions& opt) {
   auto experiment = load_experiment(opt.experiment);
@@ -58,7 +51,7 @@ int run_profile(const ProfileOptions& opt) {
       std::cerr << "\r\033[K  [" << p.done + 1 << "/" << p.total << "] " << p.name << std::flush;
     };
   }
-  const std::string machine = machine_name();
+  const std::string machine = host_machine_name();
   std::cout << "profiling " << draft->name << " and " << target->name << " on " << machine << ", KV cache "
             << (workload->kv_cache ? "on" : "off") << ", " << opt.repetitions << " repetitions of at least "
             << opt.min_time_s << " s, synthetic weights (seed " << opt.seed << ")\n";

@@ -8,5 +8,7 @@ namespace specmap {
 std::string fixed(double v, int decimals);
 // Up to `digits` significant digits, no trailing noise ("0.000812", "1.2e+09").
 std::string sig(double v, int digits = 6);
+// A CSV field, quoted per RFC 4180 when it holds a comma, quote or newline.
+std::string csv_field(const std::string& s);
 
 }  // namespace specmap

@@ -11,14 +11,6 @@ namespace specmap {
 
 namespace {
 
-// CSV field quoting per RFC 4180.
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-  return out + "\"";
-}
-
 double baseline_time(const SearchResult& r) {
   if (r.ranked.empty()) return 0;
   const auto& b = r.ranked[r.best_baseline].prediction;

@@ -213,21 +213,42 @@ Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::strin
       return at(file_label, path + ".real_time", "benchmark '" + name + "' has no numeric real_time");
     const double seconds = real_time->get<double>() * *scale;
 
-    auto [slot, inserted] = group_of_run.emplace(run_name, groups.size());
-    if (inserted) groups.push_back(RunGroup{run_name, *parsed, {}, {}, {}, {}, 0});
-    RunGroup& group = groups[slot->second];
-
-    if (b.value("run_type", std::string("iteration")) == "aggregate") {
-      // Only time aggregates; "cv" and user statistics in percent are not latencies.
-      if (b.value("aggregate_unit", std::string("time")) != "time") continue;
-      const std::string aggregate = b.value("aggregate_name", std::string());
-      if (aggregate == "mean") group.mean_s = seconds;
-      if (aggregate == "median") group.median_s = seconds;
-      if (aggregate == "stddev") group.stddev_s = seconds;
-      if (auto reps = b.find("repetitions"); reps != b.end() && reps->is_number_integer())
-        group.aggregate_repetitions = std::max(group.aggregate_repetitions, reps->get<int>());
-    } else {
-      group.samples_s.push_back(seconds);
+    const bool aggregate = b.value("run_type", std::string("iteration")) == "aggregate";
+    // Only time aggregates; "cv" and user statistics in percent are not latencies.
+    if (aggregate && b.value("aggregate_unit", std::string("time")) != "time") continue;
+    const std::string aggregate_name = b.value("aggregate_name", std::string());
+    int repetitions = 0;
+    if (auto reps = b.find("repetitions"); reps != b.end() && reps->is_number_integer())
+      repetitions = reps->get<int>();
+    auto record = [&](const std::string& group_name, const ParsedName& point, double value) {
+      auto [slot, inserted] = group_of_run.emplace(group_name, groups.size());
+      if (inserted) groups.push_back(RunGroup{group_name, point, {}, {}, {}, {}, 0});
+      RunGroup& group = groups[slot->second];
+      if (aggregate) {
+        if (aggregate_name == "mean") group.mean_s = value;
+        if (aggregate_name == "median") group.median_s = value;
+        if (aggregate_name == "stddev") group.stddev_s = value;
+        group.aggregate_repetitions = std::max(group.aggregate_repetitions, repetitions);
+      } else {
+        group.samples_s.push_back(value);
+      }
+    };
+    record(run_name, *parsed, seconds);
+    // Subgraph and op times measured within a forward pass travel as its user counters,
+    // "subgraph:<name>" and "op:<key>" in seconds per iteration (see runtime/profiler.h).
+    if (parsed->level != ProfileLevel::forward) continue;
+    for (const auto& [counter, value] : b.items()) {
+      const bool is_subgraph = counter.rfind(kSubgraphCounterPrefix, 0) == 0;
+      const bool is_op = counter.rfind(kOpCounterPrefix, 0) == 0;
+      if (!is_subgraph && !is_op) continue;
+      if (!value.is_number())
+        return at(file_label, path + "." + counter, "counter '" + counter + "' must be a number of seconds");
+      ParsedName sub = *parsed;
+      sub.level = is_subgraph ? ProfileLevel::subgraph : ProfileLevel::op;
+      sub.key = counter.substr(is_subgraph ? kSubgraphCounterPrefix.size() : kOpCounterPrefix.size());
+      if (sub.key.empty()) return at(file_label, path + "." + counter, "counter names no subgraph or op");
+      record(benchmark_name(sub.level, sub.model, sub.key, sub.pu, sub.units, sub.new_tokens, sub.context),
+             sub, value.get<double>());
     }
   }
   if (unrecognised > 0) {

@@ -3,6 +3,7 @@
 // model, PU and its unit count, new tokens and context length.
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -66,5 +67,11 @@ Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::strin
 // Benchmark name the profiler emits and the JSON reader parses.
 std::string benchmark_name(ProfileLevel level, const std::string& model, const std::string& key,
                            const std::string& pu, int units, Tokens new_tokens, Tokens context);
+// A forward benchmark may carry the subgraphs and ops timed within its passes as user
+// counters named "subgraph:<subgraph name>" and "op:<op_profile_key>", in seconds per
+// iteration; the JSON reader turns each into the subgraph or op entry of the same PU,
+// units, new tokens and context.
+inline constexpr std::string_view kSubgraphCounterPrefix = "subgraph:";
+inline constexpr std::string_view kOpCounterPrefix = "op:";
 
 }  // namespace specmap

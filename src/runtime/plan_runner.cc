@@ -1,9 +1,12 @@
 #include "runtime/plan_runner.h"
 
+#include <algorithm>
+#include <chrono>
 #include <random>
 #include <utility>
 
 #include "core/dtype.h"
+#include "runtime/sampling.h"
 #include "runtime/synthetic_weights.h"
 
 namespace specmap::runtime {
@@ -161,17 +164,22 @@ Result<std::unique_ptr<PlanRunner>> PlanRunner::create(const Soc& soc, const Mod
 Result<PlanRunReport> PlanRunner::run() { return run_with_gamma(choice_.gamma); }
 
 Result<PlanRunReport> PlanRunner::run_with_gamma(int gamma) {
+  return run_case(gamma, options_.controlled_alpha, options_.seed);
+}
+
+Result<PlanRunReport> PlanRunner::run_case(int gamma, std::optional<double> controlled_alpha,
+                                           std::uint64_t seed) {
   if (gamma > 0 && !draft_)
     return Error{"gamma " + std::to_string(gamma) + " needs the draft, which was not built"};
   if (gamma < 0) return Error{"gamma must be >= 0, got " + std::to_string(gamma)};
   PlanRunReport report;
-  report.prompt = synthetic_prompt(options_.prompt_tokens, target_->vocab(), options_.seed);
+  report.prompt = synthetic_prompt(options_.prompt_tokens, target_->vocab(), seed);
 
   SpeculativeConfig config;
   config.greedy = !options_.temperature.has_value();
   if (options_.temperature) config.temperature = *options_.temperature;
-  config.seed = options_.seed;
-  config.controlled_alpha = options_.controlled_alpha;
+  config.seed = seed;
+  config.controlled_alpha = controlled_alpha;
   config.on_iteration = options_.on_iteration;
 
   target_->reset_timings();
@@ -193,6 +201,45 @@ Result<PlanRunReport> PlanRunner::run_with_gamma(int gamma) {
   if (draft_ && gamma > 0) report.draft_subgraphs = measurements(*draft_, choice_.draft_pus);
   report.target_subgraphs = measurements(*target_, choice_.target_pus);
   return report;
+}
+
+Result<PlanRunner::ForwardTimes> PlanRunner::time_forwards(std::size_t tokens, int repetitions,
+                                                           std::uint64_t seed) {
+  if (!draft_) return Error{"timing the draft needs it built (the plan's gamma is 0)"};
+  if (tokens == 0 || repetitions < 1) return Error{"time_forwards needs tokens and repetitions"};
+  const std::vector<int> prompt = synthetic_prompt(tokens, target_->vocab(), seed);
+  std::vector<double> probabilities;
+  auto one_pass = [&](TransformerExecutor& model) -> Result<Seconds> {
+    model.truncate(0);
+    const auto start = std::chrono::steady_clock::now();
+    auto logits = model.try_append(prompt, 1);
+    if (!logits) return logits.error();
+    probabilities.resize(logits->size());
+    softmax_into(*logits, 1.0, probabilities);
+    volatile int token = argmax(std::span<const float>(*logits));  // as the decoder samples
+    (void)token;
+    const Seconds elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    model.truncate(0);
+    return elapsed;
+  };
+  std::vector<Seconds> draft_times, target_times;
+  // The first round warms caches and buffers and is not kept. Draft and target alternate,
+  // so both see the same state of the machine.
+  for (int rep = 0; rep <= repetitions; ++rep) {
+    auto d = one_pass(*draft_);
+    if (!d) return d.error();
+    auto t = one_pass(*target_);
+    if (!t) return t.error();
+    if (rep == 0) continue;
+    draft_times.push_back(*d);
+    target_times.push_back(*t);
+  }
+  auto median = [](std::vector<Seconds> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+  };
+  return ForwardTimes{median(draft_times), median(target_times)};
 }
 
 }  // namespace specmap::runtime

@@ -93,6 +93,18 @@ class PlanRunner {
   Result<PlanRunReport> run();
   // Runs with another gamma on the same models (gamma > 0 needs a built draft).
   Result<PlanRunReport> run_with_gamma(int gamma);
+  // One generation with another gamma, acceptance and seed (prompt and sampling; the
+  // weights stay those built by create()). Validation runs many cases on one pair of models.
+  Result<PlanRunReport> run_case(int gamma, std::optional<double> controlled_alpha, std::uint64_t seed);
+
+  // Median seconds of one whole forward pass over a fresh `tokens`-token prompt (sampling
+  // its last row included), for the draft and the target: the c of the paper's Fig. 6 is
+  // their ratio. Needs a built draft.
+  struct ForwardTimes {
+    Seconds draft = 0;
+    Seconds target = 0;
+  };
+  Result<ForwardTimes> time_forwards(std::size_t tokens, int repetitions, std::uint64_t seed);
 
   [[nodiscard]] const PlanChoice& choice() const { return choice_; }
 

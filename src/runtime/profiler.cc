@@ -1,17 +1,23 @@
 #include "runtime/profiler.h"
 
+#include <benchmark/benchmark.h>
+
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <cmath>
 #include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <span>
+#include <sstream>
 #include <utility>
 
 #include "profile/profile_db.h"
-#include "runtime/benchmark_json_writer.h"
 #include "runtime/plan_runner.h"
+#include "runtime/sampling.h"
 #include "runtime/synthetic_weights.h"
 #include "runtime/transformer_executor.h"
 
@@ -20,9 +26,6 @@ namespace specmap::runtime {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Safety cap: a pass far below the clock's resolution must not loop for ever.
-constexpr std::size_t kMaxIterations = 1'000'000;
 
 // One CPU PU with a unit count, and the cores the runtime gives it (see pu_core_sets).
 struct PuConfig {
@@ -88,50 +91,144 @@ std::vector<Point> points_for(const Workload& workload, const std::vector<Tokens
   return points;
 }
 
-// Times `point` on `executor`: the first repetition runs until min_time and fixes the
-// iteration count for the rest. Forward and subgraph samples come from the same passes.
-Status measure(TransformerExecutor& executor, const Point& point, const ProfilerOptions& options,
-               std::uint64_t seed, BenchmarkSamples& forward, std::vector<BenchmarkSamples>& subgraphs) {
-  const std::vector<int> tokens = synthetic_tokens(point.prefix + point.timed, executor.vocab(), seed);
-  const std::span<const int> prefix(tokens.data(), point.prefix);
-  const std::span<const int> timed(tokens.data() + point.prefix, point.timed);
-  // Verification passes need the logits of every appended token; a no-cache pass stands
-  // for one decoding step, which reads only the last row.
-  const std::size_t last_rows = executor.options().kv_cache ? point.timed : 1;
-
-  executor.truncate(0);
-  if (!prefix.empty())
-    if (auto r = executor.try_append(prefix, 1); !r) return r.error();
-  auto one_pass = [&]() -> Result<Seconds> {
-    const auto start = Clock::now();
-    auto r = executor.try_append(timed, last_rows);
-    const Seconds elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    executor.truncate(point.prefix);
-    if (!r) return r.error();
-    return elapsed;
-  };
-  if (auto warm = one_pass(); !warm) return warm.error();  // caches and thread pool warm
-
-  std::size_t iterations = 0;
-  for (int rep = 0; rep < options.repetitions; ++rep) {
-    executor.reset_timings();
-    Seconds total = 0;
-    std::size_t done = 0;
-    while (rep == 0 ? (total < options.min_time && done < kMaxIterations) || done == 0 : done < iterations) {
-      auto t = one_pass();
-      if (!t) return t.error();
-      total += *t;
-      ++done;
-    }
-    if (rep == 0) iterations = done;
-    forward.per_iteration.push_back(total / static_cast<double>(done));
-    const auto& entries = executor.timings().entries();
-    for (std::size_t i = 0; i < subgraphs.size() && i < entries.size(); ++i)
-      subgraphs[i].per_iteration.push_back(entries[i].total_seconds / static_cast<double>(done));
+// Softmax and argmax of every returned row, as the decoder does after each call: the cost
+// model counts sampling in the head subgraph's "sample" op, so it is timed with the pass.
+void sample_rows(std::span<const float> logits, std::size_t rows, std::vector<double>& scratch) {
+  const std::size_t vocab = logits.size() / std::max<std::size_t>(rows, 1);
+  scratch.resize(vocab);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::span<const float> row = logits.subspan(r * vocab, vocab);
+    softmax_into(row, 1.0, scratch);
+    benchmark::DoNotOptimize(argmax(row));
   }
-  forward.iterations = iterations;
-  for (auto& s : subgraphs) s.iterations = iterations;
-  return {};
+}
+
+// One point of one executor as a Google Benchmark benchmark. Each call of run() is one
+// repetition (or the library's search for the iteration count): the prefix is prefilled
+// untimed, every iteration appends the timed tokens, samples them and rolls back, and only
+// the append and the sampling are timed (manual time). The subgraphs and ops of the same
+// passes become the run's "subgraph:<name>" and "op:<op profile key>" counters, in seconds
+// per iteration (an op key shared by several ops: seconds of one of them).
+class PointBenchmark {
+ public:
+  PointBenchmark(TransformerExecutor& executor, const ModelGraph& graph, const Point& point, std::uint64_t seed)
+      : executor_(executor),
+        graph_(graph),
+        point_(point),
+        tokens_(synthetic_tokens(point.prefix + point.timed, executor.vocab(), seed)) {}
+
+  void run(benchmark::State& state) {
+    if (Status st = prefill(); !st) {
+      fail(state, st.error().message);
+      return;
+    }
+    executor_.reset_timings();
+    Seconds sampling = 0;
+    for (auto _ : state) {
+      auto t = one_pass();
+      if (!t) {
+        fail(state, t.error().message);
+        return;
+      }
+      state.SetIterationTime(t->first);
+      sampling += t->second;
+    }
+    const auto& entries = executor_.timings().entries();
+    const auto& op_seconds = executor_.op_seconds();
+    // Ops of the same shape share a profile key: their figure is the time of one of them.
+    std::map<std::string, std::pair<Seconds, int>> ops;  // key -> (seconds, occurrences per pass)
+    for (std::size_t i = 0; i < graph_.subgraphs.size() && i < entries.size(); ++i) {
+      if (entries[i].calls == 0) continue;  // a skipped layer has no time to report
+      const bool head = i + 1 == graph_.subgraphs.size();
+      Seconds seconds = entries[i].total_seconds;
+      if (head) seconds += sampling;  // the head samples
+      state.counters[std::string(kSubgraphCounterPrefix) + graph_.subgraphs[i].name] =
+          benchmark::Counter(seconds, benchmark::Counter::kAvgIterations);
+      if (i >= op_seconds.size()) continue;
+      const std::vector<Op>& graph_ops = graph_.subgraphs[i].ops;
+      for (std::size_t k = 0; k < graph_ops.size() && k < op_seconds[i].size(); ++k) {
+        auto& [op_total, occurrences] = ops[op_profile_key(graph_ops[k])];
+        op_total += op_seconds[i][k] + (head && graph_ops[k].name == "sample" ? sampling : 0.0);
+        occurrences += 1;
+      }
+    }
+    for (const auto& [key, total] : ops)
+      state.counters[std::string(kOpCounterPrefix) + key] =
+          benchmark::Counter(total.first / total.second, benchmark::Counter::kAvgIterations);
+  }
+
+  // The first failure, if any ("" when every run completed).
+  [[nodiscard]] const std::string& error() const { return error_; }
+
+ private:
+  void fail(benchmark::State& state, const std::string& message) {
+    if (error_.empty()) error_ = message;
+    state.SkipWithError(error_.c_str());
+  }
+
+  Status prefill() {
+    executor_.truncate(0);
+    if (point_.prefix == 0) return {};
+    auto r = executor_.try_append(std::span<const int>(tokens_.data(), point_.prefix), 1);
+    if (!r) return r.error();
+    return {};
+  }
+
+  // Seconds of the whole pass (sampling included) and of its sampling alone.
+  Result<std::pair<Seconds, Seconds>> one_pass() {
+    const std::span<const int> timed(tokens_.data() + point_.prefix, point_.timed);
+    // With a cache, a pass at context 0 is a prefill, which samples from its last row only;
+    // later passes are decoding steps and verifications, which need every appended row. A
+    // no-cache pass stands for one decoding step (last row only); its verifications need
+    // gamma + 1 rows, which this point does not measure (docs/validation.md).
+    const std::size_t rows = executor_.options().kv_cache && point_.prefix > 0 ? point_.timed : 1;
+    const auto start = Clock::now();
+    auto r = executor_.try_append(timed, rows);
+    const auto sampled = Clock::now();
+    if (r) sample_rows(*r, rows, scratch_);
+    const auto end = Clock::now();
+    executor_.truncate(point_.prefix);
+    if (!r) return r.error();
+    return std::pair<Seconds, Seconds>{std::chrono::duration<double>(end - start).count(),
+                                       std::chrono::duration<double>(end - sampled).count()};
+  }
+
+  TransformerExecutor& executor_;
+  const ModelGraph& graph_;
+  Point point_;
+  std::vector<int> tokens_;
+  std::vector<double> scratch_;
+  std::string error_;
+};
+
+// The library's JSON reporter, writing to a string, with a progress callback per run.
+class ProfileReporter : public benchmark::JSONReporter {
+ public:
+  ProfileReporter(std::ostream& out, std::ostream& err, const ProfilerOptions& options, std::size_t total)
+      : options_(options) {
+    SetOutputStream(&out);
+    SetErrorStream(&err);
+    progress_.total = total;
+  }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    JSONReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration) continue;
+      progress_.name = run.run_name.str();
+      if (options_.on_progress) options_.on_progress(progress_);
+      ++progress_.done;
+    }
+  }
+
+ private:
+  const ProfilerOptions& options_;
+  ProfileProgress progress_;
+};
+
+// Google Benchmark keeps its flags and registered benchmarks in globals: one profile at a time.
+std::mutex& library_mutex() {
+  static std::mutex m;
+  return m;
 }
 
 }  // namespace
@@ -172,11 +269,13 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
   if (runnable.empty()) return Error{"none of the models can run on this runtime"};
 
   const std::vector<Point> points = points_for(workload, options.new_tokens, contexts);
-  ProfileProgress progress;
-  progress.total = runnable.size() * configs->size() * points.size();
-  BenchmarkJsonWriter writer;
-  writer.add_context("specmap_machine", machine);
 
+  // Every executor and benchmark first; the library then runs the repetitions of all
+  // benchmarks randomly interleaved, so a slow phase of a shared machine lands in every
+  // point's spread instead of shifting the few points measured during it.
+  std::vector<std::unique_ptr<TransformerExecutor>> executors;
+  std::vector<std::unique_ptr<PointBenchmark>> benchmarks;
+  std::vector<std::string> names;
   for (const auto& [model, weight_seed] : runnable) {
     const ModelGraph& graph = *model;
     auto weights = SyntheticWeights(weight_seed).load(*graph.arch);
@@ -185,36 +284,59 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
     for (const PuConfig& config : *configs) {
       ExecutorOptions exec_options;
       exec_options.kv_cache = workload.kv_cache;
+      exec_options.time_ops = true;
       auto executor =
           TransformerExecutor::create(graph, shared, place_all_on(graph, config.cores), exec_options);
       if (!executor) return executor.error();
+      executors.push_back(std::move(executor).value());
       for (const Point& point : points) {
-        auto name = [&](ProfileLevel level, const std::string& key) {
-          return benchmark_name(level, graph.name, key, config.pu, config.units, point.name_new_tokens,
-                                point.name_context);
-        };
-        BenchmarkSamples forward{name(ProfileLevel::forward, "forward"), 1, {}};
-        std::vector<BenchmarkSamples> subgraphs;
-        for (const Subgraph& sg : graph.subgraphs)
-          subgraphs.push_back(BenchmarkSamples{name(ProfileLevel::subgraph, sg.name), 1, {}});
-        progress.name = forward.name;
-        if (options.on_progress) options.on_progress(progress);
-        if (Status st = measure(**executor, point, options, options.seed + point.prefix + point.timed,
-                                forward, subgraphs);
-            !st)
-          return Error{forward.name + ": " + st.error().message};
-        writer.add(std::move(forward));
-        // Skipped layers are never called: they have no time to report.
-        const auto& entries = (*executor)->timings().entries();
-        for (std::size_t i = 0; i < subgraphs.size(); ++i)
-          if (i < entries.size() && entries[i].calls > 0) writer.add(std::move(subgraphs[i]));
-        ++run.points;
-        ++progress.done;
+        benchmarks.push_back(std::make_unique<PointBenchmark>(*executors.back(), graph, point,
+                                                              options.seed + point.prefix + point.timed));
+        names.push_back(benchmark_name(ProfileLevel::forward, graph.name, "forward", config.pu, config.units,
+                                       point.name_new_tokens, point.name_context));
       }
     }
   }
-  run.entries = writer.size();
-  run.json = writer.json();
+
+  std::ostringstream out;
+  std::ostringstream err;
+  {
+    const std::lock_guard<std::mutex> lock(library_mutex());
+    // The library reads its settings from flags; these are the only ones set.
+    std::string program = "specmap-profile";
+    std::string interleave = "--benchmark_enable_random_interleaving=true";
+    std::vector<char*> argv{program.data(), interleave.data(), nullptr};
+    int argc = 2;
+    benchmark::Initialize(&argc, argv.data());
+    benchmark::ClearRegisteredBenchmarks();
+    for (std::size_t i = 0; i < benchmarks.size(); ++i) {
+      PointBenchmark* b = benchmarks[i].get();
+      benchmark::RegisterBenchmark(names[i].c_str(), [b](benchmark::State& state) { b->run(state); })
+          ->Repetitions(options.repetitions)
+          ->MinTime(options.min_time)
+          ->UseManualTime()
+          ->Unit(benchmark::kMicrosecond);
+    }
+    ProfileReporter reporter(out, err, options, benchmarks.size() * static_cast<std::size_t>(options.repetitions));
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    benchmark::ClearRegisteredBenchmarks();
+  }
+  for (std::size_t i = 0; i < benchmarks.size(); ++i)
+    if (!benchmarks[i]->error().empty()) return Error{names[i] + ": " + benchmarks[i]->error()};
+
+  // The library's output plus the machine; read back here so a malformed file is never written.
+  nlohmann::ordered_json doc;
+  try {
+    doc = nlohmann::ordered_json::parse(out.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    return Error{std::string("Google Benchmark wrote unreadable JSON: ") + e.what()};
+  }
+  doc["context"]["specmap_machine"] = machine;
+  run.json = doc.dump(2) + "\n";
+  auto db = parse_benchmark_json(run.json, "profile");
+  if (!db) return db.error();
+  run.points = benchmarks.size();
+  run.entries = db->entries.size();
   return run;
 }
 

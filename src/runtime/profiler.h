@@ -3,11 +3,15 @@
 // each CPU configuration of the SoC's design variants, each new-token count and context,
 // the time of one whole forward pass and of every subgraph within those same passes.
 //
-// The output is Google Benchmark's JSON format (context + benchmarks with per-repetition
-// runs and mean/median/stddev aggregates), named by benchmark_name(), so load_profile reads
-// it like any other benchmark output. The timing loop is our own: specmap_lib does not link
-// the Google Benchmark library, and the loop mirrors its method (iterations grow until
-// min_time is reached in the first repetition; later repetitions reuse that count).
+// Measured with the Google Benchmark library: one benchmark per model, CPU configuration,
+// new-token count and context, named by benchmark_name(), with repetitions randomly
+// interleaved across all benchmarks (so a slow phase of a shared machine shows in every
+// point's spread) and manual timing (only the pass and its sampling are timed, not the
+// untimed prefill of the context or the roll-back). The subgraphs timed within the same
+// passes are the forward benchmark's "subgraph:<name>" counters. The output is the
+// library's own JSON, with the machine added to its context; load_profile reads it as is.
+// A pass's time includes sampling its logits (softmax and argmax of every returned row, as
+// the decoder does), which the head subgraph carries.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -23,9 +27,9 @@
 namespace specmap::runtime {
 
 struct ProfileProgress {
-  std::size_t done = 0;   // points finished before this one
-  std::size_t total = 0;  // points in the whole run
-  std::string name;       // benchmark_name of the forward entry being measured
+  std::size_t done = 0;   // repetitions finished before this one
+  std::size_t total = 0;  // repetitions in the whole run (points x repetitions)
+  std::string name;       // benchmark_name of the forward entry just measured
 };
 
 struct ProfilerOptions {

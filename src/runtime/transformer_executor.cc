@@ -16,6 +16,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+Seconds since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
 Status check_arch(const ModelGraph& graph, const TransformerWeights& weights) {
   if (!graph.arch) return Error{"model '" + graph.name + "' has no architecture; the executor needs one"};
   const ModelArch a = normalized_arch(*graph.arch);
@@ -124,6 +126,20 @@ Status TransformerExecutor::build_steps() {
     } else {
       return Error{"executor: subgraph '" + name + "' is not embedding, block.<i> or head"};
     }
+    if (options_.time_ops) {
+      std::vector<std::string_view> op_names;
+      if (step.kind == StepKind::embedding) op_names = {"embed_tokens"};
+      if (step.kind == StepKind::head) op_names = {"final_norm", "lm_head"};
+      if (step.kind == StepKind::block)
+        for (std::size_t k = 0; k < kBlockOps; ++k) op_names.push_back(block_op_name(static_cast<BlockOp>(k)));
+      const std::vector<Op>& ops = graph_.subgraphs[i].ops;
+      for (std::string_view op_name : op_names) {
+        auto it = std::find_if(ops.begin(), ops.end(), [&](const Op& op) { return op.name == op_name; });
+        if (it == ops.end())
+          return Error{"executor: subgraph '" + name + "' has no op '" + std::string(op_name) + "' to time"};
+        step.op_index.push_back(static_cast<std::size_t>(it - ops.begin()));
+      }
+    }
     const CoreSet& cores = placement_.subgraph_cores[i];
     std::unique_ptr<ThreadPool>& pool = pools_[cores];
     if (!pool) pool = std::make_unique<ThreadPool>(cores);
@@ -142,7 +158,14 @@ Status TransformerExecutor::build_steps() {
     return x.layer < y.layer;
   });
   timings_ = SubgraphTimings(names);
+  if (options_.time_ops)
+    for (const Subgraph& sg : graph_.subgraphs) op_seconds_.emplace_back(sg.ops.size(), 0.0);
   return {};
+}
+
+void TransformerExecutor::reset_timings() {
+  timings_.reset();
+  for (auto& ops : op_seconds_) std::fill(ops.begin(), ops.end(), 0.0);
 }
 
 int TransformerExecutor::vocab() const { return static_cast<int>(weights_->arch.vocab); }
@@ -198,20 +221,31 @@ Result<std::vector<float>> TransformerExecutor::run(std::span<const int> input, 
     switch (step.kind) {
       case StepKind::embedding:
         if (Status s = embedding_lookup(w.embedding, d, input, hidden_); !s) return s.error();
+        if (options_.time_ops) op_seconds_[step.subgraph][step.op_index[0]] += since(start);
         break;
-      case StepKind::block:
+      case StepKind::block: {
+        BlockOpTimes op_times;
         run_decoder_block(hidden_, first_position, w.layers[step.layer], shape_, rotary_inverse_frequencies_,
-                          cache, step.layer, scratch_, *step.pool);
+                          cache, step.layer, scratch_, *step.pool, options_.time_ops ? &op_times : nullptr);
+        if (options_.time_ops)
+          for (std::size_t k = 0; k < kBlockOps; ++k)
+            op_seconds_[step.subgraph][step.op_index[k]] += op_times.seconds[k];
         break;
+      }
       case StepKind::head: {
         std::span<const float> last = std::span<const float>(hidden_).subspan((rows - last_rows) * d);
         head_normed_.resize(last_rows * d);
         rms_norm(last, w.final_norm, shape_.norm_eps, head_normed_, *step.pool);
+        const Clock::time_point normed = Clock::now();
         logits.resize(last_rows * vocab_size);
         if (w.arch.tied_embeddings)
           linear_transposed(head_normed_, last_rows, w.embedding, d, vocab_size, logits);
         else
           linear(head_normed_, last_rows, w.lm_head, d, vocab_size, logits);
+        if (options_.time_ops) {
+          op_seconds_[step.subgraph][step.op_index[0]] += std::chrono::duration<double>(normed - start).count();
+          op_seconds_[step.subgraph][step.op_index[1]] += since(normed);
+        }
         break;
       }
     }

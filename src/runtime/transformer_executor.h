@@ -27,6 +27,9 @@ struct ExecutorOptions {
   // Decoder layers (0-based) bypassed entirely: with the target's weights this is a
   // self-speculative draft model. Their subgraphs are not run and get no timings.
   std::vector<int> skip_layers;
+  // Time every op of the model graph too (op_seconds()); the profiler's op level. Costs a
+  // clock read per op.
+  bool time_ops = false;
   double rope_theta = 500000.0;  // Llama 3
   float norm_eps = 1e-5f;
 };
@@ -60,7 +63,11 @@ class TransformerExecutor final : public TokenModel {
   [[nodiscard]] std::size_t length() const override { return tokens_.size(); }
 
   [[nodiscard]] const SubgraphTimings& timings() const { return timings_; }
-  void reset_timings() { timings_.reset(); }
+  // [subgraph][op] (ModelGraph order): seconds since the last reset_timings(), with
+  // options.time_ops; empty otherwise. The head's "sample" op stays 0: sampling happens
+  // outside the executor, on the logits it returns.
+  [[nodiscard]] const std::vector<std::vector<Seconds>>& op_seconds() const { return op_seconds_; }
+  void reset_timings();
   [[nodiscard]] const ModelGraph& graph() const { return graph_; }
   [[nodiscard]] const ExecutorOptions& options() const { return options_; }
   [[nodiscard]] const CorePlacement& placement() const { return placement_; }
@@ -74,6 +81,9 @@ class TransformerExecutor final : public TokenModel {
     std::size_t layer = 0;  // blocks only
     const CoreSet* cores = nullptr;
     ThreadPool* pool = nullptr;
+    // With time_ops: the graph's op index of each BlockOp (blocks), or of embed_tokens
+    // (embedding), or of final_norm and lm_head (head).
+    std::vector<std::size_t> op_index;
   };
 
   TransformerExecutor(const ModelGraph& graph, std::shared_ptr<const TransformerWeights> weights,
@@ -92,6 +102,7 @@ class TransformerExecutor final : public TokenModel {
   std::map<CoreSet, std::unique_ptr<ThreadPool>> pools_;
   std::vector<Step> steps_;
   SubgraphTimings timings_;
+  std::vector<std::vector<Seconds>> op_seconds_;
 
   std::vector<int> tokens_;
   KvCache cache_;          // kv_cache mode: the sequence so far

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "cli_runner.h"
+#include "small_experiment.h"
 #include "describe/loaders.h"
 #include "profile/profile_db.h"
 #include "runtime/cpu/core_set.h"
@@ -15,27 +16,6 @@ namespace specmap::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The host pair with a workload short enough that every pass the sweep asks for lies inside
-// the profiled grid (n 1..4, context 0..8): prompt 4, 4 new tokens, gamma at most 1.
-fs::path write_small_experiment(const fs::path& dir) {
-  const fs::path src = SPECMAP_SOURCE_DIR;
-  {
-    std::ofstream w(dir / "tiny-workload.yaml");
-    w << "version: 1\nname: tiny\ndescription: 4-token prompt, 4 new tokens.\nprompt_tokens: 4\n"
-         "generate_tokens: 4\nkv_cache: true\nacceptance:\n  definition: leviathan_alpha\n  alpha: 0.6\n";
-  }
-  const fs::path experiment = dir / "experiment.yaml";
-  std::ofstream e(experiment);
-  e << "version: 1\nname: profile-test\ndescription: host pair on a tiny workload.\n"
-    << "soc: " << (src / "configs/soc/host.yaml").string() << "\n"
-    << "draft: " << (src / "configs/models/host-draft-8m.yaml").string() << "\n"
-    << "target: " << (src / "configs/models/host-target-40m.yaml").string() << "\n"
-    << "workload: " << (dir / "tiny-workload.yaml").string() << "\n"
-    << "search:\n  mode: extended\n  granularity: coarse\n  objective: latency\n  gamma_max: 1\n"
-    << "  alternatives: 1\n  schedules: [sequential]\n";
-  return experiment;
-}
 
 const char* const kQuick = " --new-tokens 1,2,4 --contexts 0,8 --repetitions 2 --min-time 0.01";
 

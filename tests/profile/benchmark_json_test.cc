@@ -88,6 +88,45 @@ TEST(BenchmarkJson, PlainIterationRunsAreSummarised) {
   EXPECT_EQ(db->entries[0].key, "matmul.8x8.f32");
 }
 
+TEST(BenchmarkJson, SubgraphCountersOfAForwardRunBecomeSubgraphEntries) {
+  const std::string name = "specmap/forward/m/forward/cpu/units:2/n:4/ctx:8";
+  auto db = parse_benchmark_json(
+      document(one_run(name, 10.0, "ms",
+                       ", \"subgraph:block.0\": 0.004, \"subgraph:head\": 0.005, \"op:matmul.64x64.f32\": 0.001") +
+               ", " +
+               one_run(name, 12.0, "ms",
+                       ", \"subgraph:block.0\": 0.006, \"subgraph:head\": 0.005, \"op:matmul.64x64.f32\": 0.003")),
+      "p.json");
+  ASSERT_TRUE(db.ok()) << db.error().format();
+  ASSERT_EQ(db->entries.size(), 4u);
+  bool op_seen = false;
+  for (const auto& e : db->entries)
+    if (e.level == ProfileLevel::op) {
+      op_seen = true;
+      EXPECT_EQ(e.key, "matmul.64x64.f32");
+      EXPECT_DOUBLE_EQ(e.stats.median, 0.002);
+    }
+  EXPECT_TRUE(op_seen);
+  for (const auto& e : db->entries) {
+    EXPECT_EQ(e.pu, "cpu");
+    EXPECT_EQ(e.units, 2);
+    EXPECT_EQ(e.new_tokens, 4);
+    EXPECT_EQ(e.context, 8);
+    EXPECT_EQ(e.stats.repetitions, 2);
+    if (e.level == ProfileLevel::forward) EXPECT_DOUBLE_EQ(e.stats.median, 0.011);
+    if (e.level == ProfileLevel::op) continue;
+    if (e.key == "block.0") {
+      EXPECT_EQ(e.level, ProfileLevel::subgraph);
+      EXPECT_DOUBLE_EQ(e.stats.median, 0.005);  // counters are seconds per iteration, any time unit
+      EXPECT_NEAR(e.stats.stddev, std::sqrt(2e-6), 1e-12);
+    }
+  }
+  // A counter that is not a number is an error naming it.
+  auto bad = parse_benchmark_json(document(one_run(name, 1.0, "ms", ", \"subgraph:head\": \"x\"")), "p.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().format().find("subgraph:head"), std::string::npos) << bad.error().format();
+}
+
 TEST(BenchmarkJson, TimeUnitsConvertToSeconds) {
   auto db = parse_benchmark_json(
       document(one_run("specmap/forward/m/forward/cpu/units:1/n:1/ctx:0", 1500, "ns") + "," +

@@ -73,12 +73,13 @@ TEST(Profiler, MeasuresEveryPointAtBothLevels) {
   ProfilerOptions options = quick_options();
   options.on_progress = [&](const ProfileProgress& p) {
     EXPECT_EQ(p.done, progress_calls);
-    EXPECT_EQ(p.total, 2u * 2u * 2u);
+    // models x points x repetitions, one call per point repetition
+    EXPECT_EQ(p.total, 2u * 2u * 2u * static_cast<std::size_t>(options.repetitions));
     ++progress_calls;
   };
   auto run = profile_models(test_soc(), {&draft, &target}, workload(5, 3, true), options, "test machine");
   ASSERT_TRUE(run.ok()) << run.error().format();
-  EXPECT_EQ(progress_calls, 8u);
+  EXPECT_EQ(progress_calls, 8u * static_cast<std::size_t>(options.repetitions));
   EXPECT_EQ(run->points, 8u);
   EXPECT_EQ(run->skipped.size(), 2u);  // the GPU and the 4096-core variant
 
@@ -98,7 +99,19 @@ TEST(Profiler, MeasuresEveryPointAtBothLevels) {
       }
     }
   }
-  EXPECT_EQ(keys.size(), (1 + draft.subgraphs.size() + 1 + target.subgraphs.size()) * 4);
+  // Every op is measured too, one entry per op profile key (ops of one shape share it).
+  std::size_t op_keys = 0;
+  for (const ModelGraph* model : {&draft, &target}) {
+    std::set<std::string> model_keys;
+    for (const Subgraph& sg : model->subgraphs)
+      for (const Op& op : sg.ops) model_keys.insert(op_profile_key(op));
+    for (const std::string& key : model_keys)
+      for (Tokens n : {1, 3})
+        for (Tokens ctx : {0, 5})
+          EXPECT_TRUE(keys.count({ProfileLevel::op, model->name, key, "cpu", 1, n, ctx})) << key;
+    op_keys += model_keys.size();
+  }
+  EXPECT_EQ(keys.size(), (1 + draft.subgraphs.size() + 1 + target.subgraphs.size() + op_keys) * 4);
   for (const auto& e : db->entries) {
     EXPECT_GT(e.stats.median, 0) << e.key;
     EXPECT_EQ(e.stats.repetitions, 2) << e.key;
@@ -116,7 +129,10 @@ TEST(Profiler, SubgraphsComeFromTheSameForwardPasses) {
   auto db = parse_benchmark_json(run->json, "profile.json");
   ASSERT_TRUE(db.ok()) << db.error().format();
   double forward = 0, subgraphs = 0;
-  for (const auto& e : db->entries) (e.level == ProfileLevel::forward ? forward : subgraphs) += e.stats.mean;
+  for (const auto& e : db->entries) {
+    if (e.level == ProfileLevel::forward) forward += e.stats.mean;
+    if (e.level == ProfileLevel::subgraph) subgraphs += e.stats.mean;
+  }
   // The subgraphs run inside the timed pass: together they cannot take longer than it.
   EXPECT_GT(subgraphs, 0);
   EXPECT_LE(subgraphs, forward * 1.0001);

@@ -190,6 +190,37 @@ TEST_F(Executor, TimingsRecordEverySubgraphCall) {
   EXPECT_EQ(executor->timings().total_seconds(), 0.0);
 }
 
+TEST_F(Executor, OpTimesSplitEachSubgraphAndLeaveLogitsUnchanged) {
+  auto plain = make(true);
+  ExecutorOptions options;
+  options.time_ops = true;
+  auto timed = TransformerExecutor::create(graph_, weights_, place_all_on(graph_, make_core_set({0})), options);
+  ASSERT_TRUE(timed.ok()) << timed.error().format();
+  EXPECT_TRUE(plain->op_seconds().empty());
+  EXPECT_EQ(plain->append(kPrompt, 2), (*timed)->append(kPrompt, 2));  // timing changes no arithmetic
+
+  const auto& ops = (*timed)->op_seconds();
+  ASSERT_EQ(ops.size(), graph_.subgraphs.size());
+  for (std::size_t i = 0; i < graph_.subgraphs.size(); ++i) {
+    ASSERT_EQ(ops[i].size(), graph_.subgraphs[i].ops.size());
+    double sum = 0;
+    for (std::size_t k = 0; k < ops[i].size(); ++k) {
+      const std::string& name = graph_.subgraphs[i].ops[k].name;
+      if (name == "sample") {
+        EXPECT_EQ(ops[i][k], 0.0) << "sampling happens outside the executor";
+      } else {
+        EXPECT_GT(ops[i][k], 0.0) << graph_.subgraphs[i].name << "/" << name;
+      }
+      sum += ops[i][k];
+    }
+    // The ops run inside the subgraph's timed region.
+    EXPECT_LE(sum, (*timed)->timings().entries()[i].total_seconds * 1.0001) << graph_.subgraphs[i].name;
+  }
+  (*timed)->reset_timings();
+  for (const auto& sg : (*timed)->op_seconds())
+    for (Seconds s : sg) EXPECT_EQ(s, 0.0);
+}
+
 TEST_F(Executor, InvalidAppendsAreRejectedWithoutChangingState) {
   auto executor = make(true);
   executor->append(kPrompt, 1);

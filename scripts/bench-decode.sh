@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Builds and runs the decode benchmark: single-token decode of host-target-110m on the CPU
+# executor beside this machine's memory bandwidth, measured in the same run. Writes
+# results/bench/decode.json (Google Benchmark JSON) and results/bench/decode.md (medians of
+# five repetitions, the machine, the decode's share of the triad bandwidth).
+#   BUILD_DIR   build folder (default: build)
+#   JOBS        parallel build jobs (default: 2)
+# Keep the machine otherwise idle: both figures are bandwidth-bound.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${BUILD_DIR:-build}"
+case "$build" in /*) ;; *) build="$root/$build" ;; esac
+out="$root/results/bench/decode.json"
+
+cmake -S "$root" -B "$build" -DSPECMAP_BENCH=ON >/dev/null
+cmake --build "$build" -j"${JOBS:-2}" --target decode_bench
+mkdir -p "$(dirname "$out")"
+"$build/decode_bench" \
+  --benchmark_repetitions=5 \
+  --benchmark_report_aggregates_only=true \
+  --benchmark_out="$out" \
+  --benchmark_out_format=json \
+  "$@" >/dev/null
+
+python3 - "$out" "${out%.json}.md" <<'PY'
+import json
+import sys
+
+with open(sys.argv[1]) as f:
+    report = json.load(f)
+ctx = report.get("context", {})
+cpu_model = "unknown CPU"
+try:
+    with open("/proc/cpuinfo") as f:
+        cpu_model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), cpu_model)
+except OSError:
+    pass
+rows = []
+for b in report.get("benchmarks", []):
+    if b.get("aggregate_name") != "median":
+        continue
+    name = b["run_name"]
+    gbs = lambda key: f"{b[key] / 1e9:.1f} GB/s" if key in b else ""
+    if name.startswith("BM_Decode"):
+        ratio = f"{b['ratio_to_triad']:.2f}" if "ratio_to_triad" in b else ""
+        rows.append(f"| {name} | {b['ms_per_token']:.2f} ms/token | {gbs('decode_bytes_per_second')} | {ratio} |")
+    else:
+        rows.append(f"| {name} | {b['real_time']:.2f} {b.get('time_unit', 'ms')} | {gbs('best_bytes_per_second')} | |")
+text = (
+    "# Decode benchmark\n\n"
+    f"Written by `scripts/bench-decode.sh` on {cpu_model}, {ctx.get('num_cpus', '?')} CPUs, "
+    f"{ctx.get('date', '')} (Google Benchmark, medians of 5 repetitions). Raw output: `decode.json`.\n\n"
+    "Decode: one token of host-target-110m (109.8M f32 parameters, KV cache, context 64, synthetic "
+    "weights); its bandwidth is the weight bytes one step streams over the time per token. The ratio is "
+    "that over the best single-thread triad bandwidth measured in the same run (target: at least 0.70 "
+    "on one core).\n\n"
+    "| benchmark | time | bandwidth | decode / triad |\n|---|---:|---:|---:|\n" + "\n".join(rows) + "\n")
+with open(sys.argv[2], "w") as f:
+    f.write(text)
+sys.stdout.write(text)
+PY

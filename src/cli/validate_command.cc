@@ -1,0 +1,160 @@
+// `specmap validate EXPERIMENT... --profiles DIR --out DIR2`: predicts every candidate from
+// profiles measured earlier, runs the same candidates on this host and writes how far the
+// predictions were from the measurements.
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "core/files.h"
+#include "core/format.h"
+#include "describe/loaders.h"
+#include "validate/validation.h"
+#include "validate/validation_report.h"
+
+namespace specmap::cli {
+
+namespace {
+
+struct ValidateOptions {
+  std::vector<std::string> experiments;
+  std::string profiles;
+  std::string out;
+  ValidationOptions run;
+};
+
+// DIR/<experiment name>/profile.json, or DIR/profile.json when one experiment is validated.
+Result<std::string> profile_for(const std::string& dir, const std::string& name, bool only_one) {
+  namespace fs = std::filesystem;
+  const fs::path per_experiment = fs::path(dir) / name / "profile.json";
+  if (fs::exists(per_experiment)) return per_experiment.string();
+  const fs::path shared = fs::path(dir) / "profile.json";
+  if (only_one && fs::exists(shared)) return shared.string();
+  return Error{"no profile for experiment '" + name + "': expected " + per_experiment.string() +
+                   (only_one ? " or " + shared.string() : std::string()) + " (made by `specmap profile`)",
+               dir};
+}
+
+std::string command_line(const ValidateOptions& opt) {
+  std::ostringstream cmd;
+  cmd << "specmap validate";
+  for (const auto& e : opt.experiments) cmd << ' ' << e;
+  cmd << " --profiles " << opt.profiles << " --out " << opt.out << " --gammas ";
+  for (std::size_t i = 0; i < opt.run.gammas.size(); ++i) cmd << (i ? "," : "") << opt.run.gammas[i];
+  if (!opt.run.alphas.empty()) {
+    cmd << " --alphas ";
+    for (std::size_t i = 0; i < opt.run.alphas.size(); ++i) cmd << (i ? "," : "") << sig(opt.run.alphas[i]);
+  }
+  if (!opt.run.c_prompts.empty()) {
+    cmd << " --c-prompts ";
+    for (std::size_t i = 0; i < opt.run.c_prompts.size(); ++i) cmd << (i ? "," : "") << opt.run.c_prompts[i];
+  }
+  cmd << " --prompts " << opt.run.prompts << " --repetitions " << opt.run.repetitions << " --seed "
+      << opt.run.seed;
+  return cmd.str();
+}
+
+int run_validate(const ValidateOptions& opt) {
+  // Load and check everything before the first (long) run.
+  std::vector<Study> studies;
+  std::vector<std::string> profile_paths;
+  for (const auto& path : opt.experiments) {
+    auto experiment = load_experiment(path);
+    if (!experiment) return report_error(experiment.error(), kExitBadInput);
+    auto profile = profile_for(opt.profiles, experiment->name, opt.experiments.size() == 1);
+    if (!profile) return report_error(profile.error(), kExitBadInput);
+    StudyOverrides overrides;
+    overrides.profile_paths = {*profile};
+    auto study = load_study(path, overrides);
+    if (!study) return report_error(study.error(), kExitBadInput);
+    if (auto st = check_validation_options(opt.run, study->workload); !st)
+      return report_error(st.error(), kExitBadInput);
+    studies.push_back(std::move(study).value());
+    profile_paths.push_back(*profile);
+  }
+
+  const bool progress = ::isatty(::fileno(stderr)) != 0;
+  ValidationProgressHook hook;
+  if (progress) {
+    hook = [](const ValidationProgress& p) {
+      std::cerr << "\r\033[K  " << p.experiment << " [" << p.done + 1 << "/" << p.total << "] " << p.what
+                << std::flush;
+    };
+  }
+  const std::string machine = host_machine_name();
+  std::vector<ExperimentValidation> results;
+  for (std::size_t i = 0; i < studies.size(); ++i) {
+    std::cout << "validating " << studies[i].experiment.name << " on " << machine << " with "
+              << profile_paths[i] << "\n";
+    auto result = validate_study(studies[i], profile_paths[i], opt.run, hook);
+    if (progress) std::cerr << "\n";
+    if (!result) return report_error(result.error(), kExitFailure);
+    results.push_back(std::move(result).value());
+  }
+
+  const ValidationContext context{machine, command_line(opt), opt.run};
+  const std::vector<OutputFile> files = validation_files(results, context);
+  const ValidationSummary summary = summarize(results);
+  std::cout << summary.n_cases << " cases: median |deviation| " << fixed(summary.median_abs_deviation * 100, 2)
+            << "%, p95 " << fixed(summary.p95_abs_deviation * 100, 2) << "%, max "
+            << fixed(summary.max_abs_deviation * 100, 2) << "%, 90% interval coverage "
+            << fixed(summary.interval_coverage * 100, 1) << "%, best-pick regret "
+            << fixed(summary.best_pick_regret * 100, 2) << "%\n";
+  if (auto st = ensure_directory(opt.out); !st) return report_error(st.error(), kExitFailure);
+  for (const auto& f : files) {
+    if (auto st = write_file_atomic(opt.out + "/" + f.name, f.text); !st)
+      return report_error(st.error(), kExitFailure);
+  }
+  std::cout << "wrote " << opt.out << "/report.md, cases.csv, summary.json and plots\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_validate_command(CLI::App& app, Runner& runner) {
+  auto opt = std::make_shared<ValidateOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "validate", "Run an experiment's candidates on this host and measure the cost model's deviation");
+  cmd->footer(
+      "Example:\n"
+      "  specmap profile configs/experiments/host-validate-40m-kv.yaml --out /tmp/p/host-validate-40m-kv\n"
+      "  specmap validate configs/experiments/host-validate-40m-kv.yaml --profiles /tmp/p --out /tmp/v\n"
+      "Each case (design variant x whole-model mapping on CPU PUs x gamma x controlled alpha) is\n"
+      "predicted from the profiles, then run PROMPTS x REPETITIONS times with synthetic weights and\n"
+      "controlled acceptance. The prediction is made at the acceptance the runs measured and carries a\n"
+      "90% interval (profile spread and the acceptance estimate's error). Profiles must come from a\n"
+      "separate `specmap profile` run: DIR/<experiment name>/profile.json, or DIR/profile.json for one\n"
+      "experiment. Writes OUT/cases.csv, summary.json, report.md, predicted_vs_measured.svg and, with\n"
+      "several alphas, speedup_vs_alpha.csv/.svg (the paper's Fig. 7 on this host); with --c-prompts,\n"
+      "c_vs_prompt.csv/.svg (its Fig. 6).");
+  cmd->add_option("experiment", opt->experiments, "Experiment YAML files (one or more)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--profiles", opt->profiles, "Folder of profiles from `specmap profile`")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--out", opt->out, "Output folder")->required();
+  cmd->add_option("--gammas", opt->run.gammas, "Draft lengths to run, comma separated (must include 0)")
+      ->delimiter(',')
+      ->check(CLI::Range(0, 64));
+  cmd->add_option("--alphas", opt->run.alphas,
+                  "Controlled acceptance values, comma separated (default: the workload's alpha)")
+      ->delimiter(',')
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--prompts", opt->run.prompts, "Distinct prompts per case")->check(CLI::PositiveNumber);
+  cmd->add_option("--repetitions", opt->run.repetitions, "Runs of every prompt")->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", opt->run.seed, "Seed of weights, prompts and acceptance");
+  cmd->add_option("--c-prompts", opt->run.c_prompts,
+                  "Prompt lengths at which to measure and predict c = t_draft / t_target (the paper's "
+                  "Fig. 6), comma separated")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  cmd->callback([opt, &runner] { runner = [opt] { return run_validate(*opt); }; });
+}
+
+}  // namespace specmap::cli

@@ -1,0 +1,41 @@
+#pragma once
+// A 90% prediction interval for one candidate's time per token, from two sources of
+// uncertainty the cost model knows about:
+//   - the profiles' spread: the standard deviation the oracle carries through every term
+//     (Prediction::time_per_token_stddev), taken as normal;
+//   - the acceptance estimate: alpha measured from `trials` Bernoulli trials has a standard
+//     error sqrt(alpha (1 - alpha) / trials); the prediction is redone at the ends of the
+//     90% range of alpha, which moves the time per token through the expected-tokens formula.
+// The two are independent, so their half-widths add in quadrature, on each side separately
+// (a higher alpha shortens the time more than a lower one lengthens it).
+#include <cstdint>
+
+#include "core/units.h"
+#include "cost/cost_model.h"
+
+namespace specmap {
+
+struct PredictionInterval {
+  Seconds low = 0;
+  Seconds high = 0;
+  [[nodiscard]] bool contains(Seconds value) const { return value >= low && value <= high; }
+};
+
+// z of a two-sided 90% normal interval.
+inline constexpr double kZ90 = 1.6448536269514722;
+
+struct AcceptanceEvidence {
+  double alpha = 0;        // Leviathan alpha estimate
+  std::int64_t trials = 0;  // accepted + rejections it was estimated from; 0: known exactly
+};
+
+// Prediction at `acceptance` (the workload's acceptance replaced by it) and its interval.
+// `in.workload` is not used for acceptance; everything else comes from `in`.
+struct IntervalPrediction {
+  Prediction prediction;
+  PredictionInterval interval;
+};
+IntervalPrediction predict_with_interval(const CostInputs& in, const Candidate& candidate,
+                                         const AcceptanceEvidence& acceptance);
+
+}  // namespace specmap

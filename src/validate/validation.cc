@@ -1,0 +1,300 @@
+#include "validate/validation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <numeric>
+#include <set>
+#include <tuple>
+
+#include "core/format.h"
+#include "cost/mapping.h"
+#include "plan/mapping_text.h"
+#include "runtime/plan_runner.h"
+
+namespace specmap {
+
+std::optional<double> CaseMeasurement::alpha_estimate() const {
+  const std::int64_t trials = accepted + rejections;
+  if (trials == 0) return std::nullopt;
+  return static_cast<double>(accepted) / static_cast<double>(trials);
+}
+
+std::optional<double> CaseMeasurement::accept_ratio() const {
+  if (drafted == 0) return std::nullopt;
+  return static_cast<double>(accepted) / static_cast<double>(drafted);
+}
+
+double CaseMeasurement::run_spread() const {
+  const std::size_t n = run_time_per_token.size();
+  if (n < 2) return 0;
+  const double mean = std::accumulate(run_time_per_token.begin(), run_time_per_token.end(), 0.0) / double(n);
+  double squares = 0;
+  for (double v : run_time_per_token) squares += (v - mean) * (v - mean);
+  return mean > 0 ? std::sqrt(squares / double(n - 1)) / mean : 0;
+}
+
+namespace {
+
+// One design variant and one whole-model mapping: the runs of every gamma and alpha of
+// such a group share one pair of built models.
+struct CaseGroup {
+  int variant = 0;
+  int draft_pu = 0;
+  int target_pu = 0;
+  std::vector<std::size_t> cases;  // indices into ExperimentValidation::cases
+  std::vector<Candidate> candidates;
+};
+
+}  // namespace
+
+Status check_validation_options(const ValidationOptions& o, const Workload& workload) {
+  if (o.gammas.empty()) return Error{"validation needs at least one gamma"};
+  if (std::find(o.gammas.begin(), o.gammas.end(), 0) == o.gammas.end())
+    return Error{"the gammas must include 0: speedups are measured over the non-speculative baseline"};
+  for (int g : o.gammas)
+    if (g < 0 || g > 64) return Error{"gamma " + std::to_string(g) + " is outside 0..64"};
+  for (double a : o.alphas)
+    if (!(a >= 0 && a <= 1)) return Error{"controlled alpha " + sig(a) + " is outside [0, 1]"};
+  if (o.prompts < 1) return Error{"validation needs at least one prompt"};
+  if (o.repetitions < 1) return Error{"validation needs at least one repetition"};
+  for (Tokens p : o.c_prompts)
+    if (p < 1) return Error{"a prompt length for c must be at least 1, got " + std::to_string(p)};
+  if (!o.c_prompts.empty() && o.c_repetitions < 1) return Error{"c needs at least one repetition"};
+  std::set<std::pair<Tokens, Tokens>> shapes;
+  for (const auto& s : workload.samples)
+    if (s.weight > 0) shapes.insert({s.prompt_tokens, s.generate_tokens});
+  if (shapes.size() != 1) {
+    return Error{"validation runs one request shape, but workload '" + workload.name + "' has " +
+                     std::to_string(shapes.size()) + " (prompt, generated) pairs",
+                 workload.source_file, 0, 0, "prompt_tokens"};
+  }
+  if (shapes.begin()->second < 1)
+    return Error{"validation needs generated tokens", workload.source_file, 0, 0, "generate_tokens"};
+  return {};
+}
+
+namespace {
+
+std::string alpha_label(double alpha) { return fixed(alpha, 2); }
+
+std::string case_id(const std::string& experiment, const std::string& variant, const std::string& mapping,
+                    bool one_mapping, int gamma, std::optional<double> alpha, bool one_alpha) {
+  std::string id = experiment + "/" + variant;
+  if (!one_mapping) id += "/" + mapping;
+  id += "/g" + std::to_string(gamma);
+  if (alpha && !one_alpha) id += "/a" + alpha_label(*alpha);
+  return id;
+}
+
+// Adds one run's figures to the case's pool.
+void pool(CaseMeasurement& m, const runtime::PlanRunReport& r) {
+  const auto& s = r.stats;
+  m.run_time_per_token.push_back(r.time_per_token);
+  m.total_seconds += s.total_time();
+  m.tokens += s.tokens_generated;
+  m.iterations += s.iterations;
+  m.drafted += s.drafted;
+  m.accepted += s.accepted;
+  m.rejections += s.rejections;
+  m.draft_seconds += s.draft_time;
+  m.target_seconds += s.target_time;
+  m.other_seconds += s.other_time;
+}
+
+}  // namespace
+
+Result<ExperimentValidation> validate_study(const Study& study, const std::string& profile_path,
+                                           const ValidationOptions& options,
+                                           const ValidationProgressHook& on_progress) {
+  if (Status s = check_validation_options(options, study.workload); !s) return s.error();
+  if (study.profiles.time_unit != "s") {
+    return Error{"validation compares seconds, but the profiles are in '" + study.profiles.time_unit +
+                 "' units", profile_path};
+  }
+  for (const ModelGraph* model : {&study.draft, &study.target})
+    if (Status s = runtime::check_runnable(*model); !s) return s.error();
+
+  const Soc& soc = study.soc;
+  const LatencyOracle oracle(soc, study.profiles);
+  const CostInputs in{soc, study.draft, study.target, study.workload, oracle, study.experiment.search.mode};
+  const std::vector<double> alphas =
+      options.alphas.empty() ? std::vector<double>{study.workload.mean_alpha()} : options.alphas;
+
+  std::vector<int> cpu_pus;
+  for (std::size_t i = 0; i < soc.pus.size(); ++i)
+    if (soc.pus[i].kind == PuKind::cpu) cpu_pus.push_back(static_cast<int>(i));
+  const bool one_mapping = cpu_pus.size() == 1;
+
+  ExperimentValidation out;
+  out.name = study.experiment.name;
+  out.profile_path = profile_path;
+  std::vector<CaseGroup> groups;
+  for (std::size_t v = 0; v < soc.variants.size(); ++v) {
+    for (int draft_pu : cpu_pus) {
+      for (int target_pu : cpu_pus) {
+        CaseGroup group{static_cast<int>(v), draft_pu, target_pu, {}, {}};
+        const Mapping mapping{whole_model_on(draft_pu, study.draft.subgraphs.size()),
+                              whole_model_on(target_pu, study.target.subgraphs.size())};
+        const std::string target_text = mapping_text(study.target, mapping.target, soc);
+        for (int gamma : options.gammas) {
+          const std::string draft_text = gamma > 0 ? mapping_text(study.draft, mapping.draft, soc) : "-";
+          // The baseline does not depend on the draft's PU: it is validated once.
+          if (gamma == 0 && draft_pu != cpu_pus.front()) continue;
+          for (std::size_t a = 0; a < (gamma == 0 ? 1 : alphas.size()); ++a) {
+            const std::optional<double> alpha = gamma == 0 ? std::nullopt : std::optional<double>(alphas[a]);
+            const Candidate candidate{static_cast<int>(v), mapping, gamma, Schedule::sequential};
+            ValidationCase c;
+            c.experiment = out.name;
+            c.variant = soc.variants[v].name;
+            c.mapping = draft_text + " -> " + target_text;
+            c.gamma = gamma;
+            c.controlled_alpha = alpha;
+            c.id = case_id(out.name, c.variant, draft_text + "-" + target_text, one_mapping, gamma, alpha,
+                           alphas.size() == 1);
+            c.nominal = predict_with_interval(in, candidate, {alpha.value_or(0), 0}).prediction;
+            if (!c.nominal.feasible) {
+              out.skipped.push_back({c.id, c.nominal.infeasible_reason});
+              continue;
+            }
+            group.cases.push_back(out.cases.size());
+            group.candidates.push_back(candidate);
+            out.cases.push_back(std::move(c));
+          }
+        }
+        if (group.cases.empty()) continue;
+        // A variant asking for more cores than this host has cannot run here: said, not hidden.
+        if (auto cores = runtime::pu_core_sets(soc, soc.variants[v].name, runtime::online_cores()); !cores) {
+          for (std::size_t index : group.cases) out.skipped.push_back({out.cases[index].id, cores.error().message});
+          continue;
+        }
+        groups.push_back(std::move(group));
+      }
+    }
+  }
+  // Keep only the cases of runnable groups, renumbered.
+  {
+    std::vector<ValidationCase> kept;
+    for (CaseGroup& g : groups)
+      for (std::size_t& index : g.cases) {
+        kept.push_back(std::move(out.cases[index]));
+        index = kept.size() - 1;
+      }
+    out.cases = std::move(kept);
+  }
+  if (out.cases.empty()) return Error{"no candidate of '" + out.name + "' is feasible and runnable here"};
+
+  // Build every group's models once; weights are generated here.
+  const WorkloadSample& shape = study.workload.samples.front();
+  const int max_gamma = *std::max_element(options.gammas.begin(), options.gammas.end());
+  std::vector<std::unique_ptr<runtime::PlanRunner>> runners;
+  for (const CaseGroup& g : groups) {
+    runtime::PlanChoice choice;
+    choice.variant = soc.variants[g.variant].name;
+    choice.gamma = max_gamma;
+    choice.draft_pus.assign(study.draft.subgraphs.size(), soc.pus[g.draft_pu].id);
+    choice.target_pus.assign(study.target.subgraphs.size(), soc.pus[g.target_pu].id);
+    runtime::PlanRunOptions run_options;
+    run_options.prompt_tokens = static_cast<std::size_t>(shape.prompt_tokens);
+    run_options.new_tokens = static_cast<std::size_t>(shape.generate_tokens);
+    run_options.seed = options.seed;
+    run_options.kv_cache = study.workload.kv_cache;
+    auto runner = runtime::PlanRunner::create(soc, study.draft, study.target, choice, run_options);
+    if (!runner) return runner.error();
+    // One untimed generation touches every weight and sizes every buffer.
+    if (auto warm = (*runner)->run_case(max_gamma, alphas.front(), options.seed); !warm) return warm.error();
+    runners.push_back(std::move(runner).value());
+  }
+
+  // Repetitions outermost, so drift of the machine's speed over the run spreads over all
+  // cases instead of biasing the ones measured last.
+  ValidationProgress progress{out.name, 0,
+                              out.cases.size() * std::size_t(options.prompts) * std::size_t(options.repetitions),
+                              ""};
+  for (int rep = 0; rep < options.repetitions; ++rep) {
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      for (std::size_t index : groups[g].cases) {
+        ValidationCase& c = out.cases[index];
+        for (int prompt = 0; prompt < options.prompts; ++prompt) {
+          if (on_progress) {
+            progress.what = c.id;
+            on_progress(progress);
+          }
+          // Prompt p has seed + p in every repetition: repetitions repeat the same work.
+          const std::uint64_t seed = options.seed + static_cast<std::uint64_t>(prompt);
+          auto report = runners[g]->run_case(c.gamma, c.controlled_alpha, seed);
+          if (!report) return report.error();
+          pool(c.measured, *report);
+          ++progress.done;
+        }
+      }
+    }
+  }
+
+  // c versus prompt length (Fig. 6): whole passes over fresh prompts, draft and target
+  // alternating, against the profiles' forward figures at the same length.
+  if (max_gamma > 0) {
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      const CaseGroup& group = groups[g];
+      const DesignVariant& variant = soc.variants[group.variant];
+      const std::string mapping =
+          mapping_text(study.draft, whole_model_on(group.draft_pu, study.draft.subgraphs.size()), soc) + " -> " +
+          mapping_text(study.target, whole_model_on(group.target_pu, study.target.subgraphs.size()), soc);
+      for (Tokens prompt : options.c_prompts) {
+        if (on_progress) {
+          progress.what = "c at a " + std::to_string(prompt) + "-token prompt, " + variant.name;
+          on_progress(progress);
+        }
+        auto times = runners[g]->time_forwards(static_cast<std::size_t>(prompt), options.c_repetitions, options.seed);
+        if (!times) return times.error();
+        const TimeEstimate d =
+            oracle.forward(study.draft, group.draft_pu, variant.units[group.draft_pu], prompt, 0);
+        const TimeEstimate t =
+            oracle.forward(study.target, group.target_pu, variant.units[group.target_pu], prompt, 0);
+        CPoint point;
+        point.variant = variant.name;
+        point.mapping = mapping;
+        point.prompt_tokens = prompt;
+        point.predicted_draft = d.median;
+        point.predicted_target = t.median;
+        point.measured_draft = times->draft;
+        point.measured_target = times->target;
+        point.source = std::max(d.source, t.source);
+        out.c_points.push_back(point);
+      }
+    }
+  }
+
+  // Predict at the measured acceptance, with the interval.
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    for (std::size_t k = 0; k < groups[g].cases.size(); ++k) {
+      ValidationCase& c = out.cases[groups[g].cases[k]];
+      AcceptanceEvidence evidence{0, 0};
+      if (auto alpha = c.measured.alpha_estimate())
+        evidence = {*alpha, c.measured.accepted + c.measured.rejections};
+      IntervalPrediction at = predict_with_interval(in, groups[g].candidates[k], evidence);
+      c.predicted = at.prediction;
+      c.interval = at.interval;
+      const Seconds measured = c.measured.time_per_token();
+      c.deviation = measured > 0 ? c.predicted.time_per_token / measured - 1 : 0;
+      c.nominal_deviation = measured > 0 ? c.nominal.time_per_token / measured - 1 : 0;
+    }
+  }
+  Seconds predicted_baseline = 0;
+  Seconds measured_baseline = 0;
+  for (const ValidationCase& c : out.cases) {
+    if (c.gamma != 0) continue;
+    if (predicted_baseline == 0 || c.predicted.time_per_token < predicted_baseline)
+      predicted_baseline = c.predicted.time_per_token;
+    if (measured_baseline == 0 || c.measured.time_per_token() < measured_baseline)
+      measured_baseline = c.measured.time_per_token();
+  }
+  for (ValidationCase& c : out.cases) {
+    if (c.predicted.time_per_token > 0) c.predicted_speedup = predicted_baseline / c.predicted.time_per_token;
+    if (c.measured.time_per_token() > 0) c.measured_speedup = measured_baseline / c.measured.time_per_token();
+  }
+  return out;
+}
+
+}  // namespace specmap

@@ -1,0 +1,121 @@
+#pragma once
+// The validation harness: predicts every candidate of a study from profiles measured in an
+// earlier, separate run, then runs the same candidates on this host's cores and sets each
+// measured time per token against its prediction and 90% prediction interval.
+//
+// Acceptance. Synthetic weights carry no agreement between draft and target, so every case
+// runs with controlled acceptance (each drafted token kept with probability alpha, both
+// models still run in full). A case's prediction is made at the acceptance its runs
+// measured (the Leviathan alpha estimate over all its runs), as the cost model is meant to
+// be used with a measured acceptance; the prediction at the nominal alpha is kept beside it.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/units.h"
+#include "cost/prediction.h"
+#include "study/study.h"
+#include "validate/prediction_interval.h"
+
+namespace specmap {
+
+struct ValidationOptions {
+  std::vector<int> gammas = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+  // Controlled acceptance of the speculative cases; empty: the workload's mean alpha.
+  std::vector<double> alphas;
+  int prompts = 3;      // distinct synthetic prompts per case (seed, seed + 1, ...)
+  int repetitions = 2;  // runs of every prompt
+  std::uint64_t seed = 0;
+  // Prompt lengths at which c = t_draft / t_target of one whole forward pass is measured
+  // and predicted for every mapping (the paper's Fig. 6); empty: not measured.
+  std::vector<Tokens> c_prompts;
+  int c_repetitions = 7;  // passes per model and prompt length (median kept)
+};
+
+struct ValidationProgress {
+  std::string experiment;
+  std::size_t done = 0;   // runs finished
+  std::size_t total = 0;  // runs in this experiment
+  std::string what;       // the case being run
+};
+using ValidationProgressHook = std::function<void(const ValidationProgress&)>;
+
+// What the runs of one case measured, pooled over prompts and repetitions.
+struct CaseMeasurement {
+  std::vector<Seconds> run_time_per_token;  // one value per run, in run order
+  Seconds total_seconds = 0;
+  std::int64_t tokens = 0;
+  std::int64_t iterations = 0;
+  std::int64_t drafted = 0;
+  std::int64_t accepted = 0;
+  std::int64_t rejections = 0;
+  Seconds draft_seconds = 0;   // in draft-model calls
+  Seconds target_seconds = 0;  // in target-model calls
+  Seconds other_seconds = 0;   // sampling, verification, bookkeeping
+
+  [[nodiscard]] Seconds time_per_token() const { return tokens > 0 ? total_seconds / double(tokens) : 0; }
+  // Leviathan alpha (maximum likelihood, accepted / (accepted + rejections)); empty at gamma 0.
+  [[nodiscard]] std::optional<double> alpha_estimate() const;
+  [[nodiscard]] std::optional<double> accept_ratio() const;  // accepted / drafted
+  // Relative spread of the runs: sample standard deviation over the mean (0 with one run).
+  [[nodiscard]] double run_spread() const;
+};
+
+struct ValidationCase {
+  std::string id;          // "<experiment>/<variant>/g<gamma>[/a<alpha>]", unique
+  std::string experiment;  // experiment name
+  std::string variant;
+  std::string mapping;  // "draft -> target" in mapping_text form
+  int gamma = 0;
+  std::optional<double> controlled_alpha;  // empty at gamma 0
+  Prediction nominal;                      // at the controlled (nominal) alpha
+  Prediction predicted;                    // at the measured acceptance
+  PredictionInterval interval;             // 90%, around predicted
+  CaseMeasurement measured;
+  // predicted / measured - 1 (positive: the model expects a slower run than measured).
+  double deviation = 0;
+  double nominal_deviation = 0;
+  // Over the experiment's best gamma 0 case, predicted and measured respectively.
+  double predicted_speedup = 0;
+  double measured_speedup = 0;
+};
+
+struct SkippedCase {
+  std::string id;
+  std::string reason;
+};
+
+// c of one mapping at one prompt length: predicted from the profiles, measured on the host.
+struct CPoint {
+  std::string variant;
+  std::string mapping;
+  Tokens prompt_tokens = 0;
+  Seconds predicted_draft = 0, predicted_target = 0;
+  Seconds measured_draft = 0, measured_target = 0;
+  Provenance source = Provenance::unavailable;  // the less measured of the two predictions
+  [[nodiscard]] double predicted_c() const { return predicted_target > 0 ? predicted_draft / predicted_target : 0; }
+  [[nodiscard]] double measured_c() const { return measured_target > 0 ? measured_draft / measured_target : 0; }
+};
+
+struct ExperimentValidation {
+  std::string name;
+  std::string profile_path;
+  std::vector<ValidationCase> cases;
+  std::vector<CPoint> c_points;  // with ValidationOptions::c_prompts
+  std::vector<SkippedCase> skipped;  // infeasible or not runnable here, with the reason
+};
+
+// Ok when `options` can be run on `workload` (one request shape, gamma 0 included, ...).
+Status check_validation_options(const ValidationOptions& options, const Workload& workload);
+
+// Runs the validation of one study (its profiles already replaced by the measured ones).
+// Errors: a case cannot be built or run, no runnable case, an option out of range.
+Result<ExperimentValidation> validate_study(const Study& study, const std::string& profile_path,
+                                           const ValidationOptions& options,
+                                           const ValidationProgressHook& on_progress = {});
+
+}  // namespace specmap

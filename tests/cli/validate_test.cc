@@ -1,0 +1,151 @@
+// `specmap validate` on a tiny host experiment: profiles from a separate `specmap profile`
+// run, every case run for real, and the promised files with figures that hang together.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.h"
+#include "runtime/cpu/core_set.h"
+#include "small_experiment.h"
+
+namespace specmap::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ValidatedExperiment {
+  fs::path dir, experiment, profiles;
+};
+
+// Profiles the tiny experiment once for every test of this file.
+const ValidatedExperiment& profiled() {
+  static const ValidatedExperiment v = [] {
+    ValidatedExperiment out;
+    out.dir = scratch_dir("validate");
+    out.experiment = write_small_experiment(out.dir, "validate-test");
+    out.profiles = out.dir / "profiles";
+    const CliRun r = run_cli("profile '" + out.experiment.string() + "' --out '" +
+                             (out.profiles / "validate-test").string() +
+                             "' --new-tokens 1,2,4 --contexts 0,4,8 --repetitions 2 --min-time 0.01");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return out;
+  }();
+  return v;
+}
+
+TEST(Validate, RunsEveryCaseAndWritesConsistentFigures) {
+  const auto& v = profiled();
+  const fs::path out = v.dir / "out";
+  const CliRun r = run_cli("validate '" + v.experiment.string() + "' --profiles '" + v.profiles.string() +
+                           "' --out '" + out.string() + "' --gammas 0,1 --prompts 2 --repetitions 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* f : {"cases.csv", "summary.json", "report.md", "predicted_vs_measured.svg"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+
+  const auto summary = nlohmann::json::parse(slurp(out / "summary.json"));
+  for (const char* key : {"median_abs_deviation", "p95_abs_deviation", "max_abs_deviation", "n_cases",
+                          "best_predicted", "best_measured", "best_pick_regret", "interval_coverage"})
+    EXPECT_TRUE(summary.contains(key)) << key;
+  // host.yaml runs 1 or 2 cores; a host with one core runs the 1-core variant only.
+  const std::size_t variants = runtime::online_cores().size() >= 2 ? 2 : 1;
+  EXPECT_EQ(summary.at("n_cases").get<std::size_t>(), variants * 2);
+  const double median = summary.at("median_abs_deviation").get<double>();
+  const double p95 = summary.at("p95_abs_deviation").get<double>();
+  const double max = summary.at("max_abs_deviation").get<double>();
+  EXPECT_LE(median, p95);
+  EXPECT_LE(p95, max);
+  EXPECT_GE(summary.at("best_pick_regret").get<double>(), 0.0);
+  const double coverage = summary.at("interval_coverage").get<double>();
+  EXPECT_GE(coverage, 0.0);
+  EXPECT_LE(coverage, 1.0);
+  EXPECT_TRUE(summary.at("best_predicted").contains("validate-test"));
+
+  // One CSV row per case; every measured time positive; the deviation is predicted/measured - 1.
+  std::istringstream csv(slurp(out / "cases.csv"));
+  std::string line;
+  std::getline(csv, line);
+  EXPECT_EQ(line.rfind("experiment,case,variant,mapping,gamma,", 0), 0u) << line;
+  std::size_t rows = 0;
+  while (std::getline(csv, line)) {
+    ++rows;
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
+    ASSERT_GE(f.size(), 15u) << line;
+    const double predicted = std::stod(f[10]);
+    const double measured = std::stod(f[13]);
+    const double deviation = std::stod(f[14]);
+    EXPECT_GT(measured, 0) << line;
+    EXPECT_NEAR(deviation, predicted / measured - 1, 1e-4) << line;
+    EXPECT_LE(std::stod(f[11]), predicted) << line;  // interval around the prediction
+    EXPECT_GE(std::stod(f[12]), predicted) << line;
+    if (f[4] == "1") EXPECT_FALSE(f[6].empty()) << "a speculative case reports its acceptance: " << line;
+  }
+  EXPECT_EQ(rows, variants * 2);
+  const std::string report = slurp(out / "report.md");
+  EXPECT_NE(report.find("controlled"), std::string::npos);
+  EXPECT_NE(report.find("specmap validate"), std::string::npos) << "the report names its command";
+}
+
+TEST(Validate, SeveralAlphasAndPromptLengthsGiveTheFigures) {
+  const auto& v = profiled();
+  const fs::path out = v.dir / "alphas";
+  const CliRun r = run_cli("validate '" + v.experiment.string() + "' --profiles '" + v.profiles.string() +
+                           "' --out '" + out.string() +
+                           "' --gammas 0,1 --alphas 0.2,0.9 --prompts 1 --repetitions 1 --c-prompts 2,4");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(out / "speedup_vs_alpha.csv"));
+  EXPECT_TRUE(fs::exists(out / "speedup_vs_alpha_validate-test.svg"));
+  const std::string csv = slurp(out / "speedup_vs_alpha.csv");
+  EXPECT_NE(csv.find(",0.2000,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",0.9000,"), std::string::npos) << csv;
+
+  // Fig. 6: one row per variant and prompt length, both c positive and below 1 (the draft is smaller).
+  EXPECT_TRUE(fs::exists(out / "c_vs_prompt_validate-test.svg"));
+  std::istringstream c_csv(slurp(out / "c_vs_prompt.csv"));
+  std::string line;
+  std::getline(c_csv, line);
+  EXPECT_EQ(line.rfind("experiment,variant,mapping,prompt_tokens,predicted_c,measured_c,", 0), 0u) << line;
+  std::size_t rows = 0;
+  while (std::getline(c_csv, line)) {
+    ++rows;
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
+    ASSERT_GE(f.size(), 6u) << line;
+    EXPECT_TRUE(f[3] == "2" || f[3] == "4") << line;
+    for (int column : {4, 5}) {
+      EXPECT_GT(std::stod(f[column]), 0) << line;
+      EXPECT_LT(std::stod(f[column]), 1) << line;
+    }
+  }
+  EXPECT_EQ(rows, (runtime::online_cores().size() >= 2 ? 2u : 1u) * 2u);
+}
+
+TEST(Validate, RejectsBadRequestsAndWritesNothing) {
+  const auto& v = profiled();
+  const fs::path out = v.dir / "bad";
+  const std::string base = "validate '" + v.experiment.string() + "' --out '" + out.string() + "'";
+  // No gamma 0: no baseline to measure speedups against.
+  CliRun r = run_cli(base + " --profiles '" + v.profiles.string() + "' --gammas 1,2");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("gammas must include 0"), std::string::npos) << r.err;
+  // A folder without this experiment's profile.
+  r = run_cli(base + " --profiles '" + v.dir.string() + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("no profile for experiment 'validate-test'"), std::string::npos) << r.err;
+  r = run_cli(base + " --profiles '" + v.profiles.string() + "' --alphas 1.5");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(Validate, HelpShowsAnExample) {
+  const CliRun r = run_cli("validate --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("Example"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--profiles"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace specmap::testing

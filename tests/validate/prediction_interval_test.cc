@@ -1,0 +1,69 @@
+// Prediction intervals: they contain the prediction, widen with the acceptance estimate's
+// error and with the profiles' spread, and reduce to the profile term at gamma 0.
+#include <gtest/gtest.h>
+
+#include "cost/mapping.h"
+#include "study/study.h"
+#include "validate/prediction_interval.h"
+
+namespace specmap {
+namespace {
+
+struct Fixture {
+  Study study;
+  std::unique_ptr<LatencyOracle> oracle;
+  [[nodiscard]] CostInputs inputs() const {
+    return CostInputs{study.soc, study.draft, study.target, study.workload, *oracle, CostMode::extended};
+  }
+  [[nodiscard]] Candidate candidate(int gamma) const {
+    return Candidate{0, Mapping{whole_model_on(0, study.draft.subgraphs.size()),
+                                whole_model_on(0, study.target.subgraphs.size())},
+                     gamma, Schedule::sequential};
+  }
+};
+
+const Fixture& fixture() {
+  static const Fixture f = [] {
+    Fixture out;
+    auto study = load_study(std::string(SPECMAP_SOURCE_DIR) + "/configs/experiments/host-validate-40m-kv.yaml");
+    EXPECT_TRUE(study.ok()) << study.error().format();
+    out.study = std::move(study).value();
+    out.oracle = std::make_unique<LatencyOracle>(out.study.soc, out.study.profiles);
+    return out;
+  }();
+  return f;
+}
+
+TEST(PredictionInterval, ContainsThePredictionAndNarrowsWithEvidence) {
+  const Fixture& f = fixture();
+  const IntervalPrediction few = predict_with_interval(f.inputs(), f.candidate(4), {0.7, 20});
+  const IntervalPrediction many = predict_with_interval(f.inputs(), f.candidate(4), {0.7, 20000});
+  ASSERT_TRUE(few.prediction.feasible);
+  const Seconds t = few.prediction.time_per_token;
+  EXPECT_NEAR(many.prediction.time_per_token, t, 1e-15);
+  EXPECT_LT(few.interval.low, t);
+  EXPECT_GT(few.interval.high, t);
+  EXPECT_LT(few.interval.low, many.interval.low);
+  EXPECT_GT(few.interval.high, many.interval.high);
+  // With an exact acceptance only the profile term is left: symmetric, z90 standard deviations.
+  const IntervalPrediction exact = predict_with_interval(f.inputs(), f.candidate(4), {0.7, 0});
+  const Seconds half = kZ90 * exact.prediction.time_per_token_stddev;
+  EXPECT_GT(half, 0);
+  EXPECT_NEAR(exact.interval.high - t, half, 1e-12);
+  EXPECT_NEAR(t - exact.interval.low, half, 1e-12);
+}
+
+TEST(PredictionInterval, PredictsAtTheGivenAcceptance) {
+  const Fixture& f = fixture();
+  const IntervalPrediction low = predict_with_interval(f.inputs(), f.candidate(4), {0.3, 0});
+  const IntervalPrediction high = predict_with_interval(f.inputs(), f.candidate(4), {0.9, 0});
+  EXPECT_GT(low.prediction.time_per_token, high.prediction.time_per_token);
+  // gamma 0 does not depend on acceptance at all.
+  const IntervalPrediction a = predict_with_interval(f.inputs(), f.candidate(0), {0.3, 10});
+  const IntervalPrediction b = predict_with_interval(f.inputs(), f.candidate(0), {0.9, 10});
+  EXPECT_NEAR(a.prediction.time_per_token, b.prediction.time_per_token, 1e-15);
+  EXPECT_NEAR(a.interval.high - a.prediction.time_per_token, kZ90 * a.prediction.time_per_token_stddev, 1e-12);
+}
+
+}  // namespace
+}  // namespace specmap
