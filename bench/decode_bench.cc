@@ -4,6 +4,7 @@
 //                                                    arrays far beyond the last-level cache
 //   BM_DecodeHostTarget110m/<cores>                  one token at context 64 (KV cache, synthetic
 //                                                    weights), on {0} (1) or {0,1} (2)
+//   BM_TiedHeadRows/<rows>                           the model's LM head for 1..9 rows, one thread
 // Decode counters: ms_per_token, decode_bytes_per_second (weight bytes one step streams /
 // time per token) and, on one core, ratio_to_triad / ratio_to_read: the share of the
 // measured single-core bandwidth the decode reaches.
@@ -16,7 +17,9 @@
 #include <vector>
 
 #include "describe/loaders.h"
+#include "runtime/cpu/blas_threads.h"
 #include "runtime/cpu/core_set.h"
+#include "runtime/cpu/linear.h"
 #include "runtime/synthetic_weights.h"
 #include "runtime/transformer_executor.h"
 
@@ -199,6 +202,29 @@ void BM_DecodeHostTarget110m(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_DecodeHostTarget110m)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The tied LM head of host-target-110m (32000 x 768) for 1, 2, 5 and 9 rows with one BLAS
+// thread: a no-cache verification of gamma drafts samples gamma + 1 rows, and with more
+// than one row the product leaves OpenBLAS's GEMV for its GEMM path (docs/validation.md).
+void BM_TiedHeadRows(benchmark::State& state) {
+  const LoadedTarget& t = target();
+  if (!t.error.empty()) {
+    state.SkipWithError(t.error.c_str());
+    return;
+  }
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  const auto d = static_cast<std::size_t>(t.graph.arch->d_model);
+  const auto vocab = static_cast<std::size_t>(t.graph.arch->vocab);
+  use_blas_threads_on(make_core_set({0}));
+  std::vector<float> x(rows * d, 0.01f);
+  std::vector<float> logits(rows * vocab);
+  for (auto _ : state) {
+    linear_transposed(x, rows, t.weights->embedding, d, vocab, logits);
+    benchmark::DoNotOptimize(logits.data());
+    benchmark::ClobberMemory();
+  }
+}
+BENCHMARK(BM_TiedHeadRows)->Arg(1)->Arg(2)->Arg(5)->Arg(9)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace specmap::runtime

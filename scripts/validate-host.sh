@@ -4,7 +4,8 @@
 #   2. `specmap validate` predicts every case from those profiles, runs the cases and
 #      compares (a second, separate run: never the measurements it is compared with).
 # Two draft/target pairs (110M/20M and 40M/8M parameters), with and without a KV cache.
-# Takes about 15-20 minutes on a 2-core machine; keep the machine otherwise idle.
+# Then speedup versus alpha (the paper's Fig. 7) in $OUT/speedup-vs-alpha.
+# Takes about 20-25 minutes on a 2-core machine; keep the machine otherwise idle.
 #   OUT   output folder (default: results/validation/host)
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
@@ -37,3 +38,8 @@ log "validate ${experiments[*]}"
 build/specmap validate "${experiments[@]}" --profiles "$profiles" --out "$out" --c-prompts 4,8,16,32
 validate_seconds=$SECONDS
 printf 'profiling took %d s, validation %d s\n' "$profile_seconds" "$validate_seconds" | tee "$out/duration.txt"
+
+# Speedup versus controlled alpha for several gamma (the paper's Fig. 7) on the smaller pair.
+log "validate host-validate-40m-kv over alpha"
+build/specmap validate configs/experiments/host-validate-40m-kv.yaml --profiles "$profiles" \
+  --out "$out/speedup-vs-alpha" --gammas 0,2,4,8 --alphas 0.5,0.7,0.9 --prompts 2
