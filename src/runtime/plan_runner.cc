@@ -164,21 +164,21 @@ Result<std::unique_ptr<PlanRunner>> PlanRunner::create(const Soc& soc, const Mod
 Result<PlanRunReport> PlanRunner::run() { return run_with_gamma(choice_.gamma); }
 
 Result<PlanRunReport> PlanRunner::run_with_gamma(int gamma) {
-  return run_case(gamma, options_.controlled_alpha, options_.seed);
+  return run_case(gamma, options_.controlled_alpha, options_.seed, options_.seed);
 }
 
 Result<PlanRunReport> PlanRunner::run_case(int gamma, std::optional<double> controlled_alpha,
-                                           std::uint64_t seed) {
+                                           std::uint64_t prompt_seed, std::uint64_t sampling_seed) {
   if (gamma > 0 && !draft_)
     return Error{"gamma " + std::to_string(gamma) + " needs the draft, which was not built"};
   if (gamma < 0) return Error{"gamma must be >= 0, got " + std::to_string(gamma)};
   PlanRunReport report;
-  report.prompt = synthetic_prompt(options_.prompt_tokens, target_->vocab(), seed);
+  report.prompt = synthetic_prompt(options_.prompt_tokens, target_->vocab(), prompt_seed);
 
   SpeculativeConfig config;
   config.greedy = !options_.temperature.has_value();
   if (options_.temperature) config.temperature = *options_.temperature;
-  config.seed = seed;
+  config.seed = sampling_seed;
   config.controlled_alpha = controlled_alpha;
   config.on_iteration = options_.on_iteration;
 

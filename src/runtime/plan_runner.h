@@ -93,9 +93,11 @@ class PlanRunner {
   Result<PlanRunReport> run();
   // Runs with another gamma on the same models (gamma > 0 needs a built draft).
   Result<PlanRunReport> run_with_gamma(int gamma);
-  // One generation with another gamma, acceptance and seed (prompt and sampling; the
-  // weights stay those built by create()). Validation runs many cases on one pair of models.
-  Result<PlanRunReport> run_case(int gamma, std::optional<double> controlled_alpha, std::uint64_t seed);
+  // One generation with another gamma, acceptance and seeds (the weights stay those built
+  // by create()): `prompt_seed` picks the prompt, `sampling_seed` the random choices
+  // (sampling, controlled acceptance). Validation runs many cases on one pair of models.
+  Result<PlanRunReport> run_case(int gamma, std::optional<double> controlled_alpha, std::uint64_t prompt_seed,
+                                 std::uint64_t sampling_seed);
 
   // Median seconds of one whole forward pass over a fresh `tokens`-token prompt (sampling
   // its last row included), for the draft and the target: the c of the paper's Fig. 6 is

@@ -6,8 +6,10 @@
 //   - the acceptance estimate: alpha measured from `trials` Bernoulli trials has a standard
 //     error sqrt(alpha (1 - alpha) / trials); the prediction is redone at the ends of the
 //     90% range of alpha, which moves the time per token through the expected-tokens formula.
-// The two are independent, so their half-widths add in quadrature, on each side separately
-// (a higher alpha shortens the time more than a lower one lengthens it).
+//   - the machine's drift since the profiles were measured: a relative half-width, from a
+//     reference pass re-measured during validation (see validate/validation.h).
+// The three are independent, so their half-widths add in quadrature, on each side
+// separately (a higher alpha shortens the time more than a lower one lengthens it).
 #include <cstdint>
 
 #include "core/units.h"
@@ -36,6 +38,6 @@ struct IntervalPrediction {
   PredictionInterval interval;
 };
 IntervalPrediction predict_with_interval(const CostInputs& in, const Candidate& candidate,
-                                         const AcceptanceEvidence& acceptance);
+                                         const AcceptanceEvidence& acceptance, double relative_drift = 0);
 
 }  // namespace specmap

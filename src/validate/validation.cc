@@ -26,6 +26,11 @@ std::optional<double> CaseMeasurement::accept_ratio() const {
   return static_cast<double>(accepted) / static_cast<double>(drafted);
 }
 
+double DriftCheck::largest() const {
+  return std::max({std::fabs(draft_before), std::fabs(target_before), std::fabs(draft_after),
+                   std::fabs(target_after)});
+}
+
 double CaseMeasurement::run_spread() const {
   const std::size_t n = run_time_per_token.size();
   if (n < 2) return 0;
@@ -78,6 +83,18 @@ Status check_validation_options(const ValidationOptions& o, const Workload& work
 namespace {
 
 std::string alpha_label(double alpha) { return fixed(alpha, 2); }
+
+// SplitMix64 finaliser over the parts: distinct inputs give unrelated seeds.
+std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d) {
+  std::uint64_t h = a;
+  for (std::uint64_t part : {b, c, d}) {
+    h += 0x9e3779b97f4a7c15ULL + part;
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+    h ^= h >> 31;
+  }
+  return h;
+}
 
 std::string case_id(const std::string& experiment, const std::string& variant, const std::string& mapping,
                     bool one_mapping, int gamma, std::optional<double> alpha, bool one_alpha) {
@@ -203,8 +220,34 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
     auto runner = runtime::PlanRunner::create(soc, study.draft, study.target, choice, run_options);
     if (!runner) return runner.error();
     // One untimed generation touches every weight and sizes every buffer.
-    if (auto warm = (*runner)->run_case(max_gamma, alphas.front(), options.seed); !warm) return warm.error();
+    if (auto warm = (*runner)->run_case(max_gamma, alphas.front(), options.seed, options.seed); !warm)
+      return warm.error();
     runners.push_back(std::move(runner).value());
+  }
+
+  // Reference passes for the drift check: the workload's prompt through draft and target.
+  constexpr int kDriftRepetitions = 5;
+  const auto prompt_tokens = static_cast<std::size_t>(shape.prompt_tokens);
+  auto reference = [&](std::size_t g) -> Result<std::pair<double, double>> {
+    const CaseGroup& group = groups[g];
+    const DesignVariant& variant = soc.variants[group.variant];
+    auto times = runners[g]->time_forwards(prompt_tokens, kDriftRepetitions, options.seed);
+    if (!times) return times.error();
+    const TimeEstimate d = oracle.forward(study.draft, group.draft_pu, variant.units[group.draft_pu],
+                                          shape.prompt_tokens, 0);
+    const TimeEstimate t = oracle.forward(study.target, group.target_pu, variant.units[group.target_pu],
+                                          shape.prompt_tokens, 0);
+    return std::pair<double, double>{d.median > 0 ? times->draft / d.median - 1 : 0,
+                                     t.median > 0 ? times->target / t.median - 1 : 0};
+  };
+  std::vector<DriftCheck> drift(groups.size());
+  if (max_gamma > 0) {
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      auto before = reference(g);
+      if (!before) return before.error();
+      drift[g].draft_before = before->first;
+      drift[g].target_before = before->second;
+    }
   }
 
   // Repetitions outermost, so drift of the machine's speed over the run spreads over all
@@ -221,15 +264,34 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
             progress.what = c.id;
             on_progress(progress);
           }
-          // Prompt p has seed + p in every repetition: repetitions repeat the same work.
-          const std::uint64_t seed = options.seed + static_cast<std::uint64_t>(prompt);
-          auto report = runners[g]->run_case(c.gamma, c.controlled_alpha, seed);
+          // Prompt p is the same in every repetition and case; the acceptance draws are
+          // independent across cases, prompts and repetitions, so the acceptance each case
+          // measures is its own sample, not one stream shared by all.
+          const std::uint64_t prompt_seed = options.seed + static_cast<std::uint64_t>(prompt);
+          const std::uint64_t sampling_seed =
+              mix_seed(options.seed, index, static_cast<std::uint64_t>(prompt), static_cast<std::uint64_t>(rep));
+          auto report = runners[g]->run_case(c.gamma, c.controlled_alpha, prompt_seed, sampling_seed);
           if (!report) return report.error();
           pool(c.measured, *report);
           ++progress.done;
         }
       }
     }
+  }
+
+  if (max_gamma > 0) {
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      auto after = reference(g);
+      if (!after) return after.error();
+      drift[g].draft_after = after->first;
+      drift[g].target_after = after->second;
+      drift[g].variant = soc.variants[groups[g].variant].name;
+      drift[g].mapping =
+          mapping_text(study.draft, whole_model_on(groups[g].draft_pu, study.draft.subgraphs.size()), soc) + " -> " +
+          mapping_text(study.target, whole_model_on(groups[g].target_pu, study.target.subgraphs.size()), soc);
+      drift[g].prompt_tokens = shape.prompt_tokens;
+    }
+    out.drift = drift;
   }
 
   // c versus prompt length (Fig. 6): whole passes over fresh prompts, draft and target
@@ -273,7 +335,8 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
       AcceptanceEvidence evidence{0, 0};
       if (auto alpha = c.measured.alpha_estimate())
         evidence = {*alpha, c.measured.accepted + c.measured.rejections};
-      IntervalPrediction at = predict_with_interval(in, groups[g].candidates[k], evidence);
+      c.drift = drift[g].largest();
+      IntervalPrediction at = predict_with_interval(in, groups[g].candidates[k], evidence, c.drift);
       c.predicted = at.prediction;
       c.interval = at.interval;
       const Seconds measured = c.measured.time_per_token();

@@ -8,6 +8,11 @@
 // models still run in full). A case's prediction is made at the acceptance its runs
 // measured (the Leviathan alpha estimate over all its runs), as the cost model is meant to
 // be used with a measured acceptance; the prediction at the nominal alpha is kept beside it.
+//
+// Drift. A shared machine is not equally fast at all times. Before and after the cases of
+// each design variant and mapping, one whole pass of draft and target over the workload's
+// prompt is timed and set against the profile's figure for it; the largest relative change
+// widens that group's intervals (it never corrects a prediction).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -75,6 +80,7 @@ struct ValidationCase {
   Prediction nominal;                      // at the controlled (nominal) alpha
   Prediction predicted;                    // at the measured acceptance
   PredictionInterval interval;             // 90%, around predicted
+  double drift = 0;                        // relative half-width its interval carries for drift
   CaseMeasurement measured;
   // predicted / measured - 1 (positive: the model expects a slower run than measured).
   double deviation = 0;
@@ -101,11 +107,22 @@ struct CPoint {
   [[nodiscard]] double measured_c() const { return measured_target > 0 ? measured_draft / measured_target : 0; }
 };
 
+// A reference pass re-measured during validation against the profile's figure for it.
+struct DriftCheck {
+  std::string variant;
+  std::string mapping;
+  Tokens prompt_tokens = 0;
+  // measured / profiled - 1, for the draft and the target, before and after the cases.
+  double draft_before = 0, target_before = 0, draft_after = 0, target_after = 0;
+  [[nodiscard]] double largest() const;  // the largest absolute change of the four
+};
+
 struct ExperimentValidation {
   std::string name;
   std::string profile_path;
   std::vector<ValidationCase> cases;
   std::vector<CPoint> c_points;  // with ValidationOptions::c_prompts
+  std::vector<DriftCheck> drift;  // one per group with a draft (gamma > 0 run)
   std::vector<SkippedCase> skipped;  // infeasible or not runnable here, with the reason
 };
 

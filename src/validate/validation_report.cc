@@ -53,7 +53,7 @@ std::string cases_csv(const std::vector<ExperimentValidation>& experiments) {
          "run_spread,predicted_speedup,measured_speedup,nominal_predicted_s_per_token,nominal_deviation,"
          "source,iterations,predicted_draft_s_per_token,predicted_target_s_per_token,predicted_prefill_s_per_token,"
          "predicted_other_s_per_token,measured_draft_s_per_token,measured_target_s_per_token,"
-         "measured_other_s_per_token\n";
+         "measured_other_s_per_token,interval_drift\n";
   for (const auto& e : experiments) {
     for (const auto& c : e.cases) {
       const Seconds measured = c.measured.time_per_token();
@@ -74,7 +74,8 @@ std::string cases_csv(const std::vector<ExperimentValidation>& experiments) {
       const double tokens = c.measured.tokens > 0 ? double(c.measured.tokens) : 1.0;
       out << sig(b.draft) << ',' << sig(b.target) << ',' << sig(b.prefill) << ','
           << sig(b.transfers + b.overheads + b.sampling) << ',' << sig(c.measured.draft_seconds / tokens) << ','
-          << sig(c.measured.target_seconds / tokens) << ',' << sig(c.measured.other_seconds / tokens) << '\n';
+          << sig(c.measured.target_seconds / tokens) << ',' << sig(c.measured.other_seconds / tokens) << ','
+          << fixed(c.drift, 5) << '\n';
     }
   }
   return out.str();
@@ -110,7 +111,9 @@ std::string summary_json(const std::vector<ExperimentValidation>& experiments, c
                   {"interval_coverage", kTargetCoverage}};
   j["definitions"] = {
       {"deviation", "predicted / measured - 1 of the time per token, prediction at the measured acceptance"},
-      {"interval", "90% from the profiles' spread and the acceptance estimate's binomial error"},
+      {"interval",
+       "90% from the profiles' spread, the acceptance estimate's binomial error and the drift of a reference "
+       "pass since profiling"},
       {"acceptance", "controlled: each drafted token kept with probability alpha; both models run in full"}};
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < experiments.size(); ++i) {
@@ -129,6 +132,16 @@ std::string summary_json(const std::vector<ExperimentValidation>& experiments, c
       x["p95_abs_deviation"] = pick.p95_abs_deviation;
       x["interval_coverage"] = pick.interval_coverage;
     }
+    nlohmann::ordered_json checks = nlohmann::ordered_json::array();
+    for (const auto& d : e.drift)
+      checks.push_back({{"variant", d.variant},
+                        {"mapping", d.mapping},
+                        {"prompt_tokens", d.prompt_tokens},
+                        {"draft_before", d.draft_before},
+                        {"target_before", d.target_before},
+                        {"draft_after", d.draft_after},
+                        {"target_after", d.target_after}});
+    x["drift_checks"] = checks;
     list.push_back(x);
   }
   j["experiments"] = list;
@@ -152,7 +165,9 @@ std::string validation_markdown(const std::vector<ExperimentValidation>& experim
      << " repetitions on this host's cores with synthetic weights. Acceptance is **controlled**: each "
         "drafted token is kept with probability alpha while both models run in full, because synthetic "
         "weights do not agree. The prediction is made at the acceptance the runs measured; the deviation "
-        "is predicted / measured - 1 of the time per token (prompt processing included).\n\n";
+        "is predicted / measured - 1 of the time per token (prompt processing included). Each 90% "
+        "interval carries the profiles' spread, the acceptance estimate's error and the machine's drift "
+        "since profiling (a reference pass re-measured before and after the cases).\n\n";
 
   md << "| figure | value | target | |\n|---|---:|---:|---|\n";
   md << "| cases | " << s.n_cases << " | | |\n";
@@ -188,6 +203,16 @@ std::string validation_markdown(const std::vector<ExperimentValidation>& experim
          << " | " << ms(c.measured.time_per_token()) << " | " << signed_percent(c.deviation)
          << (c.interval.contains(c.measured.time_per_token()) ? "" : " (outside)") << " | "
          << fixed(c.predicted_speedup, 3) << " | " << fixed(c.measured_speedup, 3) << " |\n";
+    }
+    if (!e.drift.empty()) {
+      md << "\nDrift since profiling: one pass of each model over the " << e.drift.front().prompt_tokens
+         << "-token prompt, measured / profiled - 1, before and after the cases (the largest widens "
+            "the group's intervals):\n\n| variant | mapping | draft before | target before | draft after | "
+            "target after |\n|---|---|---:|---:|---:|---:|\n";
+      for (const auto& d : e.drift)
+        md << "| " << d.variant << " | " << d.mapping << " | " << signed_percent(d.draft_before) << " | "
+           << signed_percent(d.target_before) << " | " << signed_percent(d.draft_after) << " | "
+           << signed_percent(d.target_after) << " |\n";
     }
     if (!e.c_points.empty()) {
       md << "\nc = t_draft / t_target of one whole forward pass over a fresh prompt (the paper's Fig. 6):\n\n"

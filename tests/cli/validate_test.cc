@@ -60,6 +60,12 @@ TEST(Validate, RunsEveryCaseAndWritesConsistentFigures) {
   EXPECT_GE(coverage, 0.0);
   EXPECT_LE(coverage, 1.0);
   EXPECT_TRUE(summary.at("best_predicted").contains("validate-test"));
+  // A drift check per variant: reference passes before and after, against the profile.
+  const auto& checks = summary.at("experiments").at(0).at("drift_checks");
+  ASSERT_EQ(checks.size(), variants);
+  for (const auto& check : checks)
+    for (const char* key : {"draft_before", "target_before", "draft_after", "target_after"})
+      EXPECT_GT(check.at(key).get<double>(), -1.0) << key;  // a positive time was measured
 
   // One CSV row per case; every measured time positive; the deviation is predicted/measured - 1.
   std::istringstream csv(slurp(out / "cases.csv"));

@@ -2,6 +2,8 @@
 // error and with the profiles' spread, and reduce to the profile term at gamma 0.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "cost/mapping.h"
 #include "study/study.h"
 #include "validate/prediction_interval.h"
@@ -51,6 +53,16 @@ TEST(PredictionInterval, ContainsThePredictionAndNarrowsWithEvidence) {
   EXPECT_GT(half, 0);
   EXPECT_NEAR(exact.interval.high - t, half, 1e-12);
   EXPECT_NEAR(t - exact.interval.low, half, 1e-12);
+}
+
+TEST(PredictionInterval, DriftWidensBothSidesByItsShare) {
+  const Fixture& f = fixture();
+  const IntervalPrediction steady = predict_with_interval(f.inputs(), f.candidate(0), {0.7, 0});
+  const IntervalPrediction drifting = predict_with_interval(f.inputs(), f.candidate(0), {0.7, 0}, 0.1);
+  const Seconds t = steady.prediction.time_per_token;
+  const Seconds profile_half = steady.interval.high - t;
+  EXPECT_NEAR(drifting.interval.high - t, std::hypot(profile_half, 0.1 * t), 1e-12);
+  EXPECT_NEAR(t - drifting.interval.low, std::hypot(profile_half, 0.1 * t), 1e-12);
 }
 
 TEST(PredictionInterval, PredictsAtTheGivenAcceptance) {

@@ -64,6 +64,15 @@ TEST(ValidationSummary, RegretIsTheWorstExperiment) {
   EXPECT_EQ(s.best_picks[0].regret, 0);
 }
 
+TEST(ValidationSummary, DriftCheckReportsTheLargestChange) {
+  DriftCheck d;
+  d.draft_before = 0.02;
+  d.target_before = -0.07;
+  d.draft_after = 0.05;
+  d.target_after = 0.01;
+  EXPECT_NEAR(d.largest(), 0.07, 1e-15);
+}
+
 TEST(ValidationSummary, RunSpreadIsTheRelativeSampleDeviation) {
   CaseMeasurement m;
   m.run_time_per_token = {1.0, 3.0};
