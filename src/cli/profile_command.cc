@@ -62,9 +62,7 @@ int run_profile(const ProfileOptions& opt) {
   for (const auto& why : run->skipped) std::cout << "skipped " << why << "\n";
 
   // The written file must be one the sweep accepts for this experiment.
-  auto db = parse_benchmark_json(run->json, opt.out + "/profile.json");
-  if (!db) return report_error(db.error(), kExitFailure);
-  if (auto st = check_profiles(*db, *soc, *draft, *target); !st)
+  if (auto st = check_profiles(run->db, *soc, *draft, *target); !st)
     return report_error(st.error(), kExitFailure);
 
   if (auto st = ensure_directory(opt.out); !st) return report_error(st.error(), kExitFailure);

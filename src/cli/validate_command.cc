@@ -98,8 +98,8 @@ int run_validate(const ValidateOptions& opt) {
   }
 
   const ValidationContext context{machine, command_line(opt), opt.run};
-  const std::vector<OutputFile> files = validation_files(results, context);
   const ValidationSummary summary = summarize(results);
+  const std::vector<OutputFile> files = validation_files(results, summary, context);
   std::cout << summary.n_cases << " cases: median |deviation| " << fixed(summary.median_abs_deviation * 100, 2)
             << "%, p95 " << fixed(summary.p95_abs_deviation * 100, 2) << "%, max "
             << fixed(summary.max_abs_deviation * 100, 2) << "%, 90% interval coverage "
@@ -127,7 +127,8 @@ void add_validate_command(CLI::App& app, Runner& runner) {
       "Each case (design variant x whole-model mapping on CPU PUs x gamma x controlled alpha) is\n"
       "predicted from the profiles, then run PROMPTS x REPETITIONS times with synthetic weights and\n"
       "controlled acceptance. The prediction is made at the acceptance the runs measured and carries a\n"
-      "90% interval (profile spread and the acceptance estimate's error). Profiles must come from a\n"
+      "90% interval (profile spread, the acceptance estimate's error and the machine's drift since\n"
+      "profiling, from a reference pass re-timed before and after the cases). Profiles must come from a\n"
       "separate `specmap profile` run: DIR/<experiment name>/profile.json, or DIR/profile.json for one\n"
       "experiment. Writes OUT/cases.csv, summary.json, report.md, predicted_vs_measured.svg and, with\n"
       "several alphas, speedup_vs_alpha.csv/.svg (the paper's Fig. 7 on this host); with --c-prompts,\n"

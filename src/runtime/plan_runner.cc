@@ -214,9 +214,7 @@ Result<PlanRunner::ForwardTimes> PlanRunner::time_forwards(std::size_t tokens, i
     const auto start = std::chrono::steady_clock::now();
     auto logits = model.try_append(prompt, 1);
     if (!logits) return logits.error();
-    probabilities.resize(logits->size());
-    softmax_into(*logits, 1.0, probabilities);
-    volatile int token = argmax(std::span<const float>(*logits));  // as the decoder samples
+    volatile int token = softmax_and_argmax_rows(*logits, 1, probabilities);  // as the decoder samples
     (void)token;
     const Seconds elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     model.truncate(0);

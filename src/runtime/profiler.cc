@@ -91,18 +91,6 @@ std::vector<Point> points_for(const Workload& workload, const std::vector<Tokens
   return points;
 }
 
-// Softmax and argmax of every returned row, as the decoder does after each call: the cost
-// model counts sampling in the head subgraph's "sample" op, so it is timed with the pass.
-void sample_rows(std::span<const float> logits, std::size_t rows, std::vector<double>& scratch) {
-  const std::size_t vocab = logits.size() / std::max<std::size_t>(rows, 1);
-  scratch.resize(vocab);
-  for (std::size_t r = 0; r < rows; ++r) {
-    const std::span<const float> row = logits.subspan(r * vocab, vocab);
-    softmax_into(row, 1.0, scratch);
-    benchmark::DoNotOptimize(argmax(row));
-  }
-}
-
 // One point of one executor as a Google Benchmark benchmark. Each call of run() is one
 // repetition (or the library's search for the iteration count): the prefix is prefilled
 // untimed, every iteration appends the timed tokens, samples them and rolls back, and only
@@ -185,7 +173,8 @@ class PointBenchmark {
     const auto start = Clock::now();
     auto r = executor_.try_append(timed, rows);
     const auto sampled = Clock::now();
-    if (r) sample_rows(*r, rows, scratch_);
+    // The cost model counts sampling in the head subgraph's "sample" op: timed with the pass.
+    if (r) benchmark::DoNotOptimize(softmax_and_argmax_rows(*r, rows, scratch_));
     const auto end = Clock::now();
     executor_.truncate(point_.prefix);
     if (!r) return r.error();
@@ -335,8 +324,9 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
   run.json = doc.dump(2) + "\n";
   auto db = parse_benchmark_json(run.json, "profile");
   if (!db) return db.error();
+  run.db = std::move(db).value();
   run.points = benchmarks.size();
-  run.entries = db->entries.size();
+  run.entries = run.db.entries.size();
   return run;
 }
 

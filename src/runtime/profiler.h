@@ -23,6 +23,7 @@
 #include "describe/model.h"
 #include "describe/soc.h"
 #include "describe/workload.h"
+#include "profile/profile_db.h"
 
 namespace specmap::runtime {
 
@@ -49,6 +50,7 @@ std::vector<Tokens> default_contexts(const Workload& workload);
 
 struct ProfileRun {
   std::string json;                  // Google Benchmark JSON text
+  ProfileDb db;                      // the same, as load_profile reads it
   std::size_t points = 0;            // forward points measured
   std::size_t entries = 0;           // profile entries (forward + subgraph) written
   std::vector<std::string> skipped;  // models or PUs that could not be measured, and why

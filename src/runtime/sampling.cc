@@ -48,6 +48,18 @@ std::vector<double> softmax(std::span<const float> logits, double temperature) {
 int argmax(std::span<const float> values) { return argmax_of(values); }
 int argmax(std::span<const double> values) { return argmax_of(values); }
 
+int softmax_and_argmax_rows(std::span<const float> logits, std::size_t rows, std::vector<double>& scratch) {
+  const std::size_t vocab = logits.size() / std::max<std::size_t>(rows, 1);
+  scratch.resize(vocab);
+  int token = -1;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::span<const float> row = logits.subspan(r * vocab, vocab);
+    softmax_into(row, 1.0, scratch);
+    token = argmax(row);
+  }
+  return token;
+}
+
 double uniform_unit(std::mt19937_64& rng) {
   // 53 bits fill a double's mantissa exactly, so every value is a multiple of 2^-53 below 1.
   constexpr double kTwoToMinus53 = 1.0 / 9007199254740992.0;

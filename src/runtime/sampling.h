@@ -32,6 +32,11 @@ void softmax_into(std::span<const float> logits, double temperature, std::span<d
 [[nodiscard]] int argmax(std::span<const float> values);
 [[nodiscard]] int argmax(std::span<const double> values);
 
+// Softmax (temperature 1) and argmax of each of the `rows` rows of `logits`, using
+// `scratch` for the probabilities; returns the last row's argmax. The work greedy decoding
+// does on every model call's logits: the profiler and timing code charge it to the pass.
+int softmax_and_argmax_rows(std::span<const float> logits, std::size_t rows, std::vector<double>& scratch);
+
 // Uniform double in [0, 1) carrying the engine's top 53 bits.
 [[nodiscard]] double uniform_unit(std::mt19937_64& rng);
 

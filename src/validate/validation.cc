@@ -48,6 +48,7 @@ struct CaseGroup {
   int variant = 0;
   int draft_pu = 0;
   int target_pu = 0;
+  std::string mapping;  // "draft -> target", both models whole
   std::vector<std::size_t> cases;  // indices into ExperimentValidation::cases
   std::vector<Candidate> candidates;
 };
@@ -149,56 +150,50 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
   out.profile_path = profile_path;
   std::vector<CaseGroup> groups;
   for (std::size_t v = 0; v < soc.variants.size(); ++v) {
+    // A variant asking for more cores than this host has cannot run here: said, not hidden.
+    const auto cores = runtime::pu_core_sets(soc, soc.variants[v].name, runtime::online_cores());
     for (int draft_pu : cpu_pus) {
       for (int target_pu : cpu_pus) {
-        CaseGroup group{static_cast<int>(v), draft_pu, target_pu, {}, {}};
         const Mapping mapping{whole_model_on(draft_pu, study.draft.subgraphs.size()),
                               whole_model_on(target_pu, study.target.subgraphs.size())};
+        const std::string draft_text = mapping_text(study.draft, mapping.draft, soc);
         const std::string target_text = mapping_text(study.target, mapping.target, soc);
+        CaseGroup group{static_cast<int>(v), draft_pu, target_pu, draft_text + " -> " + target_text, {}, {}};
+        std::vector<ValidationCase> pending;
         for (int gamma : options.gammas) {
-          const std::string draft_text = gamma > 0 ? mapping_text(study.draft, mapping.draft, soc) : "-";
           // The baseline does not depend on the draft's PU: it is validated once.
           if (gamma == 0 && draft_pu != cpu_pus.front()) continue;
+          const std::string case_draft_text = gamma > 0 ? draft_text : "-";
           for (std::size_t a = 0; a < (gamma == 0 ? 1 : alphas.size()); ++a) {
             const std::optional<double> alpha = gamma == 0 ? std::nullopt : std::optional<double>(alphas[a]);
             const Candidate candidate{static_cast<int>(v), mapping, gamma, Schedule::sequential};
             ValidationCase c;
             c.experiment = out.name;
             c.variant = soc.variants[v].name;
-            c.mapping = draft_text + " -> " + target_text;
+            c.mapping = case_draft_text + " -> " + target_text;
             c.gamma = gamma;
             c.controlled_alpha = alpha;
-            c.id = case_id(out.name, c.variant, draft_text + "-" + target_text, one_mapping, gamma, alpha,
+            c.id = case_id(out.name, c.variant, case_draft_text + "-" + target_text, one_mapping, gamma, alpha,
                            alphas.size() == 1);
             c.nominal = predict_with_interval(in, candidate, {alpha.value_or(0), 0}).prediction;
             if (!c.nominal.feasible) {
               out.skipped.push_back({c.id, c.nominal.infeasible_reason});
-              continue;
+            } else if (!cores) {
+              out.skipped.push_back({c.id, cores.error().message});
+            } else {
+              group.candidates.push_back(candidate);
+              pending.push_back(std::move(c));
             }
-            group.cases.push_back(out.cases.size());
-            group.candidates.push_back(candidate);
-            out.cases.push_back(std::move(c));
           }
         }
-        if (group.cases.empty()) continue;
-        // A variant asking for more cores than this host has cannot run here: said, not hidden.
-        if (auto cores = runtime::pu_core_sets(soc, soc.variants[v].name, runtime::online_cores()); !cores) {
-          for (std::size_t index : group.cases) out.skipped.push_back({out.cases[index].id, cores.error().message});
-          continue;
+        if (pending.empty()) continue;
+        for (ValidationCase& c : pending) {
+          group.cases.push_back(out.cases.size());
+          out.cases.push_back(std::move(c));
         }
         groups.push_back(std::move(group));
       }
     }
-  }
-  // Keep only the cases of runnable groups, renumbered.
-  {
-    std::vector<ValidationCase> kept;
-    for (CaseGroup& g : groups)
-      for (std::size_t& index : g.cases) {
-        kept.push_back(std::move(out.cases[index]));
-        index = kept.size() - 1;
-      }
-    out.cases = std::move(kept);
   }
   if (out.cases.empty()) return Error{"no candidate of '" + out.name + "' is feasible and runnable here"};
 
@@ -225,28 +220,40 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
     runners.push_back(std::move(runner).value());
   }
 
-  // Reference passes for the drift check: the workload's prompt through draft and target.
-  constexpr int kDriftRepetitions = 5;
-  const auto prompt_tokens = static_cast<std::size_t>(shape.prompt_tokens);
-  auto reference = [&](std::size_t g) -> Result<std::pair<double, double>> {
+  // One whole pass of draft and of target over a fresh prompt, measured (draft and target
+  // alternating) and as the profiles give it: a point of c versus prompt length, and the
+  // reference the drift check compares.
+  auto pass_pair = [&](std::size_t g, Tokens prompt, int repetitions) -> Result<CPoint> {
     const CaseGroup& group = groups[g];
     const DesignVariant& variant = soc.variants[group.variant];
-    auto times = runners[g]->time_forwards(prompt_tokens, kDriftRepetitions, options.seed);
+    auto times = runners[g]->time_forwards(static_cast<std::size_t>(prompt), repetitions, options.seed);
     if (!times) return times.error();
-    const TimeEstimate d = oracle.forward(study.draft, group.draft_pu, variant.units[group.draft_pu],
-                                          shape.prompt_tokens, 0);
-    const TimeEstimate t = oracle.forward(study.target, group.target_pu, variant.units[group.target_pu],
-                                          shape.prompt_tokens, 0);
-    return std::pair<double, double>{d.median > 0 ? times->draft / d.median - 1 : 0,
-                                     t.median > 0 ? times->target / t.median - 1 : 0};
+    const TimeEstimate d = oracle.forward(study.draft, group.draft_pu, variant.units[group.draft_pu], prompt, 0);
+    const TimeEstimate t = oracle.forward(study.target, group.target_pu, variant.units[group.target_pu], prompt, 0);
+    CPoint point;
+    point.variant = variant.name;
+    point.mapping = group.mapping;
+    point.prompt_tokens = prompt;
+    point.predicted_draft = d.median;
+    point.predicted_target = t.median;
+    point.measured_draft = times->draft;
+    point.measured_target = times->target;
+    point.source = std::max(d.source, t.source);
+    return point;
   };
+  // Drift check: the workload's prompt through both models, before and after the cases.
+  constexpr int kDriftRepetitions = 5;
+  auto change = [](Seconds measured, Seconds profiled) { return profiled > 0 ? measured / profiled - 1 : 0; };
   std::vector<DriftCheck> drift(groups.size());
   if (max_gamma > 0) {
     for (std::size_t g = 0; g < groups.size(); ++g) {
-      auto before = reference(g);
+      auto before = pass_pair(g, shape.prompt_tokens, kDriftRepetitions);
       if (!before) return before.error();
-      drift[g].draft_before = before->first;
-      drift[g].target_before = before->second;
+      drift[g].variant = before->variant;
+      drift[g].mapping = before->mapping;
+      drift[g].prompt_tokens = shape.prompt_tokens;
+      drift[g].draft_before = change(before->measured_draft, before->predicted_draft);
+      drift[g].target_before = change(before->measured_target, before->predicted_target);
     }
   }
 
@@ -281,49 +288,23 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
 
   if (max_gamma > 0) {
     for (std::size_t g = 0; g < groups.size(); ++g) {
-      auto after = reference(g);
+      auto after = pass_pair(g, shape.prompt_tokens, kDriftRepetitions);
       if (!after) return after.error();
-      drift[g].draft_after = after->first;
-      drift[g].target_after = after->second;
-      drift[g].variant = soc.variants[groups[g].variant].name;
-      drift[g].mapping =
-          mapping_text(study.draft, whole_model_on(groups[g].draft_pu, study.draft.subgraphs.size()), soc) + " -> " +
-          mapping_text(study.target, whole_model_on(groups[g].target_pu, study.target.subgraphs.size()), soc);
-      drift[g].prompt_tokens = shape.prompt_tokens;
+      drift[g].draft_after = change(after->measured_draft, after->predicted_draft);
+      drift[g].target_after = change(after->measured_target, after->predicted_target);
     }
     out.drift = drift;
-  }
 
-  // c versus prompt length (Fig. 6): whole passes over fresh prompts, draft and target
-  // alternating, against the profiles' forward figures at the same length.
-  if (max_gamma > 0) {
+    // c versus prompt length (Fig. 6).
     for (std::size_t g = 0; g < groups.size(); ++g) {
-      const CaseGroup& group = groups[g];
-      const DesignVariant& variant = soc.variants[group.variant];
-      const std::string mapping =
-          mapping_text(study.draft, whole_model_on(group.draft_pu, study.draft.subgraphs.size()), soc) + " -> " +
-          mapping_text(study.target, whole_model_on(group.target_pu, study.target.subgraphs.size()), soc);
       for (Tokens prompt : options.c_prompts) {
         if (on_progress) {
-          progress.what = "c at a " + std::to_string(prompt) + "-token prompt, " + variant.name;
+          progress.what = "c at a " + std::to_string(prompt) + "-token prompt, " + soc.variants[groups[g].variant].name;
           on_progress(progress);
         }
-        auto times = runners[g]->time_forwards(static_cast<std::size_t>(prompt), options.c_repetitions, options.seed);
-        if (!times) return times.error();
-        const TimeEstimate d =
-            oracle.forward(study.draft, group.draft_pu, variant.units[group.draft_pu], prompt, 0);
-        const TimeEstimate t =
-            oracle.forward(study.target, group.target_pu, variant.units[group.target_pu], prompt, 0);
-        CPoint point;
-        point.variant = variant.name;
-        point.mapping = mapping;
-        point.prompt_tokens = prompt;
-        point.predicted_draft = d.median;
-        point.predicted_target = t.median;
-        point.measured_draft = times->draft;
-        point.measured_target = times->target;
-        point.source = std::max(d.source, t.source);
-        out.c_points.push_back(point);
+        auto point = pass_pair(g, prompt, options.c_repetitions);
+        if (!point) return point.error();
+        out.c_points.push_back(*point);
       }
     }
   }

@@ -24,10 +24,6 @@ std::string percent(double v, int decimals = 1) { return fixed(v * 100, decimals
 std::string signed_percent(double v) { return (v >= 0 ? "+" : "") + percent(v, 2); }
 std::string optional_number(const std::optional<double>& v) { return v ? fixed(*v, 4) : ""; }
 
-nlohmann::json optional_json(const std::optional<double>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
-
 bool several_alphas(const std::vector<ExperimentValidation>& experiments) {
   std::set<double> alphas;
   for (const auto& e : experiments)
@@ -259,27 +255,43 @@ std::string scatter_svg(const std::vector<ExperimentValidation>& experiments) {
 // Fig. 7 of the paper, on this host: speedup versus controlled alpha, one predicted line
 // and one set of measured points per gamma, for the experiment's first variant and mapping
 // with speculative cases.
+// A predicted line and measured points per key (gamma, mapping), in key order.
+template <class Key>
+class PredictedAndMeasured {
+ public:
+  void add(const Key& key, const std::string& label, double x, double predicted, double measured) {
+    auto& [line, points] = series_[key];
+    line.label = label + " predicted";
+    points.label = label + " measured";
+    points.points = true;
+    line.x.push_back(x);
+    line.y.push_back(predicted);
+    points.x.push_back(x);
+    points.y.push_back(measured);
+  }
+  void move_into(PlotSpec& plot) {
+    for (auto& [key, pair] : series_) {
+      plot.series.push_back(std::move(pair.first));
+      plot.series.push_back(std::move(pair.second));
+    }
+  }
+
+ private:
+  std::map<Key, std::pair<PlotSeries, PlotSeries>> series_;
+};
+
 std::string speedup_svg(const ExperimentValidation& e, const std::string& variant, const std::string& mapping) {
   PlotSpec plot;
   plot.title = e.name + " (" + variant + "): speedup versus controlled alpha";
   plot.x_label = "alpha (controlled)";
   plot.y_label = "speedup over the best gamma 0";
-  std::map<int, std::pair<PlotSeries, PlotSeries>> by_gamma;
+  PredictedAndMeasured<int> by_gamma;
   for (const auto& c : e.cases) {
     if (c.gamma == 0 || c.variant != variant || c.mapping != mapping || !c.controlled_alpha) continue;
-    auto& [predicted, measured] = by_gamma[c.gamma];
-    predicted.label = "gamma " + std::to_string(c.gamma) + " predicted";
-    measured.label = "gamma " + std::to_string(c.gamma) + " measured";
-    measured.points = true;
-    predicted.x.push_back(*c.controlled_alpha);
-    predicted.y.push_back(c.predicted_speedup);
-    measured.x.push_back(*c.controlled_alpha);
-    measured.y.push_back(c.measured_speedup);
+    by_gamma.add(c.gamma, "gamma " + std::to_string(c.gamma), *c.controlled_alpha, c.predicted_speedup,
+                 c.measured_speedup);
   }
-  for (auto& [gamma, pair] : by_gamma) {
-    plot.series.push_back(std::move(pair.first));
-    plot.series.push_back(std::move(pair.second));
-  }
+  by_gamma.move_into(plot);
   plot.guides.push_back({false, 1.0, "no gain"});
   return svg_plot(plot);
 }
@@ -317,30 +329,19 @@ std::string c_svg(const ExperimentValidation& e) {
   plot.title = e.name + ": c = t_draft / t_target of one forward pass";
   plot.x_label = "prompt tokens";
   plot.y_label = "c";
-  std::map<std::string, std::pair<PlotSeries, PlotSeries>> by_mapping;
+  PredictedAndMeasured<std::string> by_mapping;
   for (const auto& p : e.c_points) {
     const std::string key = p.variant + " " + p.mapping;
-    auto& [predicted, measured] = by_mapping[key];
-    predicted.label = key + " predicted";
-    measured.label = key + " measured";
-    measured.points = true;
-    predicted.x.push_back(static_cast<double>(p.prompt_tokens));
-    predicted.y.push_back(p.predicted_c());
-    measured.x.push_back(static_cast<double>(p.prompt_tokens));
-    measured.y.push_back(p.measured_c());
+    by_mapping.add(key, key, static_cast<double>(p.prompt_tokens), p.predicted_c(), p.measured_c());
   }
-  for (auto& [key, pair] : by_mapping) {
-    plot.series.push_back(std::move(pair.first));
-    plot.series.push_back(std::move(pair.second));
-  }
+  by_mapping.move_into(plot);
   return svg_plot(plot);
 }
 
 }  // namespace
 
 std::vector<OutputFile> validation_files(const std::vector<ExperimentValidation>& experiments,
-                                         const ValidationContext& context) {
-  const ValidationSummary summary = summarize(experiments);
+                                         const ValidationSummary& summary, const ValidationContext& context) {
   std::vector<OutputFile> files;
   files.push_back({"cases.csv", cases_csv(experiments)});
   files.push_back({"summary.json", summary_json(experiments, summary, context)});

@@ -30,6 +30,6 @@ std::string validation_markdown(const std::vector<ExperimentValidation>& experim
 // Every file above plus predicted_vs_measured.svg and, when more than one alpha was run,
 // speedup_vs_alpha.csv and one speedup_vs_alpha_<experiment>.svg per experiment.
 std::vector<OutputFile> validation_files(const std::vector<ExperimentValidation>& experiments,
-                                         const ValidationContext& context);
+                                         const ValidationSummary& summary, const ValidationContext& context);
 
 }  // namespace specmap
