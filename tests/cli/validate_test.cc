@@ -86,7 +86,9 @@ TEST(Validate, RunsEveryCaseAndWritesConsistentFigures) {
     EXPECT_NEAR(deviation, predicted / measured - 1, 1e-4) << line;
     EXPECT_LE(std::stod(f[11]), predicted) << line;  // interval around the prediction
     EXPECT_GE(std::stod(f[12]), predicted) << line;
-    if (f[4] == "1") EXPECT_FALSE(f[6].empty()) << "a speculative case reports its acceptance: " << line;
+    if (f[4] == "1") {
+      EXPECT_FALSE(f[6].empty()) << "a speculative case reports its acceptance: " << line;
+    }
   }
   EXPECT_EQ(rows, variants * 2);
   const std::string report = slurp(out / "report.md");

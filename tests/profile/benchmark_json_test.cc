@@ -113,7 +113,9 @@ TEST(BenchmarkJson, SubgraphCountersOfAForwardRunBecomeSubgraphEntries) {
     EXPECT_EQ(e.new_tokens, 4);
     EXPECT_EQ(e.context, 8);
     EXPECT_EQ(e.stats.repetitions, 2);
-    if (e.level == ProfileLevel::forward) EXPECT_DOUBLE_EQ(e.stats.median, 0.011);
+    if (e.level == ProfileLevel::forward) {
+      EXPECT_DOUBLE_EQ(e.stats.median, 0.011);
+    }
     if (e.level == ProfileLevel::op) continue;
     if (e.key == "block.0") {
       EXPECT_EQ(e.level, ProfileLevel::subgraph);
