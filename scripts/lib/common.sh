@@ -9,6 +9,9 @@ SPECMAP_PACKAGES=(
   nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libboost-graph-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas-dev
+  # The OpenCL backend: CLBlast, the ICD loader and headers, pocl's CPU device (an OpenCL
+  # device on any machine, so the backend's tests run everywhere) and clinfo to inspect it.
+  libclblast-dev pocl-opencl-icd ocl-icd-opencl-dev opencl-headers clinfo
 )
 
 log() { printf '\033[1m[specmap]\033[0m %s\n' "$*" >&2; }

@@ -27,10 +27,21 @@ int run_detect(const std::string& out) {
     std::cout << "\n";
   }
   std::cout << "memory: " << fixed(host.memory_gib, 1) << " GiB\n";
-  std::cout << "OpenCL: not built in this version\n";
+  const std::vector<runtime::OpenClDeviceInfo> devices = runtime::list_opencl_devices();
+  if (!runtime::opencl_built()) {
+    std::cout << "OpenCL: " << runtime::opencl_unavailable_reason() << "\n";
+  } else if (devices.empty()) {
+    std::cout << "OpenCL: no platform or device found (is an ICD such as pocl-opencl-icd installed?)\n";
+  } else {
+    std::cout << "OpenCL: " << devices.size() << " device" << (devices.size() == 1 ? "" : "s") << "\n";
+    for (const auto& d : devices)
+      std::cout << "  " << d.platform << " / " << d.name << ": " << d.type << ", " << d.compute_units
+                << " compute units, " << fixed(double(d.global_memory_bytes) / (1024.0 * 1024.0 * 1024.0), 1)
+                << " GiB, " << d.version << "\n";
+  }
   if (out.empty()) return kExitOk;
 
-  const std::string yaml = runtime::draft_soc_yaml(host);
+  const std::string yaml = runtime::draft_soc_yaml(host, devices);
   // The draft must load: a file `specmap check` rejects would be a poor starting point.
   if (auto soc = parse_soc(yaml, out); !soc) return report_error(soc.error(), kExitFailure);
   if (auto st = write_file_atomic(out, yaml); !st) return report_error(st.error(), kExitFailure);
@@ -46,7 +57,8 @@ void add_detect_command(CLI::App& app, Runner& runner) {
   cmd->footer(
       "Example:\n  specmap detect --out configs/soc/my-host.yaml\n"
       "With --out, also writes a draft SoC YAML (one CPU PU over the online cores, a design variant\n"
-      "per core count); replace the figures marked 'source: estimate' with measurements.");
+      "per core count, and one PU per OpenCL device found with a transfer entry and a variant\n"
+      "\"1core+<id>\"); replace the figures marked 'source: estimate' with measurements.");
   cmd->add_option("--out", *out, "Write a draft SoC YAML to this file");
   cmd->callback([out, &runner] { runner = [out] { return run_detect(*out); }; });
 }

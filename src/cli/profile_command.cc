@@ -25,6 +25,8 @@ struct ProfileOptions {
   std::vector<Tokens> contexts;
   double min_time_s = 0.05;
   std::uint64_t seed = 0;
+  std::vector<std::size_t> transfer_bytes = runtime::ProfilerOptions{}.transfer_bytes;
+  bool no_contention = false;
 };
 
 int run_profile(const ProfileOptions& opt) {
@@ -45,6 +47,8 @@ int run_profile(const ProfileOptions& opt) {
   options.repetitions = opt.repetitions;
   options.min_time = opt.min_time_s;
   options.seed = opt.seed;
+  options.transfer_bytes = opt.transfer_bytes;
+  options.contention = !opt.no_contention;
   const bool progress = ::isatty(::fileno(stderr)) != 0;
   if (progress) {
     options.on_progress = [](const runtime::ProfileProgress& p) {
@@ -68,7 +72,8 @@ int run_profile(const ProfileOptions& opt) {
   if (auto st = ensure_directory(opt.out); !st) return report_error(st.error(), kExitFailure);
   const std::string path = opt.out + "/profile.json";
   if (auto st = write_file_atomic(path, run->json); !st) return report_error(st.error(), kExitFailure);
-  std::cout << "measured " << run->points << " forward points, " << run->entries << " profile entries\n";
+  std::cout << "measured " << run->points << " forward points, " << run->entries << " profile entries, "
+            << run->transfers << " transfer points, " << run->contention << " contention references\n";
   std::cout << "wrote " << path << " (use: specmap sweep " << opt.experiment << " --profiles " << path
             << ")\n";
   return kExitOk;
@@ -79,17 +84,22 @@ int run_profile(const ProfileOptions& opt) {
 void add_profile_command(CLI::App& app, Runner& runner) {
   auto opt = std::make_shared<ProfileOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "profile", "Measure the experiment's models on this host's CPU cores and write a profile");
+      "profile", "Measure the experiment's models on this host's CPU cores and OpenCL devices and write a profile");
   cmd->footer(
       "Example:\n"
       "  specmap profile configs/experiments/host-small.yaml --out results/host-profile\n"
       "  specmap sweep configs/experiments/host-small.yaml --profiles results/host-profile/profile.json\n"
-      "Times one whole forward pass and every subgraph within it, per model, per CPU unit count of the\n"
-      "SoC's design variants (u units run on the first u online cores), per new-token count and context.\n"
+      "Times one whole forward pass and every subgraph within it, per model, per runnable PU and unit\n"
+      "count of the SoC's design variants (a CPU PU with u units runs on the first u online cores; an\n"
+      "OpenCL PU on the device its opencl_device names), per new-token count and context.\n"
       "With a KV cache, ctx tokens are prefilled untimed and appending n tokens is timed; without one,\n"
       "a pass over n + ctx tokens is timed and recorded as (n + ctx, ctx 0). Weights are synthetic.\n"
       "The output is Google Benchmark JSON with benchmarks named\n"
-      "specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>.");
+      "specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>.\n"
+      "Also times copies between host memory and every OpenCL PU (specmap/transfer/<from>/<to>/bytes:<B>,\n"
+      "which calibrate the cost model's transfer term) and, for PUs a variant switches on together, the\n"
+      "target's decode step alone and while the draft keeps the other PU busy\n"
+      "(specmap/contention/<pu>/units:<u>/beside:<pu|none>/units:<v>: the overlapped schedule's slowdown).");
   cmd->add_option("experiment", opt->experiment, "Experiment YAML naming SoC, draft, target and workload")
       ->required();
   cmd->add_option("--out", opt->out, "Folder for profile.json")->required();
@@ -106,6 +116,11 @@ void add_profile_command(CLI::App& app, Runner& runner) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", opt->seed,
                   "Seed of the synthetic weights (draft: seed, target: seed+1) and tokens");
+  cmd->add_option("--transfer-bytes", opt->transfer_bytes,
+                  "Copy sizes timed between host memory and each OpenCL PU (comma separated)")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--no-contention", opt->no_contention, "Skip the concurrent-load (contention) measurements");
   cmd->callback([opt, &runner] { runner = [opt] { return run_profile(*opt); }; });
 }
 

@@ -1,5 +1,5 @@
-// `specmap run PLAN`: executes a plan on this host's CPU cores with synthetic weights and
-// sets the measured time per token against the plan's prediction.
+// `specmap run PLAN`: executes a plan on this host's CPU cores and OpenCL devices with
+// synthetic weights and sets the measured time per token against the plan's prediction.
 #include <unistd.h>
 
 #include <cmath>
@@ -54,10 +54,19 @@ void print_subgraphs(const char* model, const std::vector<runtime::SubgraphMeasu
   if (subgraphs.empty()) return;
   std::cout << model << " subgraphs (total over the run, per generated token):\n";
   for (const auto& s : subgraphs) {
-    std::cout << "  " << s.name << " on " << s.pu << " " << s.cores.to_string() << ": " << s.calls
+    const std::string where = s.opencl_device.empty() ? s.cores.to_string() : "(OpenCL " + s.opencl_device + ")";
+    std::cout << "  " << s.name << " on " << s.pu << " " << where << ": " << s.calls
               << " calls, " << ms(s.total_seconds) << ", "
               << fixed(s.total_seconds * 1e3 / double(std::max<std::size_t>(1, tokens)), 3) << " ms/token\n";
   }
+}
+
+void print_transfers(const char* model, const std::vector<runtime::TransferMeasurement>& transfers) {
+  if (transfers.empty()) return;
+  std::cout << model << " transfers between PUs (boundary tensor copies, total over the run):\n";
+  for (const auto& t : transfers)
+    std::cout << "  " << t.from << " (" << t.from_pu << ") -> " << t.to << " (" << t.to_pu << "): " << t.calls
+              << " copies, " << fixed(t.bytes / 1e6, 3) << " MB, " << ms(t.total_seconds) << "\n";
 }
 
 void print_report(const runtime::PlanFile& plan, const runtime::PlanRunReport& r) {
@@ -114,6 +123,7 @@ int run_plan(const RunOptions& opt) {
   options.temperature = opt.temperature;
   options.controlled_alpha = opt.controlled_alpha;
   options.kv_cache = workload->kv_cache;
+  options.schedule = plan->schedule;
   const bool progress = ::isatty(::fileno(stderr)) != 0;
   if (progress) {
     const std::size_t total = options.new_tokens;
@@ -143,6 +153,8 @@ int run_plan(const RunOptions& opt) {
     if (i + 1 == opt.repeat) {
       print_subgraphs("draft", report->draft_subgraphs, report->tokens.size());
       print_subgraphs("target", report->target_subgraphs, report->tokens.size());
+      print_transfers("draft", report->draft_transfers);
+      print_transfers("target", report->target_transfers);
     }
     sum_time_per_token += report->time_per_token;
   }
@@ -159,7 +171,7 @@ int run_plan(const RunOptions& opt) {
 void add_run_command(CLI::App& app, Runner& runner) {
   auto opt = std::make_shared<RunOptions>();
   CLI::App* cmd =
-      app.add_subcommand("run", "Run a plan on this host's CPU cores and compare with its prediction");
+      app.add_subcommand("run", "Run a plan on this host's CPU cores and OpenCL devices and compare with its prediction");
   cmd->footer(
       "Example:\n"
       "  specmap sweep configs/experiments/host-small.yaml --out results/host\n"

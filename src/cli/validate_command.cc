@@ -25,6 +25,8 @@ struct ValidateOptions {
   std::vector<std::string> experiments;
   std::string profiles;
   std::string out;
+  std::vector<std::string> schedules = {"sequential"};
+  bool no_search_pick = false;
   ValidationOptions run;
 };
 
@@ -54,12 +56,20 @@ std::string command_line(const ValidateOptions& opt) {
     cmd << " --c-prompts ";
     for (std::size_t i = 0; i < opt.run.c_prompts.size(); ++i) cmd << (i ? "," : "") << opt.run.c_prompts[i];
   }
+  for (const std::string& m : opt.run.mappings) cmd << " --mapping '" << m << "'";
+  cmd << " --schedules ";
+  for (std::size_t i = 0; i < opt.schedules.size(); ++i) cmd << (i ? "," : "") << opt.schedules[i];
+  if (opt.no_search_pick) cmd << " --no-search-pick";
   cmd << " --prompts " << opt.run.prompts << " --repetitions " << opt.run.repetitions << " --seed "
       << opt.run.seed;
   return cmd.str();
 }
 
-int run_validate(const ValidateOptions& opt) {
+int run_validate(ValidateOptions opt) {
+  opt.run.search_pick = !opt.no_search_pick;
+  opt.run.schedules.clear();
+  for (const std::string& name : opt.schedules)
+    opt.run.schedules.push_back(name == "overlapped" ? Schedule::overlapped : Schedule::sequential);
   // Load and check everything before the first (long) run.
   std::vector<Study> studies;
   std::vector<std::string> profile_paths;
@@ -74,6 +84,8 @@ int run_validate(const ValidateOptions& opt) {
     if (!study) return report_error(study.error(), kExitBadInput);
     if (auto st = check_validation_options(opt.run, study->workload); !st)
       return report_error(st.error(), kExitBadInput);
+    for (const std::string& mapping : opt.run.mappings)
+      if (auto m = parse_case_mapping(*study, mapping); !m) return report_error(m.error(), kExitBadInput);
     studies.push_back(std::move(study).value());
     profile_paths.push_back(*profile);
   }
@@ -124,15 +136,19 @@ void add_validate_command(CLI::App& app, Runner& runner) {
       "Example:\n"
       "  specmap profile configs/experiments/host-validate-40m-kv.yaml --out /tmp/p/host-validate-40m-kv\n"
       "  specmap validate configs/experiments/host-validate-40m-kv.yaml --profiles /tmp/p --out /tmp/v\n"
-      "Each case (design variant x whole-model mapping on CPU PUs x gamma x controlled alpha) is\n"
-      "predicted from the profiles, then run PROMPTS x REPETITIONS times with synthetic weights and\n"
+      "Each case (design variant x mapping x gamma x schedule x controlled alpha) is predicted from\n"
+      "the profiles, then run PROMPTS x REPETITIONS times with synthetic weights and\n"
       "controlled acceptance. The prediction is made at the acceptance the runs measured and carries a\n"
       "90% interval (profile spread, the acceptance estimate's error and the machine's drift since\n"
       "profiling, from a reference pass re-timed before and after the cases). Profiles must come from a\n"
       "separate `specmap profile` run: DIR/<experiment name>/profile.json, or DIR/profile.json for one\n"
       "experiment. Writes OUT/cases.csv, summary.json, report.md, predicted_vs_measured.svg and, with\n"
       "several alphas, speedup_vs_alpha.csv/.svg (the paper's Fig. 7 on this host); with --c-prompts,\n"
-      "c_vs_prompt.csv/.svg (its Fig. 6).");
+      "c_vs_prompt.csv/.svg (its Fig. 6).\n"
+      "Mappings: every whole-model pair of runnable PUs (CPU PUs and OpenCL PUs of the SoC), each\n"
+      "--mapping given, and the search's pick over the experiment's space (checked against the fastest\n"
+      "measured case: summary.json search_pick). An overlapped case needs draft and target on\n"
+      "different PUs; the others are listed as skipped.");
   cmd->add_option("experiment", opt->experiments, "Experiment YAML files (one or more)")
       ->required()
       ->check(CLI::ExistingFile);
@@ -155,6 +171,14 @@ void add_validate_command(CLI::App& app, Runner& runner) {
                   "Fig. 6), comma separated")
       ->delimiter(',')
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--mapping", opt->run.mappings,
+                  "Another mapping to validate, \"DRAFT -> TARGET\" in the tables' form, e.g. "
+                  "\"ocl -> cpu:embedding..block.7 ocl:head\" (repeatable)");
+  cmd->add_option("--schedules", opt->schedules, "Schedules of the speculative cases, comma separated")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"sequential", "overlapped"}));
+  cmd->add_flag("--no-search-pick", opt->no_search_pick,
+                "Do not add and check the search's pick over the experiment's space");
   cmd->callback([opt, &runner] { runner = [opt] { return run_validate(*opt); }; });
 }
 

@@ -70,11 +70,30 @@ Prediction predict(const CostInputs& in, const Candidate& candidate) {
   using namespace cost_internal;
   if (std::string problem = candidate_problem(in, candidate); !problem.empty())
     return infeasible_prediction(problem);
-  if (candidate.schedule == Schedule::overlapped)
-    return infeasible_prediction("overlapped schedule is not modelled yet");
   const std::vector<int> assignment = candidate_assignment(in, candidate);
+  if (candidate.schedule == Schedule::overlapped && candidate.gamma > 0) {
+    if (in.mode == CostMode::paper)
+      return infeasible_prediction("the paper's cost model (Eq. 1) has the sequential schedule only");
+    return predict_overlapped(in, candidate, assignment);
+  }
   if (in.mode == CostMode::paper) return predict_paper(in, candidate, assignment);
   return predict_extended(in, candidate, assignment);
+}
+
+PassPrediction predict_pass(const CostInputs& in, int variant, bool draft, const std::vector<int>& pus,
+                            Tokens new_tokens, Tokens context) {
+  using namespace cost_internal;
+  SubgraphTimer timer(in, variant);
+  const int role = draft ? kDraft : kTarget;
+  PassPrediction out;
+  out.seconds = single_pass_time(in, timer, role, pus, new_tokens, context);
+  bool any = false;
+  for (std::size_t s = 0; s < pus.size(); ++s) {
+    const Provenance p = timer.pass(role, pus[s], new_tokens, context)[s].source;
+    out.source = any ? std::max(out.source, p) : p;
+    any = true;
+  }
+  return out;
 }
 
 LinearCost build_linear_cost(const CostInputs& in, int variant, int gamma) {

@@ -31,6 +31,16 @@ struct CostInputs {
 //        expected total times over its samples.
 Prediction predict(const CostInputs& in, const Candidate& candidate);
 
+// One forward pass of the draft (draft == true) or the target on `pus` (one PU per subgraph)
+// under design variant `variant`: subgraphs, boundary transfers and launches, as the
+// extended model costs a pass. Provenance: the least measured figure used.
+struct PassPrediction {
+  Seconds seconds = 0;
+  Provenance source = Provenance::unavailable;
+};
+PassPrediction predict_pass(const CostInputs& in, int variant, bool draft, const std::vector<int>& pus,
+                            Tokens new_tokens, Tokens context);
+
 // The extended sequential cost of every mapping for one variant and gamma, as
 // per-node/per-edge terms (see linear_cost.h).
 LinearCost build_linear_cost(const CostInputs& in, int variant, int gamma);

@@ -12,27 +12,6 @@
 namespace specmap::cost_internal {
 namespace {
 
-// One forward pass of a model on its mapped PUs (subgraphs, boundary transfers, launches):
-// what the paper's c compares, here for a split mapping too.
-Seconds single_pass_time(const CostInputs& in, SubgraphTimer& timer, int role, const std::vector<int>& pus,
-                         Tokens new_tokens, Tokens context) {
-  const ModelGraph& model = timer.model(role);
-  const bool seconds_units = in.oracle.db().time_unit != "relative";
-  Seconds total = 0;
-  for (std::size_t s = 0; s < pus.size(); ++s) {
-    total += timer.pass(role, pus[s], new_tokens, context)[s].median;
-    if (seconds_units && (s == 0 || pus[s] != pus[s - 1]))
-      total += from_us(in.soc.pus[pus[s]].dispatch_overhead_us);
-  }
-  if (!seconds_units) return total;
-  for (const auto& [u, v] : model.edges) {
-    if (u >= pus.size() || v >= pus.size() || pus[u] == pus[v]) continue;
-    total += in.oracle.transfer(pus[u], pus[v],
-                                model.subgraphs[u].output_bytes_per_token * static_cast<double>(new_tokens));
-  }
-  return total;
-}
-
 // Independent errors add in quadrature; the shares of one measured forward pass on one PU
 // come from a single figure, so their spreads add linearly first.
 Seconds combined_stddev(const ExtendedTerms& terms, const std::vector<int>& assignment) {
@@ -90,6 +69,27 @@ void fill_breakdown(const CostInputs& in, const ExtendedTerms& terms, const std:
 }
 
 }  // namespace
+
+// One forward pass of a model on its mapped PUs (subgraphs, boundary transfers, launches):
+// what the paper's c compares, here for a split mapping too.
+Seconds single_pass_time(const CostInputs& in, SubgraphTimer& timer, int role, const std::vector<int>& pus,
+                         Tokens new_tokens, Tokens context) {
+  const ModelGraph& model = timer.model(role);
+  const bool seconds_units = in.oracle.db().time_unit != "relative";
+  Seconds total = 0;
+  for (std::size_t s = 0; s < pus.size(); ++s) {
+    total += timer.pass(role, pus[s], new_tokens, context)[s].median;
+    if (seconds_units && (s == 0 || pus[s] != pus[s - 1]))
+      total += from_us(in.soc.pus[pus[s]].dispatch_overhead_us);
+  }
+  if (!seconds_units) return total;
+  for (const auto& [u, v] : model.edges) {
+    if (u >= pus.size() || v >= pus.size() || pus[u] == pus[v]) continue;
+    total += in.oracle.transfer(pus[u], pus[v],
+                                model.subgraphs[u].output_bytes_per_token * static_cast<double>(new_tokens));
+  }
+  return total;
+}
 
 Prediction predict_extended(const CostInputs& in, const Candidate& candidate,
                             const std::vector<int>& assignment) {

@@ -29,6 +29,14 @@ struct Breakdown {
   Seconds transfers = 0;
   Seconds overheads = 0;  // dispatch
   Seconds sampling = 0;   // sampling / verification work
+  // Overlapped schedule only: draft and target above then hold what lies on the critical
+  // path, their transfers and launches included (transfers and overheads hold prefill's);
+  // hidden_draft is the draft work done while the target verified (discarded pre-drafts
+  // included); the slowdowns are the contention factors applied while both run.
+  Seconds hidden_draft = 0;
+  double draft_slowdown = 1;
+  double target_slowdown = 1;
+  bool contention_measured = false;
   std::vector<PuCost> per_pu;
   std::vector<SubgraphCost> per_subgraph;
 };

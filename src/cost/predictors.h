@@ -24,5 +24,14 @@ Prediction predict_paper(const CostInputs& in, const Candidate& candidate,
                          const std::vector<int>& assignment);
 Prediction predict_extended(const CostInputs& in, const Candidate& candidate,
                             const std::vector<int>& assignment);
+// The overlapped schedule (cost/overlapped_schedule.h) on top of the extended sequential terms.
+Prediction predict_overlapped(const CostInputs& in, const Candidate& candidate,
+                              const std::vector<int>& assignment);
+
+class SubgraphTimer;
+// One forward pass of a model (role kDraft / kTarget) on its mapped PUs: subgraphs, boundary
+// transfers and launches; what the paper's c compares, here for a split mapping too.
+Seconds single_pass_time(const CostInputs& in, SubgraphTimer& timer, int role, const std::vector<int>& pus,
+                         Tokens new_tokens, Tokens context);
 
 }  // namespace specmap::cost_internal

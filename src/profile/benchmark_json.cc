@@ -19,7 +19,13 @@ using nlohmann::json;
 
 constexpr std::string_view kPrefix = "specmap/";
 
+// What a benchmark measured: a profile point, a transfer or a contention reference.
+enum class NameKind { point, transfer, contention };
+
+// For transfers pu/key/new_tokens hold from/to/bytes; for contention pu/units/key/context
+// hold the PU, its units, the PU beside it ("" = alone) and that PU's units.
 struct ParsedName {
+  NameKind kind = NameKind::point;
   ProfileLevel level = ProfileLevel::forward;
   std::string model, key, pu;
   int units = 0;
@@ -55,8 +61,49 @@ bool is_library_suffix(std::string_view segment) {
   return segment == "manual_time" || segment == "real_time" || segment == "process_time";
 }
 
+bool only_library_suffixes(const std::vector<std::string_view>& parts, std::size_t from) {
+  for (std::size_t i = from; i < parts.size(); ++i)
+    if (!is_library_suffix(parts[i])) return false;
+  return true;
+}
+
+// specmap/transfer/<from>/<to>/bytes:<B>
+std::optional<ParsedName> parse_transfer_name(const std::vector<std::string_view>& parts) {
+  if (parts.size() < 5 || !only_library_suffixes(parts, 5) || parts[2].empty() || parts[3].empty())
+    return std::nullopt;
+  auto bytes = tagged_integer(parts[4], "bytes:");
+  if (!bytes || *bytes < 1) return std::nullopt;
+  ParsedName p;
+  p.kind = NameKind::transfer;
+  p.pu = std::string(parts[2]);
+  p.key = std::string(parts[3]);
+  p.new_tokens = *bytes;
+  return p;
+}
+
+// specmap/contention/<pu>/units:<u>/beside:<other|none>/units:<v>
+std::optional<ParsedName> parse_contention_name(const std::vector<std::string_view>& parts) {
+  if (parts.size() < 6 || !only_library_suffixes(parts, 6) || parts[2].empty()) return std::nullopt;
+  auto units = tagged_integer(parts[3], "units:");
+  auto beside_units = tagged_integer(parts[5], "units:");
+  constexpr std::string_view kBeside = "beside:";
+  if (!units || *units < 1 || !beside_units || parts[4].substr(0, kBeside.size()) != kBeside) return std::nullopt;
+  const std::string_view beside = parts[4].substr(kBeside.size());
+  if (beside.empty()) return std::nullopt;
+  ParsedName p;
+  p.kind = NameKind::contention;
+  p.pu = std::string(parts[2]);
+  p.units = static_cast<int>(*units);
+  p.key = beside == "none" ? std::string() : std::string(beside);
+  p.context = *beside_units;
+  if (p.key.empty() ? p.context != 0 : p.context < 1) return std::nullopt;
+  return p;
+}
+
 std::optional<ParsedName> parse_name(std::string_view name) {
   std::vector<std::string_view> parts = split(name, '/');
+  if (parts.size() >= 2 && parts[0] == "specmap" && parts[1] == "transfer") return parse_transfer_name(parts);
+  if (parts.size() >= 2 && parts[0] == "specmap" && parts[1] == "contention") return parse_contention_name(parts);
   if (parts.size() < 8 || parts[0] != "specmap") return std::nullopt;
   for (std::size_t i = 8; i < parts.size(); ++i)
     if (!is_library_suffix(parts[i])) return std::nullopt;
@@ -150,6 +197,28 @@ Error at(const std::string& file, const std::string& key_path, const std::string
   return Error{message, file, 0, 0, key_path};
 }
 
+// Median, mean, spread and repetitions of one benchmark instance: the library's aggregates
+// when it wrote them, else computed from the repetitions.
+Status group_stats(const RunGroup& g, const std::string& file_label, ProfileStats& stats) {
+  if (g.median_s || g.mean_s) {
+    stats.median = g.median_s ? *g.median_s : *g.mean_s;
+    stats.mean = g.mean_s ? *g.mean_s : stats.median;
+    stats.stddev = g.stddev_s ? *g.stddev_s : stddev_of(g.samples_s);
+    stats.repetitions = g.aggregate_repetitions > 0 ? g.aggregate_repetitions
+                                                    : std::max<int>(1, static_cast<int>(g.samples_s.size()));
+  } else if (!g.samples_s.empty()) {
+    stats.median = median_of(g.samples_s);
+    stats.mean = mean_of(g.samples_s);
+    stats.stddev = stddev_of(g.samples_s);
+    stats.repetitions = static_cast<int>(g.samples_s.size());
+  } else {
+    return at(file_label, "benchmarks", "benchmark '" + g.run_name + "' has only a stddev aggregate, no mean or median");
+  }
+  if (!(stats.median > 0) || !std::isfinite(stats.median))
+    return at(file_label, "benchmarks", "benchmark '" + g.run_name + "' has a non-positive time");
+  return {};
+}
+
 }  // namespace
 
 Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::string& file_label) {
@@ -199,7 +268,9 @@ Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::strin
       if (run_name.rfind(kPrefix, 0) == 0)
         return at(file_label, path + ".name",
                   "benchmark name '" + run_name +
-                      "' does not follow specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>");
+                      "' does not follow specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>, "
+                      "specmap/transfer/<from>/<to>/bytes:<B> or "
+                      "specmap/contention/<pu>/units:<u>/beside:<pu|none>/units:<v>");
       if (unrecognised++ == 0) first_unrecognised = name;
       continue;
     }
@@ -236,7 +307,7 @@ Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::strin
     record(run_name, *parsed, seconds);
     // Subgraph and op times measured within a forward pass travel as its user counters,
     // "subgraph:<name>" and "op:<key>" in seconds per iteration (see runtime/profiler.h).
-    if (parsed->level != ProfileLevel::forward) continue;
+    if (parsed->kind != NameKind::point || parsed->level != ProfileLevel::forward) continue;
     for (const auto& [counter, value] : b.items()) {
       const bool is_subgraph = counter.rfind(kSubgraphCounterPrefix, 0) == 0;
       const bool is_op = counter.rfind(kOpCounterPrefix, 0) == 0;
@@ -259,6 +330,18 @@ Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::strin
   }
 
   for (const RunGroup& g : groups) {
+    ProfileStats stats;
+    if (Status st = group_stats(g, file_label, stats); !st) return st.error();
+    if (g.name.kind == NameKind::transfer) {
+      db.transfers.push_back(TransferEntry{g.name.pu, g.name.key, static_cast<Bytes>(g.name.new_tokens), stats,
+                                           file_label});
+      continue;
+    }
+    if (g.name.kind == NameKind::contention) {
+      db.contention.push_back(ContentionEntry{g.name.pu, g.name.units, g.name.key,
+                                              static_cast<int>(g.name.context), stats, file_label});
+      continue;
+    }
     ProfileEntry e;
     e.level = g.name.level;
     e.model = g.name.model;
@@ -269,25 +352,7 @@ Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::strin
     e.context = g.name.context;
     e.origin = EntryOrigin::measured;
     e.file = file_label;
-    const bool have_samples = !g.samples_s.empty();
-    if (g.median_s || g.mean_s) {
-      e.stats.median = g.median_s ? *g.median_s : *g.mean_s;
-      e.stats.mean = g.mean_s ? *g.mean_s : e.stats.median;
-      e.stats.stddev = g.stddev_s ? *g.stddev_s : stddev_of(g.samples_s);
-      e.stats.repetitions = g.aggregate_repetitions > 0
-                                ? g.aggregate_repetitions
-                                : std::max<int>(1, static_cast<int>(g.samples_s.size()));
-    } else if (have_samples) {
-      e.stats.median = median_of(g.samples_s);
-      e.stats.mean = mean_of(g.samples_s);
-      e.stats.stddev = stddev_of(g.samples_s);
-      e.stats.repetitions = static_cast<int>(g.samples_s.size());
-    } else {
-      return at(file_label, "benchmarks",
-                "benchmark '" + g.run_name + "' has only a stddev aggregate, no mean or median");
-    }
-    if (!(e.stats.median > 0) || !std::isfinite(e.stats.median))
-      return at(file_label, "benchmarks", "benchmark '" + g.run_name + "' has a non-positive time");
+    e.stats = stats;
     db.entries.push_back(std::move(e));
   }
   if (Status st = check_unique_points(db.entries); !st) return st.error();

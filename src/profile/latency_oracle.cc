@@ -1,5 +1,6 @@
 #include "profile/latency_oracle.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -85,8 +86,10 @@ std::string_view provenance_name(Provenance p) {
 }
 
 struct LatencyOracle::Index {
-  explicit Index(const ProfileDb& db) : table(db), relative(db.time_unit == "relative") {}
+  explicit Index(const ProfileDb& db)
+      : table(db), transfers(db.transfers), relative(db.time_unit == "relative") {}
   ProfileIndex table;
+  TransferCalibration transfers;
   bool relative;
 };
 
@@ -208,7 +211,39 @@ Seconds LatencyOracle::roofline_op(const Op& op, int pu, int units, Tokens new_t
 }
 
 Seconds LatencyOracle::transfer(int from_pu, int to_pu, Bytes bytes) const {
+  if (from_pu == to_pu) return 0.0;
+  const auto& pus = soc_.pus;
+  if (from_pu >= 0 && to_pu >= 0 && static_cast<std::size_t>(from_pu) < pus.size() &&
+      static_cast<std::size_t>(to_pu) < pus.size()) {
+    if (auto measured = index_->transfers.time(pus[from_pu].id, pus[to_pu].id, bytes)) return *measured;
+  }
   return soc_.transfer_time(from_pu, to_pu, bytes);
+}
+
+bool LatencyOracle::transfer_measured(int from_pu, int to_pu) const {
+  const auto& pus = soc_.pus;
+  if (from_pu < 0 || to_pu < 0 || static_cast<std::size_t>(from_pu) >= pus.size() ||
+      static_cast<std::size_t>(to_pu) >= pus.size())
+    return false;
+  return index_->transfers.line(pus[from_pu].id, pus[to_pu].id).has_value();
+}
+
+Slowdown LatencyOracle::slowdown(int pu, int units, int beside, int beside_units) const {
+  const auto& pus = soc_.pus;
+  if (pu < 0 || beside < 0 || static_cast<std::size_t>(pu) >= pus.size() ||
+      static_cast<std::size_t>(beside) >= pus.size() || pu == beside)
+    return Slowdown{};
+  if (auto factor = measured_slowdown(db_.contention, pus[pu].id, units, pus[beside].id, beside_units))
+    return Slowdown{*factor, true};
+  if (pus[pu].memory != pus[beside].memory) return Slowdown{};
+  const int memory = soc_.memory_index(pu);
+  if (memory < 0) return Slowdown{};
+  const double shared = soc_.memories[static_cast<std::size_t>(memory)].bandwidth_gbps;
+  if (shared <= 0) return Slowdown{};
+  // Neither PU can draw more than the memory delivers: at most a factor of 2.
+  const double demand = std::min(pus[pu].bandwidth_gbps(units), shared) +
+                        std::min(pus[beside].bandwidth_gbps(beside_units), shared);
+  return Slowdown{std::max(1.0, demand / shared), false};
 }
 
 }  // namespace specmap

@@ -9,6 +9,7 @@
 #include "core/units.h"
 #include "describe/model.h"
 #include "describe/soc.h"
+#include "profile/transfer_calibration.h"
 #include "profile/profile_db.h"
 
 namespace specmap {
@@ -42,8 +43,15 @@ class LatencyOracle {
                                       Tokens new_tokens, Tokens context) const;
   // Roofline of one op from the SoC description (time in seconds).
   [[nodiscard]] virtual Seconds roofline_op(const Op& op, int pu, int units, Tokens new_tokens, Tokens context) const;
-  // Moving a boundary tensor between PUs.
+  // Moving a boundary tensor between PUs: the profile's transfer measurements of the pair
+  // when it has any (profile/transfer_calibration.h), else the SoC's nominal entry.
   [[nodiscard]] virtual Seconds transfer(int from_pu, int to_pu, Bytes bytes) const;
+  [[nodiscard]] bool transfer_measured(int from_pu, int to_pu) const;
+  // How much slower `pu` runs while `beside` is busy at the same time (overlapped schedule):
+  // measured by the profiler's contention benchmarks, else estimated from the SoC: PUs that
+  // read the same memory share its bandwidth, factor = max(1, (bw_pu + bw_beside) / bw_memory)
+  // with each PU's bandwidth capped at the memory's (so at most 2): a memory-bound worst case.
+  [[nodiscard]] virtual Slowdown slowdown(int pu, int units, int beside, int beside_units) const;
 
   [[nodiscard]] const Soc& soc() const { return soc_; }
   [[nodiscard]] const ProfileDb& db() const { return db_; }

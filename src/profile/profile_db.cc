@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <tuple>
 
 #include "core/files.h"
@@ -117,7 +118,23 @@ Status ProfileDb::merge(const ProfileDb& other) {
   combined.insert(combined.end(), other.entries.begin(), other.entries.end());
   if (Status st = check_unique_points(combined); !st) return st;
 
+  for (const TransferEntry& t : other.transfers)
+    for (const TransferEntry& mine : transfers)
+      if (mine.from == t.from && mine.to == t.to && mine.bytes == t.bytes)
+        return Error{"transfer " + t.from + " -> " + t.to + " of " + std::to_string(std::llround(t.bytes)) +
+                         " bytes is measured in both " + mine.file + " and " + t.file,
+                     t.file};
+  for (const ContentionEntry& c : other.contention)
+    for (const ContentionEntry& mine : contention)
+      if (mine.pu == c.pu && mine.units == c.units && mine.beside == c.beside &&
+          mine.beside_units == c.beside_units)
+        return Error{"contention of " + c.pu + " beside '" + c.beside + "' is measured in both " + mine.file +
+                         " and " + c.file,
+                     c.file};
+
   entries = std::move(combined);
+  transfers.insert(transfers.end(), other.transfers.begin(), other.transfers.end());
+  contention.insert(contention.end(), other.contention.begin(), other.contention.end());
   if (reference.empty()) reference = other.reference;
   if (machine.empty()) {
     machine = other.machine;
@@ -142,6 +159,17 @@ std::string benchmark_name(ProfileLevel level, const std::string& model, const s
   name += "/n:" + std::to_string(new_tokens);
   name += "/ctx:" + std::to_string(context);
   return name;
+}
+
+std::string transfer_benchmark_name(const std::string& from, const std::string& to, Bytes bytes) {
+  return "specmap/transfer/" + from + "/" + to + "/bytes:" + std::to_string(std::llround(bytes));
+}
+
+std::string contention_benchmark_name(const std::string& pu, int units, const std::string& beside,
+                                      int beside_units) {
+  return "specmap/contention/" + pu + "/units:" + std::to_string(units) +
+         "/beside:" + (beside.empty() ? std::string("none") : beside) +
+         "/units:" + std::to_string(beside.empty() ? 0 : beside_units);
 }
 
 Result<ProfileDb> load_profile(const std::string& path) {

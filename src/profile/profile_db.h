@@ -46,6 +46,28 @@ struct ProfileEntry {
   int line = 0;
 };
 
+// Moving `bytes` of a boundary tensor from one PU to another (the runtime's copy between
+// host memory and an OpenCL device, say), measured by the profiler over a range of sizes.
+struct TransferEntry {
+  std::string from;  // ProcessingUnit::id
+  std::string to;
+  Bytes bytes = 0;
+  ProfileStats stats;
+  std::string file;
+};
+
+// The same reference work on `pu` timed alone (beside empty) and while `beside` runs its
+// own load: their ratio is the slowdown the overlapped schedule pays when both PUs share
+// cores or memory bandwidth.
+struct ContentionEntry {
+  std::string pu;
+  int units = 1;
+  std::string beside;  // empty: alone
+  int beside_units = 0;
+  ProfileStats stats;
+  std::string file;
+};
+
 struct ProfileDb {
   // "s": seconds. "relative": units of a reference forward pass (the paper profile);
   // such a profile can only be scaled, never mixed with roofline seconds.
@@ -53,6 +75,8 @@ struct ProfileDb {
   std::string machine;  // what it was measured on
   std::string reference;  // what 1.0 means when time_unit is "relative"; empty otherwise
   std::vector<ProfileEntry> entries;
+  std::vector<TransferEntry> transfers;
+  std::vector<ContentionEntry> contention;
   std::vector<std::string> source_files;
 
   // Appends another database; error when time units differ.
@@ -73,5 +97,11 @@ std::string benchmark_name(ProfileLevel level, const std::string& model, const s
 // units, new tokens and context.
 inline constexpr std::string_view kSubgraphCounterPrefix = "subgraph:";
 inline constexpr std::string_view kOpCounterPrefix = "op:";
+// Transfer and contention benchmarks (the profiler's --transfers / --contention):
+//   specmap/transfer/<from pu>/<to pu>/bytes:<B>
+//   specmap/contention/<pu>/units:<u>/beside:<other pu>/units:<v>   (beside:none/units:0 = alone)
+std::string transfer_benchmark_name(const std::string& from, const std::string& to, Bytes bytes);
+std::string contention_benchmark_name(const std::string& pu, int units, const std::string& beside,
+                                      int beside_units);
 
 }  // namespace specmap

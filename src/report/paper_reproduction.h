@@ -13,6 +13,9 @@ struct PaperReproduction {
   std::string table3_csv;  // alpha = 0.17
   std::string fig7a_csv;   // alpha, gamma, predicted speedup for the validated mapping
   std::string fig7a_svg;
+  // Table II's setting under specmap's extended model, sequential and overlapped schedules
+  // (estimated: the paper profile has no per-subgraph or per-context figures for the board).
+  std::string table2_extended_csv;
   std::string report_md;
 };
 

@@ -87,7 +87,7 @@ HostInfo detect_host() {
   return info;
 }
 
-std::string draft_soc_yaml(const HostInfo& host) {
+std::string draft_soc_yaml(const HostInfo& host, const std::vector<OpenClDeviceInfo>& opencl_devices) {
   const int cores = std::max<int>(1, static_cast<int>(host.online_cores.size()));
   const double freq_ghz = host.cpu_mhz > 0 ? host.cpu_mhz / 1000.0 : 2.0;
   const bool avx512 = std::count(host.cpu_flags.begin(), host.cpu_flags.end(), "avx512f") > 0;
@@ -140,9 +140,60 @@ std::string draft_soc_yaml(const HostInfo& host) {
     << fixed(5.0 * cores, 1)
     << "  # source: estimate\n"
        "    idle_power_w: 1  # source: estimate\n"
-       "    memory: dram\n"
-       "\ndesign_variants:\n";
+       "    memory: dram\n";
+
+  // One PU per OpenCL device, and what the loader requires with it: a transfer entry for
+  // every ordered pair of PUs.
+  std::vector<std::string> ids = {"cpu"};
+  std::vector<int> variant_units;
+  for (std::size_t i = 0; i < opencl_devices.size(); ++i) {
+    const OpenClDeviceInfo& dev = opencl_devices[i];
+    const std::string id = "ocl" + std::to_string(i);
+    const bool cpu_type = dev.type == "cpu";
+    const int units = std::max<int>(1, static_cast<int>(dev.compute_units));
+    // A CPU-type device (pocl) computes on the host's cores: beside a one-core CPU PU it
+    // gets the others, never more, so "1core+<id>" does not oversubscribe the host.
+    variant_units.push_back(cpu_type ? std::max(1, std::min(units, cores - 1)) : units);
+    ids.push_back(id);
+    y << "  - id: " << id << "\n";
+    if (cpu_type)
+      y << "    # An OpenCL CPU device (" << dev.platform
+        << "): it computes on the host's cores; kind gpu is the SoC format's kind for an\n"
+           "    # OpenCL-programmed PU other than the CPU cores the runtime drives itself.\n";
+    y << "    kind: " << (dev.type == "accelerator" ? "npu" : "gpu") << "\n"
+      << "    units: " << units << "  # source: CL_DEVICE_MAX_COMPUTE_UNITS"
+      << (cpu_type ? " (pocl: worker threads)" : "") << "\n"
+      << "    freq_ghz: " << fixed(cpu_type ? freq_ghz : 1.0, 2) << "  # source: estimate\n"
+      << "    peak_gflops_per_unit:\n"
+         "      f32: "
+      << fixed(cpu_type ? 15.0 : 20.0, 1)
+      << "  # source: estimate, measure an SGEMM through CLBlast on this device\n"
+         "    mem_bw_gbps: 5.0  # source: estimate, measure an SGEMV through CLBlast on this device\n"
+         "    unsupported:\n"
+         "      # The runtime computes in f32 only.\n"
+         "      f16: infeasible\n"
+         "      bf16: infeasible\n"
+         "      int8: infeasible\n"
+         "      int4: infeasible\n"
+         "    dispatch_overhead_us: 50  # source: estimate, an OpenCL kernel launch and clFinish\n"
+         "    active_power_w: 5  # source: estimate\n"
+         "    idle_power_w: 0.5  # source: estimate\n"
+         "    memory: dram\n"
+         "    opencl_device: "
+      << quoted(dev.name) << "  # source: CL_DEVICE_NAME (" << dev.label() << ", " << dev.version << ")\n";
+  }
+  if (ids.size() > 1) {
+    y << "\ntransfers:\n";
+    for (std::size_t a = 0; a < ids.size(); ++a)
+      for (std::size_t b = a + 1; b < ids.size(); ++b)
+        y << "  - {between: [" << ids[a] << ", " << ids[b]
+          << "], latency_us: 50, bandwidth_gbps: 5.0}  # source: estimate, measure the boundary copies\n";
+  }
+  y << "\ndesign_variants:\n";
   for (int n = 1; n <= cores; ++n) y << "  - {name: \"" << n << "core\", units: {cpu: " << n << "}}\n";
+  for (std::size_t i = 0; i < variant_units.size(); ++i)
+    y << "  - {name: \"1core+" << ids[i + 1] << "\", units: {cpu: 1, " << ids[i + 1] << ": " << variant_units[i]
+      << "}}\n";
   return y.str();
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/opencl/opencl_device.h"
+
 namespace specmap::runtime {
 
 struct HostInfo {
@@ -16,7 +18,9 @@ struct HostInfo {
   std::vector<std::string> cpu_flags;  // the SIMD-relevant ones: avx2, avx512f, fma, neon, asimd
 };
 
-// Reads the live system; fields it cannot read stay empty / zero.
+// Reads the live system; fields it cannot read stay empty / zero. Makes no OpenCL call (the
+// first one in a process fixes pocl's threads, see opencl_device.h): list the devices with
+// list_opencl_devices() where they are wanted.
 HostInfo detect_host();
 
 // From the text of /proc/cpuinfo and /proc/meminfo (separate for tests).
@@ -25,7 +29,11 @@ std::optional<double> meminfo_total_gib(const std::string& text);
 
 // A SoC YAML (valid for load_soc) with one CPU PU over the online cores, a "<n>core"
 // design variant per core count, and every figure not read from the system marked
-// "# source: estimate" (replace them with measurements).
-std::string draft_soc_yaml(const HostInfo& host);
+// "# source: estimate" (replace them with measurements). With OpenCL devices: one PU per
+// device ("ocl0", "ocl1", ...; kind gpu, or npu for an accelerator; a CPU-type device such
+// as pocl is also kind gpu, commented as such), a transfer entry between every pair of PUs
+// (estimates), and a variant "1core+<id>" per device; a CPU-type device gets the cores the
+// one-core CPU PU leaves, so the variant does not oversubscribe the host.
+std::string draft_soc_yaml(const HostInfo& host, const std::vector<OpenClDeviceInfo>& opencl_devices = {});
 
 }  // namespace specmap::runtime

@@ -58,6 +58,13 @@ Result<PlanFile> parse_plan(const std::string& json_text, const std::string& fil
     plan.choice.variant = choice.at("variant").get<std::string>();
     key = "choice.gamma";
     plan.choice.gamma = choice.at("gamma").get<int>();
+    key = "choice.schedule";
+    if (choice.contains("schedule")) {
+      const std::string schedule = choice.at("schedule").get<std::string>();
+      if (schedule != "sequential" && schedule != "overlapped")
+        return Error{"unknown schedule '" + schedule + "' (sequential, overlapped)", file_label, 0, 0, key};
+      plan.schedule = schedule == "overlapped" ? Schedule::overlapped : Schedule::sequential;
+    }
     key = "choice.assignment.target";
     plan.choice.target_pus = assigned_pus(choice.at("assignment").at("target"));
     key = "choice.assignment.draft";

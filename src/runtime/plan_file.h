@@ -23,6 +23,7 @@ struct PlanFile {
   std::string target_model;
   std::vector<PlanInput> inputs;
   PlanChoice choice;
+  Schedule schedule = Schedule::sequential;  // choice.schedule
   std::string time_unit;                              // "s" or "relative"
   double predicted_time_per_token = 0;                // in time_unit
   std::optional<double> predicted_tokens_per_second;  // empty with relative profiles

@@ -26,11 +26,11 @@ std::vector<int> synthetic_prompt(std::size_t count, int vocab, std::uint64_t se
 
 Result<std::unique_ptr<TransformerExecutor>> build_executor(const ModelGraph& graph,
                                                             const std::vector<std::string>& pus,
-                                                            const Soc& soc,
+                                                            const Soc& soc, const std::string& variant,
                                                             const std::vector<CoreSet>& pu_cores,
                                                             std::uint64_t weight_seed, bool kv_cache) {
   if (Status st = check_runnable(graph); !st) return st.error();
-  auto placement = placement_for(graph, pus, soc, pu_cores);
+  auto placement = placement_for(graph, pus, soc, variant, pu_cores);
   if (!placement) return placement.error();
   auto weights = SyntheticWeights(weight_seed).load(*graph.arch);
   if (!weights) return weights.error();
@@ -49,7 +49,10 @@ std::vector<SubgraphMeasurement> measurements(const TransformerExecutor& executo
     SubgraphMeasurement m;
     m.name = entries[i].name;
     if (i < pus.size()) m.pu = pus[i];
-    if (i < executor.placement().subgraph_cores.size()) m.cores = executor.placement().subgraph_cores[i];
+    if (const auto& device = executor.placement().device(i))
+      m.opencl_device = device->info().label();
+    else if (i < executor.placement().subgraph_cores.size())
+      m.cores = executor.placement().subgraph_cores[i];
     m.calls = entries[i].calls;
     m.total_seconds = entries[i].total_seconds;
     out.push_back(std::move(m));
@@ -57,20 +60,44 @@ std::vector<SubgraphMeasurement> measurements(const TransformerExecutor& executo
   return out;
 }
 
+std::vector<TransferMeasurement> transfer_measurements(const TransformerExecutor& executor,
+                                                       const std::vector<std::string>& pus) {
+  std::vector<TransferMeasurement> out;
+  for (const TransferTiming& t : executor.transfers()) {
+    TransferMeasurement m;
+    m.from = t.from;
+    m.to = t.to;
+    if (t.from_subgraph < pus.size()) m.from_pu = pus[t.from_subgraph];
+    if (t.to_subgraph < pus.size()) m.to_pu = pus[t.to_subgraph];
+    m.calls = t.calls;
+    m.bytes = t.bytes;
+    m.total_seconds = t.total_seconds;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+const DesignVariant* find_variant(const Soc& soc, const std::string& name) {
+  for (const auto& v : soc.variants)
+    if (v.name == name) return &v;
+  return nullptr;
+}
+
 }  // namespace
+
+bool is_opencl_pu(const ProcessingUnit& pu) { return !pu.opencl_device_match.empty(); }
 
 Result<std::vector<CoreSet>> pu_core_sets(const Soc& soc, const std::string& variant,
                                           const std::vector<int>& online) {
-  const DesignVariant* chosen = nullptr;
-  for (const auto& v : soc.variants)
-    if (v.name == variant) chosen = &v;
+  const DesignVariant* chosen = find_variant(soc, variant);
   if (chosen == nullptr)
     return Error{"the plan's design variant '" + variant + "' is not defined by SoC '" + soc.name + "'"};
+  auto units_of = [&](std::size_t pu) { return pu < chosen->units.size() ? chosen->units[pu] : 0; };
   std::vector<CoreSet> sets(soc.pus.size());
   std::size_t next_core = 0;
   for (std::size_t pu = 0; pu < soc.pus.size(); ++pu) {
-    const int units = pu < chosen->units.size() ? chosen->units[pu] : 0;
-    if (units <= 0 || soc.pus[pu].kind != PuKind::cpu) continue;
+    const int units = units_of(pu);
+    if (units <= 0 || soc.pus[pu].kind != PuKind::cpu || is_opencl_pu(soc.pus[pu])) continue;
     if (next_core + static_cast<std::size_t>(units) > online.size()) {
       return Error{"design variant '" + variant + "' needs " + std::to_string(next_core + units) +
                    " CPU cores, but this host has " + std::to_string(online.size()) + " online"};
@@ -80,30 +107,73 @@ Result<std::vector<CoreSet>> pu_core_sets(const Soc& soc, const std::string& var
     sets[pu] = make_core_set(std::move(cores));
     next_core += static_cast<std::size_t>(units);
   }
+  // OpenCL PUs: host cores for the driver's threads from the cores the CPU PUs left, all
+  // `units` of them or none (a crowded pocl is worse than an unpinned one).
+  for (std::size_t pu = 0; pu < soc.pus.size(); ++pu) {
+    const int units = units_of(pu);
+    if (units <= 0 || !is_opencl_pu(soc.pus[pu])) continue;
+    if (next_core + static_cast<std::size_t>(units) > online.size()) continue;
+    std::vector<int> cores(online.begin() + static_cast<std::ptrdiff_t>(next_core),
+                           online.begin() + static_cast<std::ptrdiff_t>(next_core + units));
+    sets[pu] = make_core_set(std::move(cores));
+    next_core += static_cast<std::size_t>(units);
+  }
   return sets;
 }
 
 Result<CorePlacement> placement_for(const ModelGraph& graph, const std::vector<std::string>& pus,
-                                    const Soc& soc, const std::vector<CoreSet>& pu_cores) {
+                                    const Soc& soc, const std::string& variant,
+                                    const std::vector<CoreSet>& pu_cores) {
   if (pus.size() != graph.subgraphs.size()) {
     return Error{"model '" + graph.name + "' has " + std::to_string(graph.subgraphs.size()) +
                  " subgraphs, but the plan assigns " + std::to_string(pus.size())};
   }
+  const DesignVariant* chosen = find_variant(soc, variant);
+  if (chosen == nullptr)
+    return Error{"the plan's design variant '" + variant + "' is not defined by SoC '" + soc.name + "'"};
   CorePlacement placement;
+  std::vector<std::shared_ptr<OpenClDevice>> devices(soc.pus.size());  // opened once per PU
+  bool any_device = false;
   for (std::size_t i = 0; i < pus.size(); ++i) {
     const std::string where = "subgraph '" + graph.subgraphs[i].name + "' of model '" + graph.name + "'";
     auto pu = soc.pu_index(pus[i]);
     if (!pu)
       return Error{where + " is assigned to PU '" + pus[i] + "', which SoC '" + soc.name +
                    "' does not define"};
-    if (soc.pus[*pu].kind != PuKind::cpu) {
+    const ProcessingUnit& unit = soc.pus[*pu];
+    const int units = static_cast<std::size_t>(*pu) < chosen->units.size() ? chosen->units[*pu] : 0;
+    if (units <= 0)
+      return Error{where + " is assigned to PU '" + pus[i] + "', which the design variant switches off"};
+    if (is_opencl_pu(unit)) {
+      std::shared_ptr<OpenClDevice>& device = devices[*pu];
+      if (!device) {
+        OpenClDeviceRequest request;
+        request.device_match = unit.opencl_device_match;
+        request.max_compute_units = units;
+        if (static_cast<std::size_t>(*pu) < pu_cores.size()) request.host_cores = pu_cores[*pu];
+        auto opened = shared_opencl_device(request);
+        if (!opened)
+          return Error{where + " is assigned to OpenCL PU '" + pus[i] + "': " + opened.error().message};
+        device = std::move(opened).value();
+      }
+      placement.subgraph_cores.push_back(static_cast<std::size_t>(*pu) < pu_cores.size() ? pu_cores[*pu]
+                                                                                          : CoreSet{});
+      placement.subgraph_devices.push_back(device);
+      any_device = true;
+      continue;
+    }
+    if (unit.kind != PuKind::cpu) {
       return Error{where + " is assigned to PU '" + pus[i] +
-                   "', which is not a CPU: this runtime executes on CPU cores only"};
+                   "', which is not a CPU and names no opencl_device: this runtime executes on CPU cores "
+                   "and OpenCL devices only"};
     }
     if (static_cast<std::size_t>(*pu) >= pu_cores.size() || pu_cores[*pu].empty())
       return Error{where + " is assigned to PU '" + pus[i] + "', which the design variant switches off"};
     placement.subgraph_cores.push_back(pu_cores[*pu]);
+    placement.subgraph_devices.push_back(nullptr);
   }
+  // All on CPU cores: the plain placement, exactly as before OpenCL.
+  if (!any_device) placement.subgraph_devices.clear();
   return placement;
 }
 
@@ -147,11 +217,13 @@ Result<std::unique_ptr<PlanRunner>> PlanRunner::create(const Soc& soc, const Mod
   if (!pu_cores) return pu_cores.error();
   std::unique_ptr<PlanRunner> runner(new PlanRunner(choice, options));
   if (choice.gamma > 0) {
-    auto built = build_executor(draft, choice.draft_pus, soc, *pu_cores, options.seed, options.kv_cache);
+    auto built =
+        build_executor(draft, choice.draft_pus, soc, choice.variant, *pu_cores, options.seed, options.kv_cache);
     if (!built) return built.error();
     runner->draft_ = std::move(built).value();
   }
-  auto built = build_executor(target, choice.target_pus, soc, *pu_cores, options.seed + 1, options.kv_cache);
+  auto built = build_executor(target, choice.target_pus, soc, choice.variant, *pu_cores, options.seed + 1,
+                              options.kv_cache);
   if (!built) return built.error();
   runner->target_ = std::move(built).value();
   if (runner->draft_ && runner->draft_->vocab() != runner->target_->vocab()) {
@@ -168,7 +240,8 @@ Result<PlanRunReport> PlanRunner::run_with_gamma(int gamma) {
 }
 
 Result<PlanRunReport> PlanRunner::run_case(int gamma, std::optional<double> controlled_alpha,
-                                           std::uint64_t prompt_seed, std::uint64_t sampling_seed) {
+                                           std::uint64_t prompt_seed, std::uint64_t sampling_seed,
+                                           std::optional<Schedule> schedule) {
   if (gamma > 0 && !draft_)
     return Error{"gamma " + std::to_string(gamma) + " needs the draft, which was not built"};
   if (gamma < 0) return Error{"gamma must be >= 0, got " + std::to_string(gamma)};
@@ -180,6 +253,7 @@ Result<PlanRunReport> PlanRunner::run_case(int gamma, std::optional<double> cont
   if (options_.temperature) config.temperature = *options_.temperature;
   config.seed = sampling_seed;
   config.controlled_alpha = controlled_alpha;
+  config.schedule = schedule.value_or(options_.schedule);
   config.on_iteration = options_.on_iteration;
 
   target_->reset_timings();
@@ -198,8 +272,12 @@ Result<PlanRunReport> PlanRunner::run_case(int gamma, std::optional<double> cont
   if (total > 0) report.tokens_per_second = count / total;
   report.accept_ratio = report.stats.accept_ratio();
   report.alpha_estimate = report.stats.alpha_estimate();
-  if (draft_ && gamma > 0) report.draft_subgraphs = measurements(*draft_, choice_.draft_pus);
+  if (draft_ && gamma > 0) {
+    report.draft_subgraphs = measurements(*draft_, choice_.draft_pus);
+    report.draft_transfers = transfer_measurements(*draft_, choice_.draft_pus);
+  }
   report.target_subgraphs = measurements(*target_, choice_.target_pus);
+  report.target_transfers = transfer_measurements(*target_, choice_.target_pus);
   return report;
 }
 

@@ -7,7 +7,15 @@
 // online cores, taken in ascending order; CPU PUs are served in the SoC's order, so the
 // first CPU PU gets the first u online cores, the next one the following cores. With one
 // CPU PU that is "the first u online cores". (A later change may let the SoC name explicit
-// core lists.) Only CPU PUs can run: the executor has no GPU or NPU backend yet.
+// core lists.)
+//
+// OpenCL PUs: a PU whose SoC entry has `opencl_device` (any kind: gpu, npu, or cpu) runs on
+// the first OpenCL device whose "platform device" name contains that text, opened once per
+// process and shared by the draft and the target (each executor has its own queue). It is
+// opened with max_compute_units = the PU's units in the variant (pocl's thread count) and
+// host_cores = the next u online cores after those of the CPU PUs, when that many are left
+// (pocl's worker threads start there), else none. A PU without opencl_device that is not a
+// CPU cannot run: the runtime has no other GPU or NPU backend.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -44,6 +52,10 @@ struct PlanRunOptions {
   std::optional<double> temperature;  // empty: greedy (the paper's setting)
   // Accept each drafted token with this probability (see SpeculativeConfig).
   std::optional<double> controlled_alpha;
+  // Sequential, or overlapped: the draft drafts on a worker thread while the target verifies
+  // (SpeculativeConfig::schedule). Overlap is meant for a draft and a target on different
+  // PUs; on shared cores both still run, competing for them.
+  Schedule schedule = Schedule::sequential;
   bool kv_cache = true;
   IterationHook on_iteration;  // optional progress callback
 };
@@ -51,8 +63,21 @@ struct PlanRunOptions {
 struct SubgraphMeasurement {
   std::string name;
   std::string pu;
-  CoreSet cores;
+  CoreSet cores;               // CPU subgraphs
+  std::string opencl_device;   // OpenCL subgraphs: the device's "platform device" name
   std::size_t calls = 0;
+  Seconds total_seconds = 0;
+};
+
+// The boundary tensor copied between two consecutive subgraphs on different PUs
+// (TransformerExecutor::transfers), with the PUs the plan gave them.
+struct TransferMeasurement {
+  std::string from;  // subgraph names
+  std::string to;
+  std::string from_pu;
+  std::string to_pu;
+  std::size_t calls = 0;
+  Bytes bytes = 0;  // summed over the calls
   Seconds total_seconds = 0;
 };
 
@@ -66,18 +91,27 @@ struct PlanRunReport {
   std::optional<double> alpha_estimate;              // Leviathan alpha, maximum likelihood
   std::vector<SubgraphMeasurement> draft_subgraphs;  // empty when gamma == 0
   std::vector<SubgraphMeasurement> target_subgraphs;
+  std::vector<TransferMeasurement> draft_transfers;  // empty when a model runs on one PU
+  std::vector<TransferMeasurement> target_transfers;
 };
 
 // Core set of every PU under `variant` (empty for PUs the variant switches off), following
-// the mapping described at the top of this file. Errors: unknown variant, a CPU PU asking
-// for more cores than are online.
+// the mapping described at the top of this file: a CPU PU's cores; an OpenCL PU's host
+// cores (empty when none are free). Opens no device. Errors: unknown variant, a CPU PU
+// asking for more cores than are online.
 Result<std::vector<CoreSet>> pu_core_sets(const Soc& soc, const std::string& variant,
                                           const std::vector<int>& online);
 
-// Placement of `graph` given one PU id per subgraph. Errors: wrong count, unknown PU, a PU
-// that is not a CPU or is switched off in the variant.
+// True when the PU runs through OpenCL (its SoC entry has opencl_device).
+bool is_opencl_pu(const ProcessingUnit& pu);
+
+// Placement of `graph` given one PU id per subgraph, under design variant `variant` with
+// `pu_cores` from pu_core_sets. OpenCL PUs get their shared device (shared_opencl_device).
+// Errors: wrong count, unknown PU, a PU switched off in the variant, a non-CPU PU without
+// opencl_device, a build without OpenCL or no matching device (the error lists those found).
 Result<CorePlacement> placement_for(const ModelGraph& graph, const std::vector<std::string>& pus,
-                                    const Soc& soc, const std::vector<CoreSet>& pu_cores);
+                                    const Soc& soc, const std::string& variant,
+                                    const std::vector<CoreSet>& pu_cores);
 
 // Ok when the executor can run `graph`: it has an architecture, is decoder-only and f32.
 Status check_runnable(const ModelGraph& graph);
@@ -96,8 +130,9 @@ class PlanRunner {
   // One generation with another gamma, acceptance and seeds (the weights stay those built
   // by create()): `prompt_seed` picks the prompt, `sampling_seed` the random choices
   // (sampling, controlled acceptance). Validation runs many cases on one pair of models.
+  // `schedule` empty: options.schedule.
   Result<PlanRunReport> run_case(int gamma, std::optional<double> controlled_alpha, std::uint64_t prompt_seed,
-                                 std::uint64_t sampling_seed);
+                                 std::uint64_t sampling_seed, std::optional<Schedule> schedule = std::nullopt);
 
   // Median seconds of one whole forward pass over a fresh `tokens`-token prompt (sampling
   // its last row included), for the draft and the target: the c of the paper's Fig. 6 is

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -17,6 +18,7 @@
 
 #include "profile/profile_db.h"
 #include "runtime/plan_runner.h"
+#include "runtime/profile_benchmarks.h"
 #include "runtime/sampling.h"
 #include "runtime/synthetic_weights.h"
 #include "runtime/transformer_executor.h"
@@ -27,11 +29,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// One CPU PU with a unit count, and the cores the runtime gives it (see pu_core_sets).
+// One runnable PU (CPU cores or an OpenCL device) with a unit count, in the first design
+// variant that has it (see pu_core_sets and placement_for).
 struct PuConfig {
   std::string pu;
   int units = 0;
-  CoreSet cores;
+  std::string variant;
+  std::vector<CoreSet> pu_cores;  // of that variant
+  bool opencl = false;
 };
 
 // One timed point: `prefix` tokens untimed, then `timed` tokens per iteration.
@@ -49,7 +54,7 @@ std::vector<int> synthetic_tokens(std::size_t count, int vocab, std::uint64_t se
   return tokens;
 }
 
-Result<std::vector<PuConfig>> cpu_configs(const Soc& soc, std::vector<std::string>& skipped) {
+Result<std::vector<PuConfig>> pu_configs(const Soc& soc, std::vector<std::string>& skipped) {
   const std::vector<int> online = online_cores();
   std::vector<PuConfig> configs;
   std::set<std::pair<std::size_t, int>> seen;
@@ -59,18 +64,19 @@ Result<std::vector<PuConfig>> cpu_configs(const Soc& soc, std::vector<std::strin
       const int units = pu < variant.units.size() ? variant.units[pu] : 0;
       if (units <= 0 || !seen.insert({pu, units}).second) continue;
       const std::string what = "PU '" + soc.pus[pu].id + "' with " + std::to_string(units) + " units";
-      if (soc.pus[pu].kind != PuKind::cpu) {
-        skipped.push_back(what + ": not a CPU (the runtime executes on CPU cores only)");
+      const bool opencl = is_opencl_pu(soc.pus[pu]);
+      if (soc.pus[pu].kind != PuKind::cpu && !opencl) {
+        skipped.push_back(what + ": neither a CPU nor an OpenCL device (no backend for it)");
         continue;
       }
       if (!sets) {
         skipped.push_back(what + ": " + sets.error().message);
         continue;
       }
-      configs.push_back(PuConfig{soc.pus[pu].id, units, (*sets)[pu]});
+      configs.push_back(PuConfig{soc.pus[pu].id, units, variant.name, *sets, opencl});
     }
   }
-  if (configs.empty()) return Error{"SoC '" + soc.name + "' has no CPU configuration this host can run"};
+  if (configs.empty()) return Error{"SoC '" + soc.name + "' has no PU configuration this host can run"};
   return configs;
 }
 
@@ -243,7 +249,7 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
     if (c < 0) return Error{"contexts must be at least 0, got " + std::to_string(c)};
 
   ProfileRun run;
-  auto configs = cpu_configs(soc, run.skipped);
+  auto configs = pu_configs(soc, run.skipped);
   if (!configs) return configs.error();
   // Weight seed offset per model by its place in `models`, so a skipped draft does not
   // change the target's weights.
@@ -265,24 +271,105 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
   std::vector<std::unique_ptr<TransformerExecutor>> executors;
   std::vector<std::unique_ptr<PointBenchmark>> benchmarks;
   std::vector<std::string> names;
-  for (const auto& [model, weight_seed] : runnable) {
-    const ModelGraph& graph = *model;
-    auto weights = SyntheticWeights(weight_seed).load(*graph.arch);
+  // executor_of[{model index, config index}]: for the contention references.
+  std::map<std::pair<std::size_t, std::size_t>, TransformerExecutor*> executor_of;
+  for (std::size_t m = 0; m < runnable.size(); ++m) {
+    const ModelGraph& graph = *runnable[m].first;
+    auto weights = SyntheticWeights(runnable[m].second).load(*graph.arch);
     if (!weights) return weights.error();
     auto shared = std::make_shared<const TransformerWeights>(std::move(weights).value());
-    for (const PuConfig& config : *configs) {
+    for (std::size_t k = 0; k < configs->size(); ++k) {
+      const PuConfig& config = (*configs)[k];
       ExecutorOptions exec_options;
       exec_options.kv_cache = workload.kv_cache;
       exec_options.time_ops = true;
-      auto executor =
-          TransformerExecutor::create(graph, shared, place_all_on(graph, config.cores), exec_options);
+      auto placement = placement_for(graph, std::vector<std::string>(graph.subgraphs.size(), config.pu), soc,
+                                     config.variant, config.pu_cores);
+      if (!placement) return placement.error();
+      auto executor = TransformerExecutor::create(graph, shared, std::move(placement).value(), exec_options);
       if (!executor) return executor.error();
       executors.push_back(std::move(executor).value());
+      executor_of[{m, k}] = executors.back().get();
       for (const Point& point : points) {
         benchmarks.push_back(std::make_unique<PointBenchmark>(*executors.back(), graph, point,
                                                               options.seed + point.prefix + point.timed));
         names.push_back(benchmark_name(ProfileLevel::forward, graph.name, "forward", config.pu, config.units,
                                        point.name_new_tokens, point.name_context));
+      }
+    }
+  }
+
+  // Copies between host memory and each OpenCL PU, both directions, over the sizes asked for.
+  std::vector<std::unique_ptr<TransferProbe>> probes;
+  std::vector<std::unique_ptr<TransferBenchmark>> transfers;
+  std::vector<std::string> transfer_names;
+  std::set<std::string> probed;
+  const std::size_t max_bytes =
+      options.transfer_bytes.empty() ? 0 : *std::max_element(options.transfer_bytes.begin(), options.transfer_bytes.end());
+  for (std::size_t k = 0; k < configs->size(); ++k) {
+    const PuConfig& config = (*configs)[k];
+    if (!config.opencl || max_bytes == 0 || !probed.insert(config.pu).second) continue;
+    // The device the executors of this PU run on; the host side of the copy is every CPU PU
+    // of the same variant.
+    auto probe = TransferProbe::create(executor_of[{0, k}]->placement().device(0), max_bytes);
+    if (!probe) return probe.error();
+    probes.push_back(std::move(probe).value());
+    const auto pu_index = *soc.pu_index(config.pu);
+    const DesignVariant* variant = nullptr;
+    for (const auto& v : soc.variants)
+      if (v.name == config.variant) variant = &v;
+    for (std::size_t host = 0; host < soc.pus.size(); ++host) {
+      if (soc.pus[host].kind != PuKind::cpu || is_opencl_pu(soc.pus[host]) || static_cast<int>(host) == pu_index)
+        continue;
+      if (variant && (host >= variant->units.size() || variant->units[host] <= 0)) continue;
+      for (std::size_t bytes : options.transfer_bytes)
+        for (bool to_device : {true, false}) {
+          transfers.push_back(std::make_unique<TransferBenchmark>(*probes.back(), bytes, to_device));
+          transfer_names.push_back(to_device ? transfer_benchmark_name(soc.pus[host].id, config.pu, double(bytes))
+                                             : transfer_benchmark_name(config.pu, soc.pus[host].id, double(bytes)));
+        }
+    }
+  }
+
+  // Contention: the last model (the target) on each PU of a variant, alone and while the
+  // first model (the draft) keeps another PU of the same variant busy.
+  std::vector<std::unique_ptr<ContentionBenchmark>> contention;
+  std::vector<std::string> contention_names;
+  if (options.contention && !runnable.empty()) {
+    const std::size_t reference_model = runnable.size() - 1;
+    const std::size_t load_model = 0;
+    const Tokens context = std::max<Tokens>(std::llround(workload.mean_prompt_tokens()), 1);
+    std::set<std::string> added;
+    auto config_index = [&](const std::string& pu, int units) -> std::optional<std::size_t> {
+      for (std::size_t k = 0; k < configs->size(); ++k)
+        if ((*configs)[k].pu == pu && (*configs)[k].units == units) return k;
+      return std::nullopt;
+    };
+    for (const DesignVariant& variant : soc.variants) {
+      for (std::size_t a = 0; a < soc.pus.size(); ++a) {
+        for (std::size_t b = 0; b < soc.pus.size(); ++b) {
+          if (a == b || a >= variant.units.size() || b >= variant.units.size()) continue;
+          const int ua = variant.units[a], ub = variant.units[b];
+          if (ua <= 0 || ub <= 0) continue;
+          auto ka = config_index(soc.pus[a].id, ua);
+          auto kb = config_index(soc.pus[b].id, ub);
+          if (!ka || !kb) continue;
+          TransformerExecutor* reference = executor_of[{reference_model, *ka}];
+          TransformerExecutor* load = executor_of[{load_model, *kb}];
+          if (reference == load) continue;
+          const std::string alone = contention_benchmark_name(soc.pus[a].id, ua, "", 0);
+          if (added.insert(alone).second) {
+            contention.push_back(std::make_unique<ContentionBenchmark>(
+                *reference, static_cast<std::size_t>(context), 1, nullptr, options.seed));
+            contention_names.push_back(alone);
+          }
+          const std::string beside = contention_benchmark_name(soc.pus[a].id, ua, soc.pus[b].id, ub);
+          if (added.insert(beside).second) {
+            contention.push_back(std::make_unique<ContentionBenchmark>(
+                *reference, static_cast<std::size_t>(context), 1, load, options.seed));
+            contention_names.push_back(beside);
+          }
+        }
       }
     }
   }
@@ -298,20 +385,27 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
     int argc = 2;
     benchmark::Initialize(&argc, argv.data());
     benchmark::ClearRegisteredBenchmarks();
-    for (std::size_t i = 0; i < benchmarks.size(); ++i) {
-      PointBenchmark* b = benchmarks[i].get();
-      benchmark::RegisterBenchmark(names[i].c_str(), [b](benchmark::State& state) { b->run(state); })
+    auto add = [&](const std::string& name, auto* b) {
+      benchmark::RegisterBenchmark(name.c_str(), [b](benchmark::State& state) { b->run(state); })
           ->Repetitions(options.repetitions)
           ->MinTime(options.min_time)
           ->UseManualTime()
           ->Unit(benchmark::kMicrosecond);
-    }
-    ProfileReporter reporter(out, err, options, benchmarks.size() * static_cast<std::size_t>(options.repetitions));
+    };
+    for (std::size_t i = 0; i < benchmarks.size(); ++i) add(names[i], benchmarks[i].get());
+    for (std::size_t i = 0; i < transfers.size(); ++i) add(transfer_names[i], transfers[i].get());
+    for (std::size_t i = 0; i < contention.size(); ++i) add(contention_names[i], contention[i].get());
+    const std::size_t all = benchmarks.size() + transfers.size() + contention.size();
+    ProfileReporter reporter(out, err, options, all * static_cast<std::size_t>(options.repetitions));
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::ClearRegisteredBenchmarks();
   }
   for (std::size_t i = 0; i < benchmarks.size(); ++i)
     if (!benchmarks[i]->error().empty()) return Error{names[i] + ": " + benchmarks[i]->error()};
+  for (std::size_t i = 0; i < transfers.size(); ++i)
+    if (!transfers[i]->error().empty()) return Error{transfer_names[i] + ": " + transfers[i]->error()};
+  for (std::size_t i = 0; i < contention.size(); ++i)
+    if (!contention[i]->error().empty()) return Error{contention_names[i] + ": " + contention[i]->error()};
 
   // The library's output plus the machine; read back here so a malformed file is never written.
   nlohmann::ordered_json doc;
@@ -327,6 +421,8 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
   run.db = std::move(db).value();
   run.points = benchmarks.size();
   run.entries = run.db.entries.size();
+  run.transfers = run.db.transfers.size();
+  run.contention = run.db.contention.size();
   return run;
 }
 

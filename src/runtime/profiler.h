@@ -1,7 +1,11 @@
 #pragma once
-// Measures the CPU runtime to produce a profile the cost model can read: for each model,
-// each CPU configuration of the SoC's design variants, each new-token count and context,
-// the time of one whole forward pass and of every subgraph within those same passes.
+// Measures the runtime to produce a profile the cost model can read: for each model, each
+// configuration of a runnable PU (CPU cores or an OpenCL device) in the SoC's design
+// variants, each new-token count and context, the time of one whole forward pass and of
+// every subgraph within those same passes; the copies between host memory and every OpenCL
+// PU over a range of sizes (transfer entries); and, for PUs a variant switches on together,
+// a reference pass alone and beside a busy other PU (contention entries, for the
+// overlapped schedule).
 //
 // Measured with the Google Benchmark library: one benchmark per model, CPU configuration,
 // new-token count and context, named by benchmark_name(), with repetitions randomly
@@ -42,6 +46,12 @@ struct ProfilerOptions {
   // Draft weights from `seed`, target weights from `seed + 1` (as PlanRunner does).
   std::uint64_t seed = 0;
   std::function<void(const ProfileProgress&)> on_progress;  // optional
+  // Boundary-tensor sizes timed between host memory and every OpenCL PU, both directions
+  // (empty: none). The default spans one hidden row of a small model to a long prompt's.
+  std::vector<std::size_t> transfer_bytes = {1024, 4096, 16384, 65536, 262144, 1048576, 4194304};
+  // Contention references for every pair of runnable PUs that a design variant switches on
+  // together: see profile_benchmarks.h.
+  bool contention = true;
 };
 
 // 0, the mean prompt, and the mean prompt plus generated tokens (rounded, deduplicated,
@@ -53,10 +63,12 @@ struct ProfileRun {
   ProfileDb db;                      // the same, as load_profile reads it
   std::size_t points = 0;            // forward points measured
   std::size_t entries = 0;           // profile entries (forward + subgraph) written
+  std::size_t transfers = 0;         // transfer entries (size x direction x PU pair)
+  std::size_t contention = 0;        // contention references (alone and beside)
   std::vector<std::string> skipped;  // models or PUs that could not be measured, and why
 };
 
-// Profiles `models` (e.g. draft and target) on every CPU PU configuration of `soc` with
+// Profiles `models` (e.g. draft and target) on every runnable PU configuration of `soc` with
 // synthetic weights. With the workload's KV cache, a point (n, ctx) prefills ctx tokens
 // untimed and times appending n; without it, a pass over n + ctx tokens is timed and named
 // (n + ctx, 0), as the cost model asks for no-cache passes. `machine` is stored in the

@@ -9,19 +9,14 @@
 
 #include "runtime/sampling.h"
 #include "runtime/speculative_internal.h"
+#include "runtime/speculative_overlapped.h"
 #include "runtime/speculative_verify.h"
 
 namespace specmap::runtime {
-namespace {
+namespace internal {
 
-using Clock = std::chrono::steady_clock;
-
-Seconds seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-Status validate(const TokenModel& draft, const TokenModel& target, std::span<const int> prompt, int gamma,
-                const SpeculativeConfig& config) {
+Status validate_request(const TokenModel& draft, const TokenModel& target, std::span<const int> prompt, int gamma,
+                        const SpeculativeConfig& config) {
   if (gamma < 0) return Error{"speculative decoding: gamma must be >= 0, got " + std::to_string(gamma)};
   if (prompt.empty()) return Error{"speculative decoding: the prompt must contain at least one token"};
   const int vocab = target.vocab();
@@ -45,87 +40,143 @@ Status validate(const TokenModel& draft, const TokenModel& target, std::span<con
   return {};
 }
 
-// One call of generate(): the committed sequence, both models' catch-up state, the
-// random engine and the statistics.
-class Generation {
+GenerationBase::GenerationBase(TokenModel& draft, TokenModel& target, std::span<const int> prompt, int gamma,
+                               const SpeculativeConfig& config, ResidualRule rule)
+    : draft_(draft),
+      target_(target),
+      gamma_(gamma),
+      config_(config),
+      rule_(rule),
+      vocab_(static_cast<std::size_t>(target.vocab())),
+      rng_(config.seed),
+      sequence_(prompt.begin(), prompt.end()),
+      prompt_length_(prompt.size()) {
+  policy_.greedy = config.greedy;
+  policy_.controlled_alpha = config.controlled_alpha;
+  stats_.gamma = gamma;
+  stats_.position_reached.assign(static_cast<std::size_t>(gamma), 0);
+  stats_.position_accepted.assign(static_cast<std::size_t>(gamma), 0);
+  stats_.controlled_acceptance = config.controlled_alpha.has_value();
+  stats_.controlled_alpha = config.controlled_alpha.value_or(0.0);
+}
+
+Seconds GenerationBase::seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void GenerationBase::timed_truncate(TokenModel& model, std::size_t length, Seconds& clock) {
+  const Clock::time_point start = Clock::now();
+  model.truncate(length);
+  clock += seconds_since(start);
+}
+
+Result<std::vector<float>> GenerationBase::timed_append(TokenModel& model, std::span<const int> tokens,
+                                                        std::size_t rows, Seconds& clock, const char* which) const {
+  const Clock::time_point start = Clock::now();
+  std::vector<float> logits = model.append(tokens, rows);
+  clock += seconds_since(start);
+  if (logits.size() != rows * vocab_) {
+    return Error{std::string("speculative decoding: the ") + which + " model returned " +
+                 std::to_string(logits.size()) + " logits, expected " + std::to_string(rows * vocab_)};
+  }
+  return logits;
+}
+
+Result<std::span<const int>> GenerationBase::unseen_by(const TokenModel& model, const char* which) const {
+  const std::size_t seen = model.length();
+  if (seen >= sequence_.size()) {
+    return Error{std::string("speculative decoding: the ") + which + " model holds " + std::to_string(seen) +
+                 " tokens but can have seen at most " + std::to_string(sequence_.size() - 1) +
+                 " (did truncate() take effect?)"};
+  }
+  return std::span<const int>(sequence_).subspan(seen);
+}
+
+void GenerationBase::softmax_rows(std::span<const float> logits, std::size_t rows,
+                                  std::vector<double>& out) const {
+  out.assign(rows * vocab_, 0.0);
+  for (std::size_t r = 0; r < rows; ++r) {
+    softmax_into(logits.subspan(r * vocab_, vocab_), effective_temperature(),
+                 std::span<double>(out).subspan(r * vocab_, vocab_));
+  }
+}
+
+void GenerationBase::record(const Block& block) {
+  stats_.iterations += 1;
+  (block.warm ? stats_.warm_blocks : stats_.cold_blocks) += 1;
+  stats_.drafted += block.gamma;
+  stats_.accepted += static_cast<std::int64_t>(block.accepted);
+  if (block.accepted < static_cast<std::size_t>(block.gamma)) stats_.rejections += 1;
+  // Positions 1..accepted were kept; position accepted+1 was reached and rejected.
+  const std::size_t reached = std::min(block.accepted + 1, static_cast<std::size_t>(block.gamma));
+  for (std::size_t k = 0; k < reached; ++k) stats_.position_reached[k] += 1;
+  for (std::size_t k = 0; k < block.accepted; ++k) stats_.position_accepted[k] += 1;
+  stats_.draft_time += block.draft_time;
+  stats_.target_time += block.target_time;
+  stats_.overlapped_draft_time += block.overlapped_draft_time;
+  if (!config_.on_iteration) return;
+
+  IterationRecord entry;
+  entry.index = stats_.iterations - 1;
+  entry.gamma = block.gamma;
+  entry.drafted = block.drafted;
+  entry.accepted = block.accepted;
+  entry.next_token = block.next_token;
+  entry.bonus = block.accepted == static_cast<std::size_t>(block.gamma);
+  entry.warm = block.warm;
+  entry.handed_over = block.handed_over;
+  entry.tokens_generated = static_cast<Tokens>(generated());
+  entry.draft_time = block.draft_time;
+  entry.target_time = block.target_time;
+  entry.overlapped_draft_time = block.overlapped_draft_time;
+  const Clock::time_point start = Clock::now();
+  config_.on_iteration(entry);
+  hook_time_ += seconds_since(start);
+}
+
+bool GenerationBase::start(std::size_t new_tokens) {
+  start_time_ = Clock::now();
+  if (new_tokens == 0) return false;
+  timed_truncate(target_, 0, stats_.target_time);
+  if (gamma_ > 0) timed_truncate(draft_, 0, stats_.draft_time);
+  return true;
+}
+
+GenerationResult GenerationBase::finish() {
+  stats_.tokens_generated = static_cast<Tokens>(generated());
+  stats_.other_time =
+      std::max(0.0, seconds_since(start_time_) - hook_time_ - stats_.draft_time - stats_.target_time);
+  GenerationResult result;
+  result.tokens.assign(sequence_.begin() + static_cast<std::ptrdiff_t>(prompt_length_), sequence_.end());
+  result.stats = std::move(stats_);
+  return result;
+}
+
+}  // namespace internal
+
+namespace {
+
+// The sequential schedule: each iteration drafts gamma tokens, then one target pass
+// verifies them, all on the calling thread.
+class Generation : public internal::GenerationBase {
  public:
   Generation(TokenModel& draft, TokenModel& target, std::span<const int> prompt, int gamma,
              const SpeculativeConfig& config, internal::ResidualRule rule)
-      : draft_(draft),
-        target_(target),
-        gamma_(gamma),
-        config_(config),
-        rule_(rule),
-        vocab_(static_cast<std::size_t>(target.vocab())),
-        rng_(config.seed),
-        sequence_(prompt.begin(), prompt.end()),
-        prompt_length_(prompt.size()) {
-    policy_.greedy = config.greedy;
-    policy_.controlled_alpha = config.controlled_alpha;
-    stats_.gamma = gamma;
-    stats_.position_reached.assign(static_cast<std::size_t>(gamma), 0);
-    stats_.position_accepted.assign(static_cast<std::size_t>(gamma), 0);
-    stats_.controlled_acceptance = config.controlled_alpha.has_value();
-    stats_.controlled_alpha = config.controlled_alpha.value_or(0.0);
-  }
+      : GenerationBase(draft, target, prompt, gamma, config, rule) {}
 
   Result<GenerationResult> run(std::size_t new_tokens) {
-    const Clock::time_point start = Clock::now();
-    if (new_tokens > 0) {
-      timed_truncate(target_, 0, stats_.target_time);
-      if (gamma_ > 0) timed_truncate(draft_, 0, stats_.draft_time);
+    if (start(new_tokens)) {
+      while (generated() < new_tokens) {
+        const std::size_t missing = new_tokens - generated();
+        const int gamma =
+            static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(gamma_), missing - 1));
+        if (Status status = iterate(gamma); !status) return status.error();
+      }
     }
-    while (generated() < new_tokens) {
-      const std::size_t missing = new_tokens - generated();
-      const int gamma =
-          static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(gamma_), missing - 1));
-      if (Status status = iterate(gamma); !status) return status.error();
-    }
-    stats_.tokens_generated = static_cast<Tokens>(generated());
-    stats_.other_time =
-        std::max(0.0, seconds_since(start) - hook_time_ - stats_.draft_time - stats_.target_time);
-    GenerationResult result;
-    result.tokens.assign(sequence_.begin() + static_cast<std::ptrdiff_t>(prompt_length_), sequence_.end());
-    result.stats = std::move(stats_);
-    return result;
+    return finish();
   }
 
  private:
-  [[nodiscard]] std::size_t generated() const { return sequence_.size() - prompt_length_; }
-
-  static void timed_truncate(TokenModel& model, std::size_t length, Seconds& clock) {
-    const Clock::time_point start = Clock::now();
-    model.truncate(length);
-    clock += seconds_since(start);
-  }
-
-  Result<std::vector<float>> timed_append(TokenModel& model, std::span<const int> tokens, std::size_t rows,
-                                          Seconds& clock, const char* which) {
-    const Clock::time_point start = Clock::now();
-    std::vector<float> logits = model.append(tokens, rows);
-    clock += seconds_since(start);
-    if (logits.size() != rows * vocab_) {
-      return Error{std::string("speculative decoding: the ") + which + " model returned " +
-                   std::to_string(logits.size()) + " logits, expected " + std::to_string(rows * vocab_)};
-    }
-    return logits;
-  }
-
-  // Tokens of the committed sequence that `model` has not seen yet. A model holding
-  // more than was committed (a truncate that did not take effect) is an error, not
-  // something to index past.
-  Result<std::span<const int>> unseen_by(const TokenModel& model, const char* which) const {
-    const std::size_t seen = model.length();
-    if (seen >= sequence_.size()) {
-      return Error{std::string("speculative decoding: the ") + which + " model holds " +
-                   std::to_string(seen) + " tokens but can have seen at most " +
-                   std::to_string(sequence_.size() - 1) + " (did truncate() take effect?)"};
-    }
-    return std::span<const int>(sequence_).subspan(seen);
-  }
-
-  [[nodiscard]] double effective_temperature() const { return config_.greedy ? 1.0 : config_.temperature; }
-
   // The draft catches up on the tokens it has not seen, then proposes `gamma` tokens,
   // appending each one before proposing the next. The last proposal is not appended: the
   // target may reject it, and if not it is caught up next iteration.
@@ -161,11 +212,7 @@ class Generation {
     const std::size_t rows = static_cast<std::size_t>(gamma) + 1;
     Result<std::vector<float>> logits = timed_append(target_, input, rows, clock, "target");
     if (!logits) return logits.error();
-    target_probs_.assign(rows * vocab_, 0.0);
-    for (std::size_t r = 0; r < rows; ++r) {
-      softmax_into(std::span<const float>(*logits).subspan(r * vocab_, vocab_), effective_temperature(),
-                   std::span<double>(target_probs_).subspan(r * vocab_, vocab_));
-    }
+    softmax_rows(*logits, rows, target_probs_);
     return {};
   }
 
@@ -175,6 +222,7 @@ class Generation {
     const std::size_t committed = sequence_.size();
     if (Status s = draft_tokens(gamma, draft_time); !s) return s;
     if (Status s = score_drafts(gamma, target_time); !s) return s;
+    stats_.target_passes += 1;
     Result<VerifyOutcome> outcome =
         internal::verify_drafts_with_rule(drafted_, DistributionRows{draft_probs_, vocab_},
                                           DistributionRows{target_probs_, vocab_}, policy_, rng_, rule_);
@@ -188,53 +236,20 @@ class Generation {
                      drafted_.begin() + static_cast<std::ptrdiff_t>(outcome->accepted));
     sequence_.push_back(outcome->next_token);
 
-    record(gamma, *outcome, draft_time, target_time);
+    Block block;
+    block.gamma = gamma;
+    block.drafted = drafted_;
+    block.accepted = outcome->accepted;
+    block.next_token = outcome->next_token;
+    block.draft_time = draft_time;
+    block.target_time = target_time;
+    record(block);
     return {};
   }
 
-  void record(int gamma, const VerifyOutcome& outcome, Seconds draft_time, Seconds target_time) {
-    stats_.iterations += 1;
-    stats_.drafted += gamma;
-    stats_.accepted += static_cast<std::int64_t>(outcome.accepted);
-    if (outcome.accepted < static_cast<std::size_t>(gamma)) stats_.rejections += 1;
-    // Positions 1..accepted were kept; position accepted+1 was reached and rejected.
-    const std::size_t reached = std::min(outcome.accepted + 1, static_cast<std::size_t>(gamma));
-    for (std::size_t k = 0; k < reached; ++k) stats_.position_reached[k] += 1;
-    for (std::size_t k = 0; k < outcome.accepted; ++k) stats_.position_accepted[k] += 1;
-    stats_.draft_time += draft_time;
-    stats_.target_time += target_time;
-    if (!config_.on_iteration) return;
-
-    IterationRecord entry;
-    entry.index = stats_.iterations - 1;
-    entry.gamma = gamma;
-    entry.drafted = drafted_;
-    entry.accepted = outcome.accepted;
-    entry.next_token = outcome.next_token;
-    entry.bonus = outcome.bonus;
-    entry.tokens_generated = static_cast<Tokens>(generated());
-    entry.draft_time = draft_time;
-    entry.target_time = target_time;
-    const Clock::time_point start = Clock::now();
-    config_.on_iteration(entry);
-    hook_time_ += seconds_since(start);
-  }
-
-  TokenModel& draft_;
-  TokenModel& target_;
-  int gamma_;
-  const SpeculativeConfig& config_;
-  internal::ResidualRule rule_;
-  std::size_t vocab_;
-  std::mt19937_64 rng_;
-  VerifyPolicy policy_;
-  std::vector<int> sequence_;  // prompt + generated tokens committed so far
-  std::size_t prompt_length_;
   std::vector<int> drafted_;
   std::vector<double> draft_probs_;
   std::vector<double> target_probs_;
-  SpeculativeStats stats_;
-  Seconds hook_time_ = 0.0;
 };
 
 }  // namespace
@@ -255,14 +270,26 @@ namespace internal {
 Result<GenerationResult> generate_with_rule(TokenModel& draft, TokenModel& target,
                                             std::span<const int> prompt, std::size_t new_tokens, int gamma,
                                             const SpeculativeConfig& config, ResidualRule rule) {
-  if (Status status = validate(draft, target, prompt, gamma, config); !status) return status.error();
+  if (config.schedule == Schedule::overlapped && gamma > 0)
+    return generate_overlapped(draft, target, prompt, new_tokens, gamma, config, rule, OverlapFault::kNone);
+  if (Status status = validate_request(draft, target, prompt, gamma, config); !status) return status.error();
   return Generation(draft, target, prompt, gamma, config, rule).run(new_tokens);
 }
 
 }  // namespace internal
 
+SpeculativeDecoder::SpeculativeDecoder(TokenModel& draft, TokenModel& target) : draft_(draft), target_(target) {}
+
+SpeculativeDecoder::~SpeculativeDecoder() = default;
+
 Result<GenerationResult> SpeculativeDecoder::generate(std::span<const int> prompt, std::size_t new_tokens,
                                                       int gamma, const SpeculativeConfig& config) {
+  if (config.schedule == Schedule::overlapped && gamma > 0) {
+    if (!drafter_) drafter_ = std::make_unique<internal::Drafter>(draft_);
+    return internal::generate_overlapped(draft_, target_, prompt, new_tokens, gamma, config,
+                                         internal::ResidualRule::kPositivePart, internal::OverlapFault::kNone,
+                                         drafter_.get());
+  }
   return internal::generate_with_rule(draft_, target_, prompt, new_tokens, gamma, config,
                                       internal::ResidualRule::kPositivePart);
 }

@@ -8,15 +8,19 @@
 namespace specmap::runtime {
 namespace {
 
+// bonus_row: the target distributions must be exactly gamma + 1 (the last one for the bonus
+// token); otherwise at least gamma (check_drafts ignores any beyond).
 Status check_shapes(std::span<const int> drafted, DistributionRows draft_probs, DistributionRows target_probs,
-                    const VerifyPolicy& policy) {
+                    const VerifyPolicy& policy, bool bonus_row) {
   const std::size_t gamma = drafted.size();
   const std::size_t vocab = target_probs.vocab;
   if (vocab == 0) return Error{"verify_drafts: the target's vocabulary is empty"};
-  if (target_probs.values.size() != (gamma + 1) * vocab) {
-    return Error{"verify_drafts: expected " + std::to_string(gamma + 1) + " target distributions of " +
-                 std::to_string(vocab) + " entries, got " + std::to_string(target_probs.values.size()) +
-                 " values"};
+  const std::size_t values = target_probs.values.size();
+  const bool rows_ok = bonus_row ? values == (gamma + 1) * vocab : values % vocab == 0 && values >= gamma * vocab;
+  if (!rows_ok) {
+    return Error{"verify_drafts: expected " + std::string(bonus_row ? "" : "at least ") +
+                 std::to_string(bonus_row ? gamma + 1 : gamma) + " target distributions of " +
+                 std::to_string(vocab) + " entries, got " + std::to_string(values) + " values"};
   }
   if (gamma > 0 && (draft_probs.vocab != vocab || draft_probs.values.size() != gamma * vocab)) {
     return Error{"verify_drafts: expected " + std::to_string(gamma) + " draft distributions of " +
@@ -60,10 +64,10 @@ int sample_residual(std::span<const double> p, std::span<const double> q, std::m
 
 namespace internal {
 
-Result<VerifyOutcome> verify_drafts_with_rule(std::span<const int> drafted, DistributionRows draft_probs,
-                                              DistributionRows target_probs, const VerifyPolicy& policy,
-                                              std::mt19937_64& rng, ResidualRule rule) {
-  if (Status status = check_shapes(drafted, draft_probs, target_probs, policy); !status)
+Result<VerifyOutcome> check_drafts(std::span<const int> drafted, DistributionRows draft_probs,
+                                   DistributionRows target_probs, const VerifyPolicy& policy, std::mt19937_64& rng,
+                                   ResidualRule rule) {
+  if (Status status = check_shapes(drafted, draft_probs, target_probs, policy, false); !status)
     return status.error();
   const std::size_t gamma = drafted.size();
   for (std::size_t i = 0; i < gamma; ++i) {
@@ -92,11 +96,24 @@ Result<VerifyOutcome> verify_drafts_with_rule(std::span<const int> drafted, Dist
     }
     return outcome;
   }
-  const std::span<const double> last = target_probs.row(gamma);
   VerifyOutcome outcome;
   outcome.accepted = gamma;
-  outcome.bonus = true;
-  outcome.next_token = policy.greedy ? argmax(last) : sample_index(last, rng);
+  return outcome;
+}
+
+int sample_bonus(std::span<const double> p, const VerifyPolicy& policy, std::mt19937_64& rng) {
+  return policy.greedy ? argmax(p) : sample_index(p, rng);
+}
+
+Result<VerifyOutcome> verify_drafts_with_rule(std::span<const int> drafted, DistributionRows draft_probs,
+                                              DistributionRows target_probs, const VerifyPolicy& policy,
+                                              std::mt19937_64& rng, ResidualRule rule) {
+  if (Status status = check_shapes(drafted, draft_probs, target_probs, policy, true); !status)
+    return status.error();
+  Result<VerifyOutcome> outcome = check_drafts(drafted, draft_probs, target_probs, policy, rng, rule);
+  if (!outcome || outcome->accepted < drafted.size()) return outcome;
+  outcome->bonus = true;
+  outcome->next_token = sample_bonus(target_probs.row(drafted.size()), policy, rng);
   return outcome;
 }
 

@@ -26,7 +26,7 @@ Status check_arch(const ModelGraph& graph, const TransformerWeights& weights) {
     return Error{"model '" + graph.name + "': encoder-decoder models are not supported"};
   if (a.dtype != DType::f32 || a.kv_dtype != DType::f32)
     return Error{"model '" + graph.name +
-                 "': the CPU executor computes in f32; dtype and kv_dtype must be f32"};
+                 "': the executor computes in f32; dtype and kv_dtype must be f32"};
   if (a.layers != w.layers || a.d_model != w.d_model || a.d_ff != w.d_ff || a.heads != w.heads ||
       a.kv_heads != w.kv_heads || a.head_dim != w.head_dim || a.vocab != w.vocab ||
       a.tied_embeddings != w.tied_embeddings)
@@ -40,8 +40,18 @@ Status check_arch(const ModelGraph& graph, const TransformerWeights& weights) {
 
 }  // namespace
 
+const std::shared_ptr<OpenClDevice>& CorePlacement::device(std::size_t i) const {
+  static const std::shared_ptr<OpenClDevice> kNone;
+  return i < subgraph_devices.size() ? subgraph_devices[i] : kNone;
+}
+
 CorePlacement place_all_on(const ModelGraph& graph, const CoreSet& cores) {
-  return CorePlacement{std::vector<CoreSet>(graph.subgraphs.size(), cores)};
+  return CorePlacement{std::vector<CoreSet>(graph.subgraphs.size(), cores), {}};
+}
+
+CorePlacement place_all_on(const ModelGraph& graph, std::shared_ptr<OpenClDevice> device) {
+  return CorePlacement{std::vector<CoreSet>(graph.subgraphs.size()),
+                       std::vector<std::shared_ptr<OpenClDevice>>(graph.subgraphs.size(), std::move(device))};
 }
 
 TransformerExecutor::TransformerExecutor(const ModelGraph& graph,
@@ -62,9 +72,13 @@ Result<std::unique_ptr<TransformerExecutor>> TransformerExecutor::create(
   if (placement.subgraph_cores.size() != graph.subgraphs.size())
     return Error{"executor: the placement names " + std::to_string(placement.subgraph_cores.size()) +
                  " core sets for " + std::to_string(graph.subgraphs.size()) + " subgraphs"};
+  if (!placement.subgraph_devices.empty() && placement.subgraph_devices.size() != graph.subgraphs.size())
+    return Error{"executor: the placement names " + std::to_string(placement.subgraph_devices.size()) +
+                 " OpenCL device entries for " + std::to_string(graph.subgraphs.size()) + " subgraphs"};
   for (std::size_t i = 0; i < placement.subgraph_cores.size(); ++i) {
     CoreSet& cores = placement.subgraph_cores[i];
     cores = make_core_set(cores.cores);
+    if (placement.device(i)) continue;  // runs on the device: no cores to check
     if (Status s = check_core_set(cores); !s)
       return Error{"executor: subgraph '" + graph.subgraphs[i].name + "': " + s.error().message};
   }
@@ -140,11 +154,13 @@ Status TransformerExecutor::build_steps() {
         step.op_index.push_back(static_cast<std::size_t>(it - ops.begin()));
       }
     }
-    const CoreSet& cores = placement_.subgraph_cores[i];
-    std::unique_ptr<ThreadPool>& pool = pools_[cores];
-    if (!pool) pool = std::make_unique<ThreadPool>(cores);
     step.cores = &placement_.subgraph_cores[i];
-    step.pool = pool.get();
+    if (!placement_.device(i)) {
+      const CoreSet& cores = placement_.subgraph_cores[i];
+      std::unique_ptr<ThreadPool>& pool = pools_[cores];
+      if (!pool) pool = std::make_unique<ThreadPool>(cores);
+      step.pool = pool.get();
+    }
     steps_.push_back(step);
   }
   if (!embedding_seen || !head_seen || std::count(block_seen.begin(), block_seen.end(), false) > 0)
@@ -160,11 +176,74 @@ Status TransformerExecutor::build_steps() {
   timings_ = SubgraphTimings(names);
   if (options_.time_ops)
     for (const Subgraph& sg : graph_.subgraphs) op_seconds_.emplace_back(sg.ops.size(), 0.0);
+  return build_devices();
+}
+
+// One runner per OpenCL device of the placement, holding the weights of the subgraphs it
+// runs; then the PU boundaries of the data flow, where the hidden state is copied.
+Status TransformerExecutor::build_devices() {
+  std::map<const OpenClDevice*, OpenClSubgraphSet> sets;
+  for (const Step& step : steps_) {
+    const std::shared_ptr<OpenClDevice>& device = placement_.device(step.subgraph);
+    if (!device) continue;
+    OpenClSubgraphSet& set = sets[device.get()];
+    set.layers.resize(skipped_.size(), false);
+    if (step.kind == StepKind::embedding) set.embedding = true;
+    if (step.kind == StepKind::head) set.head = true;
+    if (step.kind == StepKind::block && !skipped_[step.layer]) set.layers[step.layer] = true;
+  }
+  for (const auto& [raw, set] : sets) {
+    std::shared_ptr<OpenClDevice> device;
+    for (const auto& d : placement_.subgraph_devices)
+      if (d.get() == raw) device = d;
+    auto runner = OpenClSubgraphRunner::create(device, weights_, shape_, rotary_inverse_frequencies_, set);
+    if (!runner)
+      return Error{"executor: OpenCL device '" + raw->info().label() + "': " + runner.error().message};
+    devices_[raw] = std::move(runner).value();
+  }
+  const Step* previous = nullptr;
+  for (Step& step : steps_) {
+    if (step.kind == StepKind::block && skipped_[step.layer]) continue;
+    const OpenClDevice* device = placement_.device(step.subgraph).get();
+    if (device != nullptr) step.device = devices_.at(device).get();
+    if (previous != nullptr && previous->device != step.device) {
+      TransferTiming t;
+      t.from = graph_.subgraphs[previous->subgraph].name;
+      t.to = graph_.subgraphs[step.subgraph].name;
+      t.from_subgraph = previous->subgraph;
+      t.to_subgraph = step.subgraph;
+      step.transfer_in = transfers_.size();
+      transfers_.push_back(std::move(t));
+    }
+    previous = &step;
+  }
+  return {};
+}
+
+Status TransformerExecutor::move_hidden(const Step& from, const Step& to, std::size_t rows) {
+  const Clock::time_point start = Clock::now();
+  const std::span<float> hidden(hidden_.data(), rows * shape_.d_model);
+  if (from.device != nullptr)
+    if (Status s = from.device->download_hidden(hidden); !s) return s;
+  if (to.device != nullptr)
+    if (Status s = to.device->upload_hidden(hidden); !s) return s;
+  const Seconds seconds = since(start);
+  TransferTiming& t = transfers_[to.transfer_in];
+  ++t.calls;
+  t.bytes += static_cast<Bytes>(hidden.size_bytes());
+  t.total_seconds += seconds;
+  t.per_call_seconds.push_back(seconds);
   return {};
 }
 
 void TransformerExecutor::reset_timings() {
   timings_.reset();
+  for (TransferTiming& t : transfers_) {
+    t.calls = 0;
+    t.bytes = 0;
+    t.total_seconds = 0;
+    t.per_call_seconds.clear();
+  }
   for (auto& ops : op_seconds_) std::fill(ops.begin(), ops.end(), 0.0);
 }
 
@@ -191,6 +270,7 @@ Result<std::vector<float>> TransformerExecutor::try_append(std::span<const int> 
   tokens_.insert(tokens_.end(), tokens.begin(), tokens.end());
   Result<std::vector<float>> logits = options_.kv_cache ? run(tokens, first_new, cache_, last_rows) : [&] {
     scratch_cache_.truncate(0);
+    for (auto& [device, runner] : devices_) runner->truncate(0);
     return run(tokens_, 0, scratch_cache_, last_rows);
   }();
   if (!logits) truncate(first_new);
@@ -206,13 +286,22 @@ Result<std::vector<float>> TransformerExecutor::run(std::span<const int> input, 
   hidden_.resize(rows * d);
   std::vector<float> logits;
 
+  // Device buffers, KV capacity and rotary tables for this pass: set-up, not a subgraph's work.
+  for (auto& [device, runner] : devices_)
+    if (Status s = runner->begin_pass(rows, first_position); !s) return s.error();
+
   ScopedAffinityRestore restore_affinity;
   const CoreSet* current = nullptr;
+  const Step* previous = nullptr;
   for (const Step& step : steps_) {
     if (step.kind == StepKind::block && skipped_[step.layer]) continue;
+    // The boundary tensor moves to the PU of this step, timed on its own.
+    if (step.transfer_in != kNoTransfer)
+      if (Status s = move_hidden(*previous, step, rows); !s) return s.error();
+    previous = &step;
     // Pinning and BLAS set-up sit outside the timed region: they are the dispatch cost of
-    // switching PUs, not the subgraph's work.
-    if (current == nullptr || *current != *step.cores) {
+    // switching PUs, not the subgraph's work. A device step leaves the thread where it is.
+    if (step.device == nullptr && (current == nullptr || *current != *step.cores)) {
       if (Status s = pin_current_thread(*step.cores); !s) return s.error();
       use_blas_threads_on(*step.cores);
       current = step.cores;
@@ -220,19 +309,41 @@ Result<std::vector<float>> TransformerExecutor::run(std::span<const int> input, 
     const Clock::time_point start = Clock::now();
     switch (step.kind) {
       case StepKind::embedding:
-        if (Status s = embedding_lookup(w.embedding, d, input, hidden_); !s) return s.error();
+        if (step.device != nullptr) {
+          if (Status s = step.device->embed(input); !s) return s.error();
+        } else if (Status s = embedding_lookup(w.embedding, d, input, hidden_); !s) {
+          return s.error();
+        }
         if (options_.time_ops) op_seconds_[step.subgraph][step.op_index[0]] += since(start);
         break;
       case StepKind::block: {
         BlockOpTimes op_times;
-        run_decoder_block(hidden_, first_position, w.layers[step.layer], shape_, rotary_inverse_frequencies_,
-                          cache, step.layer, scratch_, *step.pool, options_.time_ops ? &op_times : nullptr);
+        BlockOpTimes* times = options_.time_ops ? &op_times : nullptr;
+        if (step.device != nullptr) {
+          if (Status s = step.device->run_block(step.layer, first_position, times); !s) return s.error();
+        } else {
+          run_decoder_block(hidden_, first_position, w.layers[step.layer], shape_, rotary_inverse_frequencies_,
+                            cache, step.layer, scratch_, *step.pool, times);
+        }
         if (options_.time_ops)
           for (std::size_t k = 0; k < kBlockOps; ++k)
             op_seconds_[step.subgraph][step.op_index[k]] += op_times.seconds[k];
         break;
       }
       case StepKind::head: {
+        if (step.device != nullptr) {
+          logits.resize(last_rows * vocab_size);
+          Seconds norm_seconds = 0, head_seconds = 0;
+          if (Status s = step.device->run_head(last_rows, logits, options_.time_ops ? &norm_seconds : nullptr,
+                                               options_.time_ops ? &head_seconds : nullptr);
+              !s)
+            return s.error();
+          if (options_.time_ops) {
+            op_seconds_[step.subgraph][step.op_index[0]] += norm_seconds;
+            op_seconds_[step.subgraph][step.op_index[1]] += head_seconds;
+          }
+          break;
+        }
         std::span<const float> last = std::span<const float>(hidden_).subspan((rows - last_rows) * d);
         head_normed_.resize(last_rows * d);
         rms_norm(last, w.final_norm, shape_.norm_eps, head_normed_, *step.pool);
@@ -258,6 +369,7 @@ void TransformerExecutor::truncate(std::size_t length) {
   if (length >= tokens_.size()) return;
   tokens_.resize(length);
   cache_.truncate(length);
+  for (auto& [device, runner] : devices_) runner->truncate(length);
 }
 
 }  // namespace specmap::runtime

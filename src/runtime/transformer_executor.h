@@ -1,11 +1,22 @@
 #pragma once
-// Runs a Llama-family decoder-only model on CPU cores, subgraph by subgraph, from the same
-// ModelGraph the cost model reads: each subgraph (embedding, block.<i>, head) runs on the
-// core set its placement names, and its wall time is recorded per call.
+// Runs a Llama-family decoder-only model subgraph by subgraph, from the same ModelGraph the
+// cost model reads: each subgraph (embedding, block.<i>, head) runs on the CPU core set its
+// placement names or on an OpenCL device, and its wall time is recorded per call.
+//
+// Where data lives: the hidden state [rows x d_model] lives where the current subgraph runs.
+// Between two consecutive subgraphs on different PUs (CPU cores and a device, or two
+// devices) it is copied for real (blocking clEnqueueWriteBuffer / clEnqueueReadBuffer), and
+// that copy is timed apart from both subgraphs (transfers()). CPU core sets share host
+// memory, so a change of core set moves nothing. Tokens for an OpenCL embedding are
+// uploaded inside the embedding's time; an OpenCL head reads its logits back inside its
+// own time (they feed sampling on the host). A subgraph on OpenCL is timed up to the end of
+// its device work (the queue is finished after every device subgraph). With everything on
+// CPU cores the executor does exactly what it did before OpenCL existed.
 #include <cstddef>
 #include <map>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "core/result.h"
@@ -14,6 +25,8 @@
 #include "runtime/cpu/thread_pool.h"
 #include "runtime/decoder_block.h"
 #include "runtime/kv_cache.h"
+#include "runtime/opencl/opencl_device.h"
+#include "runtime/opencl/opencl_subgraphs.h"
 #include "runtime/subgraph_timings.h"
 #include "runtime/token_model.h"
 #include "runtime/weights.h"
@@ -35,12 +48,33 @@ struct ExecutorOptions {
 };
 
 // subgraph_cores[i]: the core set graph.subgraphs[i] runs on.
+// subgraph_devices: empty (everything on CPU cores), or one entry per subgraph: non-null
+// runs that subgraph on the OpenCL device (its core set is then ignored and may be empty;
+// the calling thread stays where it is and only enqueues and waits).
 struct CorePlacement {
   std::vector<CoreSet> subgraph_cores;
+  std::vector<std::shared_ptr<OpenClDevice>> subgraph_devices;
+
+  // The device of subgraph i, null when it runs on CPU cores.
+  [[nodiscard]] const std::shared_ptr<OpenClDevice>& device(std::size_t i) const;
 };
 
 // Every subgraph of `graph` on `cores`.
 CorePlacement place_all_on(const ModelGraph& graph, const CoreSet& cores);
+// Every subgraph of `graph` on the OpenCL device.
+CorePlacement place_all_on(const ModelGraph& graph, std::shared_ptr<OpenClDevice> device);
+
+// The boundary tensor copied between two consecutive subgraphs on different PUs.
+struct TransferTiming {
+  std::string from;  // subgraph names, e.g. "block.3" -> "head"
+  std::string to;
+  std::size_t from_subgraph = 0;  // ModelGraph indices
+  std::size_t to_subgraph = 0;
+  std::size_t calls = 0;
+  Bytes bytes = 0;  // summed over the calls: rows * d_model * 4 each
+  Seconds total_seconds = 0;
+  std::vector<Seconds> per_call_seconds;
+};
 
 class TransformerExecutor final : public TokenModel {
  public:
@@ -54,7 +88,7 @@ class TransformerExecutor final : public TokenModel {
 
   [[nodiscard]] int vocab() const override;
   // Empty on failure (no tokens, last_rows outside [1, tokens.size()], a token outside the
-  // vocabulary, a core set that cannot be pinned), leaving the state unchanged;
+  // vocabulary, a core set that cannot be pinned, an OpenCL error), leaving the state unchanged;
   // try_append says why. Not thread-safe: one call at a time per executor.
   std::vector<float> append(std::span<const int> tokens, std::size_t last_rows) override;
   Result<std::vector<float>> try_append(std::span<const int> tokens, std::size_t last_rows);
@@ -63,6 +97,10 @@ class TransformerExecutor final : public TokenModel {
   [[nodiscard]] std::size_t length() const override { return tokens_.size(); }
 
   [[nodiscard]] const SubgraphTimings& timings() const { return timings_; }
+  // One entry per PU boundary of the data flow (consecutive subgraphs, skipped layers left
+  // out, on different PUs), in data order, since the last reset_timings(); empty when the
+  // whole model runs on one PU.
+  [[nodiscard]] const std::vector<TransferTiming>& transfers() const { return transfers_; }
   // [subgraph][op] (ModelGraph order): seconds since the last reset_timings(), with
   // options.time_ops; empty otherwise. The head's "sample" op stays 0: sampling happens
   // outside the executor, on the logits it returns.
@@ -75,12 +113,17 @@ class TransformerExecutor final : public TokenModel {
 
  private:
   enum class StepKind { embedding, block, head };
+  static constexpr std::size_t kNoTransfer = static_cast<std::size_t>(-1);
   struct Step {
     std::size_t subgraph = 0;
     StepKind kind = StepKind::embedding;
     std::size_t layer = 0;  // blocks only
     const CoreSet* cores = nullptr;
-    ThreadPool* pool = nullptr;
+    ThreadPool* pool = nullptr;                // CPU steps
+    OpenClSubgraphRunner* device = nullptr;    // OpenCL steps
+    // Index into transfers_ of the copy into this step, kNoTransfer when its input is
+    // already where it runs.
+    std::size_t transfer_in = kNoTransfer;
     // With time_ops: the graph's op index of each BlockOp (blocks), or of embed_tokens
     // (embedding), or of final_norm and lm_head (head).
     std::vector<std::size_t> op_index;
@@ -89,6 +132,8 @@ class TransformerExecutor final : public TokenModel {
   TransformerExecutor(const ModelGraph& graph, std::shared_ptr<const TransformerWeights> weights,
                       CorePlacement placement, ExecutorOptions options);
   Status build_steps();
+  Status build_devices();
+  Status move_hidden(const Step& from, const Step& to, std::size_t rows);
   Result<std::vector<float>> run(std::span<const int> input, std::size_t first_position, KvCache& cache,
                                  std::size_t last_rows);
 
@@ -100,8 +145,10 @@ class TransformerExecutor final : public TokenModel {
   std::vector<float> rotary_inverse_frequencies_;
   std::vector<bool> skipped_;  // per layer
   std::map<CoreSet, std::unique_ptr<ThreadPool>> pools_;
+  std::map<const OpenClDevice*, std::unique_ptr<OpenClSubgraphRunner>> devices_;
   std::vector<Step> steps_;
   SubgraphTimings timings_;
+  std::vector<TransferTiming> transfers_;
   std::vector<std::vector<Seconds>> op_seconds_;
 
   std::vector<int> tokens_;

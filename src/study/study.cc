@@ -51,6 +51,21 @@ Status check_profiles(const ProfileDb& db, const Soc& soc, const ModelGraph& dra
                    e.file, e.line, 0, "units"};
     }
   }
+  // Transfers and contention name PUs too: a measurement of a PU this SoC lacks is an error,
+  // not something to ignore.
+  auto known = [&](const std::string& id, const std::string& file, const std::string& what) -> Status {
+    if (soc.pu_index(id)) return {};
+    return Error{what + " names PU '" + id + "', which SoC '" + soc.name + "' does not define", file, 0, 0, "pu"};
+  };
+  for (const auto& t : db.transfers) {
+    if (Status s = known(t.from, t.file, "transfer measurement"); !s) return s;
+    if (Status s = known(t.to, t.file, "transfer measurement"); !s) return s;
+  }
+  for (const auto& c : db.contention) {
+    if (Status s = known(c.pu, c.file, "contention measurement"); !s) return s;
+    if (!c.beside.empty())
+      if (Status s = known(c.beside, c.file, "contention measurement"); !s) return s;
+  }
   return {};
 }
 

@@ -12,6 +12,7 @@
 #include "cost/mapping.h"
 #include "plan/mapping_text.h"
 #include "runtime/plan_runner.h"
+#include "search/search.h"
 
 namespace specmap {
 
@@ -42,13 +43,12 @@ double CaseMeasurement::run_spread() const {
 
 namespace {
 
-// One design variant and one whole-model mapping: the runs of every gamma and alpha of
-// such a group share one pair of built models.
+// One design variant and one mapping: the runs of every gamma, alpha and schedule of such
+// a group share one pair of built models.
 struct CaseGroup {
   int variant = 0;
-  int draft_pu = 0;
-  int target_pu = 0;
-  std::string mapping;  // "draft -> target", both models whole
+  Mapping mapping;
+  std::string text;  // "draft -> target"
   std::vector<std::size_t> cases;  // indices into ExperimentValidation::cases
   std::vector<Candidate> candidates;
 };
@@ -98,12 +98,24 @@ std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::u
 }
 
 std::string case_id(const std::string& experiment, const std::string& variant, const std::string& mapping,
-                    bool one_mapping, int gamma, std::optional<double> alpha, bool one_alpha) {
+                    bool one_mapping, int gamma, std::optional<double> alpha, bool one_alpha, Schedule schedule) {
   std::string id = experiment + "/" + variant;
   if (!one_mapping) id += "/" + mapping;
   id += "/g" + std::to_string(gamma);
   if (alpha && !one_alpha) id += "/a" + alpha_label(*alpha);
+  if (schedule == Schedule::overlapped) id += "/overlapped";
   return id;
+}
+
+// PUs the runtime can execute: CPU PUs and OpenCL PUs.
+bool runnable_pu(const ProcessingUnit& pu) { return pu.kind == PuKind::cpu || runtime::is_opencl_pu(pu); }
+
+// The search's pick over the experiment's whole space, with the measured profiles.
+std::optional<Candidate> search_pick(const Study& study, const CostInputs& in) {
+  const SearchResult result = search(in, study.experiment.search);
+  for (const RankedCandidate& r : result.ranked)
+    if (r.prediction.feasible) return r.candidate;
+  return std::nullopt;
 }
 
 // Adds one run's figures to the case's pool.
@@ -121,7 +133,54 @@ void pool(CaseMeasurement& m, const runtime::PlanRunReport& r) {
   m.other_seconds += s.other_time;
 }
 
+// The pick's case (same variant, mapping, gamma, schedule at the first alpha) against the
+// fastest measured case of the experiment.
+SearchPickCheck check_search_pick(const Study& study, const Candidate& pick, const ExperimentValidation& out,
+                                  double alpha) {
+  SearchPickCheck check;
+  const Soc& soc = study.soc;
+  const std::string draft_text = pick.gamma > 0 ? mapping_text(study.draft, pick.mapping.draft, soc) : "-";
+  const std::string mapping = draft_text + " -> " + mapping_text(study.target, pick.mapping.target, soc);
+  check.description = soc.variants[pick.variant].name + ", " + mapping + ", gamma " + std::to_string(pick.gamma) +
+                      ", " + std::string(schedule_name(pick.schedule));
+  for (const ValidationCase& c : out.cases) {
+    if (c.measured.tokens > 0 && (check.best_measured == 0 || c.measured.time_per_token() < check.best_measured)) {
+      check.best_measured = c.measured.time_per_token();
+      check.best_measured_case = c.id;
+    }
+    const bool same_alpha = !c.controlled_alpha || std::fabs(*c.controlled_alpha - alpha) < 1e-9;
+    if (c.variant == soc.variants[pick.variant].name && c.mapping == mapping && c.gamma == pick.gamma &&
+        c.schedule == pick.schedule && same_alpha) {
+      check.case_id = c.id;
+      check.predicted = c.predicted.time_per_token;
+      check.measured = c.measured.time_per_token();
+    }
+  }
+  if (check.case_id.empty()) {
+    check.not_run_reason = "not run here";
+    for (const SkippedCase& s : out.skipped)
+      if (s.id.find("/g" + std::to_string(pick.gamma)) != std::string::npos) check.not_run_reason = s.reason;
+  }
+  return check;
+}
+
 }  // namespace
+
+Result<Mapping> parse_case_mapping(const Study& study, const std::string& text) {
+  const std::size_t arrow = text.find("->");
+  if (arrow == std::string::npos)
+    return Error{"mapping '" + text + "' is not \"DRAFT -> TARGET\" (e.g. \"ocl -> cpu\")"};
+  auto trim = [](std::string t) {
+    const auto first = t.find_first_not_of(' ');
+    const auto last = t.find_last_not_of(' ');
+    return first == std::string::npos ? std::string() : t.substr(first, last - first + 1);
+  };
+  auto draft = parse_mapping_text(study.draft, trim(text.substr(0, arrow)), study.soc);
+  if (!draft) return draft.error();
+  auto target = parse_mapping_text(study.target, trim(text.substr(arrow + 2)), study.soc);
+  if (!target) return target.error();
+  return Mapping{std::move(draft).value(), std::move(target).value()};
+}
 
 Result<ExperimentValidation> validate_study(const Study& study, const std::string& profile_path,
                                            const ValidationOptions& options,
@@ -140,41 +199,70 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
   const std::vector<double> alphas =
       options.alphas.empty() ? std::vector<double>{study.workload.mean_alpha()} : options.alphas;
 
-  std::vector<int> cpu_pus;
-  for (std::size_t i = 0; i < soc.pus.size(); ++i)
-    if (soc.pus[i].kind == PuKind::cpu) cpu_pus.push_back(static_cast<int>(i));
-  const bool one_mapping = cpu_pus.size() == 1;
+  // Mappings: every whole-model pair of runnable PUs, the ones asked for, the search's pick.
+  std::vector<Mapping> mappings;
+  auto add_mapping = [&](const Mapping& m) {
+    if (std::find_if(mappings.begin(), mappings.end(), [&](const Mapping& x) {
+          return x.draft == m.draft && x.target == m.target;
+        }) == mappings.end())
+      mappings.push_back(m);
+  };
+  for (std::size_t d = 0; d < soc.pus.size(); ++d)
+    for (std::size_t t = 0; t < soc.pus.size(); ++t)
+      if (runnable_pu(soc.pus[d]) && runnable_pu(soc.pus[t]))
+        add_mapping(Mapping{whole_model_on(static_cast<int>(d), study.draft.subgraphs.size()),
+                            whole_model_on(static_cast<int>(t), study.target.subgraphs.size())});
+  for (const std::string& text : options.mappings) {
+    auto m = parse_case_mapping(study, text);
+    if (!m) return m.error();
+    add_mapping(*m);
+  }
+  std::vector<Schedule> schedules = options.schedules.empty() ? std::vector<Schedule>{Schedule::sequential}
+                                                              : options.schedules;
+  std::optional<Candidate> pick = options.search_pick ? search_pick(study, in) : std::nullopt;
+  if (pick) {
+    Mapping m = pick->mapping;
+    // A non-speculative pick leaves the draft unplaced: any draft placement carries its baseline.
+    if (pick->gamma == 0 && !mappings.empty()) m.draft = mappings.front().draft;
+    if (!mappings.empty()) add_mapping(m);
+    if (std::find(schedules.begin(), schedules.end(), pick->schedule) == schedules.end())
+      schedules.push_back(pick->schedule);
+  }
+  const bool one_mapping = mappings.size() == 1;
 
   ExperimentValidation out;
   out.name = study.experiment.name;
   out.profile_path = profile_path;
   std::vector<CaseGroup> groups;
+  std::set<std::tuple<int, std::vector<int>>> baselines;  // (variant, target mapping) validated at gamma 0
   for (std::size_t v = 0; v < soc.variants.size(); ++v) {
     // A variant asking for more cores than this host has cannot run here: said, not hidden.
     const auto cores = runtime::pu_core_sets(soc, soc.variants[v].name, runtime::online_cores());
-    for (int draft_pu : cpu_pus) {
-      for (int target_pu : cpu_pus) {
-        const Mapping mapping{whole_model_on(draft_pu, study.draft.subgraphs.size()),
-                              whole_model_on(target_pu, study.target.subgraphs.size())};
-        const std::string draft_text = mapping_text(study.draft, mapping.draft, soc);
-        const std::string target_text = mapping_text(study.target, mapping.target, soc);
-        CaseGroup group{static_cast<int>(v), draft_pu, target_pu, draft_text + " -> " + target_text, {}, {}};
-        std::vector<ValidationCase> pending;
-        for (int gamma : options.gammas) {
-          // The baseline does not depend on the draft's PU: it is validated once.
-          if (gamma == 0 && draft_pu != cpu_pus.front()) continue;
-          const std::string case_draft_text = gamma > 0 ? draft_text : "-";
+    for (const Mapping& mapping : mappings) {
+      const std::string draft_text = mapping_text(study.draft, mapping.draft, soc);
+      const std::string target_text = mapping_text(study.target, mapping.target, soc);
+      CaseGroup group{static_cast<int>(v), mapping, draft_text + " -> " + target_text, {}, {}};
+      std::vector<ValidationCase> pending;
+      for (int gamma : options.gammas) {
+        // The baseline does not depend on the draft's PU: it is validated once per target mapping.
+        if (gamma == 0 && !baselines.insert({static_cast<int>(v), mapping.target}).second) continue;
+        const std::string case_draft_text = gamma > 0 ? draft_text : "-";
+        for (Schedule schedule : schedules) {
+          if (gamma == 0 && schedule != schedules.front()) continue;  // nothing to overlap
           for (std::size_t a = 0; a < (gamma == 0 ? 1 : alphas.size()); ++a) {
             const std::optional<double> alpha = gamma == 0 ? std::nullopt : std::optional<double>(alphas[a]);
-            const Candidate candidate{static_cast<int>(v), mapping, gamma, Schedule::sequential};
+            const Schedule used = gamma == 0 ? Schedule::sequential : schedule;
+            const Candidate candidate{static_cast<int>(v), mapping, gamma, used};
             ValidationCase c;
             c.experiment = out.name;
             c.variant = soc.variants[v].name;
             c.mapping = case_draft_text + " -> " + target_text;
             c.gamma = gamma;
+            c.schedule = used;
             c.controlled_alpha = alpha;
-            c.id = case_id(out.name, c.variant, case_draft_text + "-" + target_text, one_mapping, gamma, alpha,
-                           alphas.size() == 1);
+            // Ids name the draft's placement "none" when it does not run.
+            c.id = case_id(out.name, c.variant, (gamma > 0 ? draft_text : "none") + "-" + target_text, one_mapping,
+                           gamma, alpha, alphas.size() == 1, used);
             c.nominal = predict_with_interval(in, candidate, {alpha.value_or(0), 0}).prediction;
             if (!c.nominal.feasible) {
               out.skipped.push_back({c.id, c.nominal.infeasible_reason});
@@ -186,13 +274,13 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
             }
           }
         }
-        if (pending.empty()) continue;
-        for (ValidationCase& c : pending) {
-          group.cases.push_back(out.cases.size());
-          out.cases.push_back(std::move(c));
-        }
-        groups.push_back(std::move(group));
       }
+      if (pending.empty()) continue;
+      for (ValidationCase& c : pending) {
+        group.cases.push_back(out.cases.size());
+        out.cases.push_back(std::move(c));
+      }
+      groups.push_back(std::move(group));
     }
   }
   if (out.cases.empty()) return Error{"no candidate of '" + out.name + "' is feasible and runnable here"};
@@ -205,8 +293,8 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
     runtime::PlanChoice choice;
     choice.variant = soc.variants[g.variant].name;
     choice.gamma = max_gamma;
-    choice.draft_pus.assign(study.draft.subgraphs.size(), soc.pus[g.draft_pu].id);
-    choice.target_pus.assign(study.target.subgraphs.size(), soc.pus[g.target_pu].id);
+    for (int pu : g.mapping.draft) choice.draft_pus.push_back(soc.pus[pu].id);
+    for (int pu : g.mapping.target) choice.target_pus.push_back(soc.pus[pu].id);
     runtime::PlanRunOptions run_options;
     run_options.prompt_tokens = static_cast<std::size_t>(shape.prompt_tokens);
     run_options.new_tokens = static_cast<std::size_t>(shape.generate_tokens);
@@ -228,14 +316,14 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
     const DesignVariant& variant = soc.variants[group.variant];
     auto times = runners[g]->time_forwards(static_cast<std::size_t>(prompt), repetitions, options.seed);
     if (!times) return times.error();
-    const TimeEstimate d = oracle.forward(study.draft, group.draft_pu, variant.units[group.draft_pu], prompt, 0);
-    const TimeEstimate t = oracle.forward(study.target, group.target_pu, variant.units[group.target_pu], prompt, 0);
+    const PassPrediction d = predict_pass(in, group.variant, true, group.mapping.draft, prompt, 0);
+    const PassPrediction t = predict_pass(in, group.variant, false, group.mapping.target, prompt, 0);
     CPoint point;
     point.variant = variant.name;
-    point.mapping = group.mapping;
+    point.mapping = group.text;
     point.prompt_tokens = prompt;
-    point.predicted_draft = d.median;
-    point.predicted_target = t.median;
+    point.predicted_draft = d.seconds;
+    point.predicted_target = t.seconds;
     point.measured_draft = times->draft;
     point.measured_target = times->target;
     point.source = std::max(d.source, t.source);
@@ -277,7 +365,7 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
           const std::uint64_t prompt_seed = options.seed + static_cast<std::uint64_t>(prompt);
           const std::uint64_t sampling_seed =
               mix_seed(options.seed, index, static_cast<std::uint64_t>(prompt), static_cast<std::uint64_t>(rep));
-          auto report = runners[g]->run_case(c.gamma, c.controlled_alpha, prompt_seed, sampling_seed);
+          auto report = runners[g]->run_case(c.gamma, c.controlled_alpha, prompt_seed, sampling_seed, c.schedule);
           if (!report) return report.error();
           pool(c.measured, *report);
           ++progress.done;
@@ -338,6 +426,7 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
     if (c.predicted.time_per_token > 0) c.predicted_speedup = predicted_baseline / c.predicted.time_per_token;
     if (c.measured.time_per_token() > 0) c.measured_speedup = measured_baseline / c.measured.time_per_token();
   }
+  if (pick) out.search_pick = check_search_pick(study, *pick, out, alphas.front());
   return out;
 }
 

@@ -39,6 +39,15 @@ struct ValidationOptions {
   // and predicted for every mapping (the paper's Fig. 6); empty: not measured.
   std::vector<Tokens> c_prompts;
   int c_repetitions = 7;  // passes per model and prompt length (median kept)
+  // Mappings validated besides every whole-model pair of runnable PUs (CPU PUs and OpenCL
+  // PUs), as "DRAFT -> TARGET" in mapping_text form, e.g. "ocl -> cpu:embedding..block.7 ocl:head".
+  std::vector<std::string> mappings;
+  // Schedules of the speculative cases; an overlapped case needs draft and target on
+  // different PUs (others are listed as skipped with the cost model's reason).
+  std::vector<Schedule> schedules = {Schedule::sequential};
+  // Also validate the search's pick: the experiment's search over its whole space with the
+  // measured profiles, at the workload's acceptance; its mapping and schedule join the cases.
+  bool search_pick = true;
 };
 
 struct ValidationProgress {
@@ -76,6 +85,7 @@ struct ValidationCase {
   std::string variant;
   std::string mapping;  // "draft -> target" in mapping_text form
   int gamma = 0;
+  Schedule schedule = Schedule::sequential;
   std::optional<double> controlled_alpha;  // empty at gamma 0
   Prediction nominal;                      // at the controlled (nominal) alpha
   Prediction predicted;                    // at the measured acceptance
@@ -117,6 +127,19 @@ struct DriftCheck {
   [[nodiscard]] double largest() const;  // the largest absolute change of the four
 };
 
+// The search's choice checked by measurement: its case against the fastest measured case.
+struct SearchPickCheck {
+  std::string case_id;        // the validated case of the pick ("" when it was not runnable)
+  std::string description;    // variant, mapping, gamma, schedule
+  std::string not_run_reason;
+  Seconds predicted = 0;      // at the workload's acceptance
+  Seconds measured = 0;
+  std::string best_measured_case;
+  Seconds best_measured = 0;
+  // measured(pick) / measured(best) - 1: 0 when the pick is the measured best.
+  [[nodiscard]] double regret() const { return best_measured > 0 && measured > 0 ? measured / best_measured - 1 : 0; }
+};
+
 struct ExperimentValidation {
   std::string name;
   std::string profile_path;
@@ -124,10 +147,14 @@ struct ExperimentValidation {
   std::vector<CPoint> c_points;  // with ValidationOptions::c_prompts
   std::vector<DriftCheck> drift;  // one per group with a draft (gamma > 0 run)
   std::vector<SkippedCase> skipped;  // infeasible or not runnable here, with the reason
+  std::optional<SearchPickCheck> search_pick;
 };
 
 // Ok when `options` can be run on `workload` (one request shape, gamma 0 included, ...).
 Status check_validation_options(const ValidationOptions& options, const Workload& workload);
+
+// "DRAFT -> TARGET" (mapping_text forms) as a Mapping of the study's models.
+Result<Mapping> parse_case_mapping(const Study& study, const std::string& text);
 
 // Runs the validation of one study (its profiles already replaced by the measured ones).
 // Errors: a case cannot be built or run, no runnable case, an option out of range.

@@ -42,9 +42,37 @@ std::string file_safe(const std::string& s) {
 
 }  // namespace
 
+// An overlapped case and the sequential case of the same variant, mapping, gamma and alpha.
+struct OverlapPair {
+  const ValidationCase* overlapped;
+  const ValidationCase* sequential;
+  [[nodiscard]] double predicted_gain() const {
+    return overlapped->predicted.time_per_token > 0
+               ? sequential->predicted.time_per_token / overlapped->predicted.time_per_token
+               : 0;
+  }
+  [[nodiscard]] double measured_gain() const {
+    return overlapped->measured.time_per_token() > 0
+               ? sequential->measured.time_per_token() / overlapped->measured.time_per_token()
+               : 0;
+  }
+};
+
+std::vector<OverlapPair> overlap_pairs(const ExperimentValidation& e) {
+  std::vector<OverlapPair> pairs;
+  for (const auto& o : e.cases) {
+    if (o.schedule != Schedule::overlapped) continue;
+    for (const auto& q : e.cases)
+      if (q.schedule == Schedule::sequential && q.variant == o.variant && q.mapping == o.mapping &&
+          q.gamma == o.gamma && q.controlled_alpha == o.controlled_alpha)
+        pairs.push_back({&o, &q});
+  }
+  return pairs;
+}
+
 std::string cases_csv(const std::vector<ExperimentValidation>& experiments) {
   std::ostringstream out;
-  out << "experiment,case,variant,mapping,gamma,controlled_alpha,measured_alpha,accept_ratio,runs,tokens,"
+  out << "experiment,case,variant,mapping,gamma,schedule,controlled_alpha,measured_alpha,accept_ratio,runs,tokens,"
          "predicted_s_per_token,interval_low_s,interval_high_s,measured_s_per_token,deviation,in_interval,"
          "run_spread,predicted_speedup,measured_speedup,nominal_predicted_s_per_token,nominal_deviation,"
          "source,iterations,predicted_draft_s_per_token,predicted_target_s_per_token,predicted_prefill_s_per_token,"
@@ -54,7 +82,8 @@ std::string cases_csv(const std::vector<ExperimentValidation>& experiments) {
     for (const auto& c : e.cases) {
       const Seconds measured = c.measured.time_per_token();
       out << csv_field(e.name) << ',' << csv_field(c.id) << ',' << csv_field(c.variant) << ','
-          << csv_field(c.mapping) << ',' << c.gamma << ',' << optional_number(c.controlled_alpha) << ','
+          << csv_field(c.mapping) << ',' << c.gamma << ',' << schedule_name(c.schedule) << ','
+          << optional_number(c.controlled_alpha) << ','
           << optional_number(c.measured.alpha_estimate()) << ',' << optional_number(c.measured.accept_ratio())
           << ',' << c.measured.run_time_per_token.size() << ',' << c.measured.tokens << ','
           << sig(c.predicted.time_per_token) << ',' << sig(c.interval.low) << ',' << sig(c.interval.high) << ','
@@ -138,10 +167,32 @@ std::string summary_json(const std::vector<ExperimentValidation>& experiments, c
                         {"draft_after", d.draft_after},
                         {"target_after", d.target_after}});
     x["drift_checks"] = checks;
+    if (e.search_pick) {
+      const SearchPickCheck& p = *e.search_pick;
+      x["search_pick"] = {{"candidate", p.description},
+                          {"case", p.case_id},
+                          {"not_run", p.not_run_reason},
+                          {"predicted_s_per_token", p.predicted},
+                          {"measured_s_per_token", p.measured},
+                          {"best_measured_case", p.best_measured_case},
+                          {"best_measured_s_per_token", p.best_measured},
+                          {"regret", p.regret()}};
+    }
+    nlohmann::ordered_json overlap = nlohmann::ordered_json::array();
+    for (const OverlapPair& pair : overlap_pairs(e))
+      overlap.push_back({{"case", pair.overlapped->id},
+                         {"sequential_case", pair.sequential->id},
+                         {"predicted_gain", pair.predicted_gain()},
+                         {"measured_gain", pair.measured_gain()}});
+    x["overlap_vs_sequential"] = overlap;
     list.push_back(x);
   }
   j["experiments"] = list;
+  std::vector<std::string> schedules;
+  for (Schedule sc : context.options.schedules) schedules.emplace_back(schedule_name(sc));
   j["options"] = {{"gammas", context.options.gammas},
+                  {"schedules", schedules},
+                  {"mappings", context.options.mappings},
                   {"c_prompts", context.options.c_prompts},
                   {"alphas", context.options.alphas},
                   {"prompts", context.options.prompts},
@@ -155,10 +206,11 @@ std::string validation_markdown(const std::vector<ExperimentValidation>& experim
   std::ostringstream md;
   md << "# Validation: predicted versus measured time per token\n\n";
   md << "Machine: " << context.machine << ". Made by:\n\n```\n" << context.command << "\n```\n\n";
-  md << "Every case is a design variant, a mapping and a gamma (and a controlled alpha) of the "
-        "experiment. It was predicted from profiles measured in an earlier, separate run, then run "
+  md << "Every case is a design variant, a mapping, a gamma and a schedule (and a controlled alpha) of "
+        "the experiment. It was predicted from profiles measured in an earlier, separate run, then run "
      << context.options.prompts << " prompts x " << context.options.repetitions
-     << " repetitions on this host's cores with synthetic weights. Acceptance is **controlled**: each "
+     << " repetitions on this host (its cores, and its OpenCL device where the mapping says so) with "
+        "synthetic weights. Acceptance is **controlled**: each "
         "drafted token is kept with probability alpha while both models run in full, because synthetic "
         "weights do not agree. The prediction is made at the acceptance the runs measured; the deviation "
         "is predicted / measured - 1 of the time per token (prompt processing included). Each 90% "
@@ -199,6 +251,24 @@ std::string validation_markdown(const std::vector<ExperimentValidation>& experim
          << " | " << ms(c.measured.time_per_token()) << " | " << signed_percent(c.deviation)
          << (c.interval.contains(c.measured.time_per_token()) ? "" : " (outside)") << " | "
          << fixed(c.predicted_speedup, 3) << " | " << fixed(c.measured_speedup, 3) << " |\n";
+    }
+    if (e.search_pick) {
+      const SearchPickCheck& p = *e.search_pick;
+      md << "\nThe search's pick over the experiment's space (measured profiles, the workload's acceptance): "
+         << p.description << ". ";
+      if (p.case_id.empty())
+        md << "Not run: " << p.not_run_reason << ".\n";
+      else
+        md << "Measured " << ms(p.measured) << " ms/token (case " << p.case_id << "), the fastest measured case "
+           << p.best_measured_case << " " << ms(p.best_measured) << " ms/token: regret " << percent(p.regret(), 2)
+           << " (target <= " << percent(kTargetRegret, 0) << ": " << met(p.regret() <= kTargetRegret) << ").\n";
+    }
+    if (const auto pairs = overlap_pairs(e); !pairs.empty()) {
+      md << "\nOverlapped versus sequential schedule (gain = sequential / overlapped time per token):\n\n"
+            "| overlapped case | predicted gain | measured gain |\n|---|---:|---:|\n";
+      for (const OverlapPair& pair : pairs)
+        md << "| " << pair.overlapped->id << " | " << fixed(pair.predicted_gain(), 3) << " | "
+           << fixed(pair.measured_gain(), 3) << " |\n";
     }
     if (!e.drift.empty()) {
       md << "\nDrift since profiling: one pass of each model over the " << e.drift.front().prompt_tokens

@@ -4,6 +4,7 @@
 
 #include "cli_runner.h"
 #include "describe/loaders.h"
+#include "runtime/opencl/opencl_device.h"
 
 namespace specmap::testing {
 namespace {
@@ -58,11 +59,14 @@ TEST(Detect, WritesASocTheLoaderAccepts) {
   const CliRun r = run_cli("detect --out '" + file.string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("online cores"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("OpenCL: not built in this version"), std::string::npos) << r.out;
+  // The OpenCL devices found (or why there are none); one PU per device in the draft.
+  EXPECT_NE(r.out.find("OpenCL: "), std::string::npos) << r.out;
+  const std::size_t devices = runtime::list_opencl_devices().size();
   auto soc = load_soc(file.string());
   ASSERT_TRUE(soc.ok()) << soc.error().format();
-  ASSERT_EQ(soc->pus.size(), 1u);
+  ASSERT_EQ(soc->pus.size(), 1u + devices);
   EXPECT_EQ(soc->pus[0].kind, PuKind::cpu);
+  for (std::size_t i = 1; i < soc->pus.size(); ++i) EXPECT_FALSE(soc->pus[i].opencl_device_match.empty());
   EXPECT_GE(soc->variants.size(), 1u);
   EXPECT_NE(slurp(file).find("source: estimate"), std::string::npos);
 }

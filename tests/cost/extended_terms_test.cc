@@ -256,19 +256,6 @@ TEST(ExtendedTerms, BreakdownAddsUpAndEnergyFollowsBusyTime) {
   EXPECT_GT(p.c, 0);
 }
 
-TEST(ExtendedTerms, OverlappedScheduleIsNotModelledYet) {
-  Models m;
-  const Soc soc = test_soc();
-  const Workload w = workload({sample(1.0, 16, 32, {0.8})}, true);
-  const LatencyOracle oracle(soc, empty_profile());
-  CostInputs in{soc, m.draft, m.target, w, oracle, CostMode::extended};
-  Candidate c = whole_models(m.draft, kGpu, m.target, kCpu, 2);
-  c.schedule = Schedule::overlapped;
-  const Prediction p = predict(in, c);
-  EXPECT_FALSE(p.feasible);
-  EXPECT_EQ(p.infeasible_reason, "overlapped schedule is not modelled yet");
-}
-
 // A measured forward pass wins over finer estimates: a whole-model mapping reproduces it.
 TEST(ExtendedTerms, MeasuredForwardPassIsReproducedExactly) {
   Models m;

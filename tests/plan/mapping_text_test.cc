@@ -31,6 +31,27 @@ TEST(MappingText, RunsOfSubgraphs) {
   EXPECT_EQ(mapping_text(chain(5), {0, 0, 1, 1, 0}, two_pu_soc()), "cpu:s0..s1 gpu:s2..s3 cpu:s4");
 }
 
+TEST(MappingText, ParsesWhatItPrints) {
+  const std::vector<std::vector<int>> mappings = {{0, 0, 1, 1, 0}, {1, 1, 1, 1, 1}, {0, 1, 0, 1, 0}};
+  for (const auto& pus : mappings) {
+    auto parsed = parse_mapping_text(chain(5), mapping_text(chain(5), pus, two_pu_soc()), two_pu_soc());
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+    EXPECT_EQ(*parsed, pus);
+  }
+}
+
+TEST(MappingText, ParseNamesGapsOverlapsAndUnknowns) {
+  auto error = [](const std::string& text) {
+    auto parsed = parse_mapping_text(chain(3), text, two_pu_soc());
+    return parsed.ok() ? std::string() : parsed.error().message;
+  };
+  EXPECT_NE(error("npu").find("no PU 'npu'"), std::string::npos);
+  EXPECT_NE(error("cpu:s0 gpu:s2").find("next subgraph to place is s1"), std::string::npos);
+  EXPECT_NE(error("cpu:s0..s1").find("from s2 on are not placed"), std::string::npos);
+  EXPECT_NE(error("cpu:s0..s9").find("no subgraph 's9'"), std::string::npos);
+  EXPECT_NE(error("cpu:s0..s1 gpu:s1..s2").find("starts at s1"), std::string::npos);
+}
+
 TEST(MappingText, VariantUnitsSkipPusThatAreOff) {
   DesignVariant v{"x", {3, 0}};
   EXPECT_EQ(variant_units_text(v, two_pu_soc()), "cpu=3");

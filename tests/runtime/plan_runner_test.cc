@@ -62,10 +62,11 @@ TEST(Placement, SubgraphOnANonCpuPuIsAnError) {
   ASSERT_TRUE(sets.ok());
   std::vector<std::string> pus = all_on(pair.target, "cpu");
   pus.back() = "gpu";
-  auto placement = placement_for(pair.target, pus, two_pu_soc(), *sets);
+  auto placement = placement_for(pair.target, pus, two_pu_soc(), "1core", *sets);
   ASSERT_FALSE(placement.ok());
   EXPECT_NE(placement.error().message.find("not a CPU"), std::string::npos) << placement.error().message;
-  EXPECT_FALSE(placement_for(pair.target, {"cpu"}, two_pu_soc(), *sets).ok());  // wrong count
+  EXPECT_FALSE(placement_for(pair.target, {"cpu"}, two_pu_soc(), "1core", *sets).ok());  // wrong count
+  EXPECT_FALSE(placement_for(pair.target, all_on(pair.target, "cpu"), two_pu_soc(), "9core", *sets).ok());
 }
 
 TEST(PlanRunner, RejectsNonCpuPlansModelsWithoutArchitectureAndNonF32) {
@@ -181,6 +182,23 @@ TEST(HostDetect, ParsesProcFilesAndWritesALoadableSoc) {
   ASSERT_EQ(soc->pus.size(), 1u);
   EXPECT_EQ(soc->pus[0].units, 3);
   EXPECT_EQ(soc->variants.size(), 3u);
+
+  // With OpenCL devices: a PU each, transfers between every pair, a "1core+<id>" variant
+  // each; a CPU-type device beside one core gets the other cores, not more.
+  OpenClDeviceInfo pocl{"Portable Computing Language", "pthread-test \"cpu\"", "OpenCL 3.0 PoCL", "cpu", 4, 1 << 30};
+  OpenClDeviceInfo mali{"ARM Platform", "Mali-G310", "OpenCL 3.0", "gpu", 2, 1 << 30};
+  auto with_devices = parse_soc(draft_soc_yaml(host, {pocl, mali}), "detected.yaml");
+  ASSERT_TRUE(with_devices.ok()) << with_devices.error().format();
+  ASSERT_EQ(with_devices->pus.size(), 3u);
+  EXPECT_EQ(with_devices->pus[1].id, "ocl0");
+  EXPECT_EQ(with_devices->pus[1].opencl_device_match, "pthread-test \"cpu\"");
+  EXPECT_EQ(with_devices->pus[1].units, 4);
+  EXPECT_EQ(with_devices->pus[2].kind, PuKind::gpu);
+  EXPECT_EQ(with_devices->transfers.size(), 6u);  // 3 pairs, both directions
+  ASSERT_EQ(with_devices->variants.size(), 5u);
+  EXPECT_EQ(with_devices->variants[3].name, "1core+ocl0");
+  EXPECT_EQ(with_devices->variants[3].units, (std::vector<int>{1, 2, 0}));  // 3 cores - 1
+  EXPECT_EQ(with_devices->variants[4].units, (std::vector<int>{1, 0, 2}));
 }
 
 }  // namespace

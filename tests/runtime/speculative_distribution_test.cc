@@ -1,7 +1,8 @@
 // The defining property of speculative sampling: its output is distributed exactly like
 // the target's. Many independent seeded runs over toy Markov-chain models are compared
 // with the chain's exact joint distribution by a chi-square test; the same test must
-// reject decoders whose replacement step is wrong.
+// reject decoders whose replacement step is wrong. Both schedules, sequential and
+// overlapped (whose pre-drafted first tokens are checked against the previous pass).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,6 +12,7 @@
 
 #include "runtime/speculative.h"
 #include "runtime/speculative_internal.h"
+#include "runtime/speculative_overlapped.h"
 #include "speculative_toy_models.h"
 
 namespace specmap::runtime {
@@ -93,9 +95,12 @@ struct RunShape {
   int gamma = 3;
   std::size_t window = 4;      // joint distribution of this many leading tokens
   std::size_t new_tokens = 6;  // more than window so the window's iterations use the full gamma
+  int runs = kRuns;
 };
 
-ChiSquare run_and_test(const RunShape& setup, internal::ResidualRule rule) {
+ChiSquare run_and_test(const RunShape& setup, internal::ResidualRule rule,
+                       Schedule schedule = Schedule::sequential,
+                       internal::OverlapFault fault = internal::OverlapFault::kNone) {
   const ChainTables target_tables(kVocab, 101);
   // A draft that roughly agrees with the target, so that all-accepted iterations (and
   // with them the bonus token) are common, not only rejections.
@@ -110,10 +115,15 @@ ChiSquare run_and_test(const RunShape& setup, internal::ResidualRule rule) {
   config.temperature = kTemperature;
   std::int64_t accepted = 0;
   std::int64_t drafted = 0;
-  for (int run = 0; run < kRuns; ++run) {
+  std::int64_t warm_blocks = 0;
+  internal::Drafter drafter(draft);  // one worker thread for every run
+  for (int run = 0; run < setup.runs; ++run) {
     config.seed = 0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(run + 1);
     Result<GenerationResult> result =
-        internal::generate_with_rule(draft, target, prompt, setup.new_tokens, setup.gamma, config, rule);
+        schedule == Schedule::overlapped
+            ? internal::generate_overlapped(draft, target, prompt, setup.new_tokens, setup.gamma, config, rule,
+                                            fault, &drafter)
+            : internal::generate_with_rule(draft, target, prompt, setup.new_tokens, setup.gamma, config, rule);
     EXPECT_TRUE(result.ok()) << result.error().message;
     if (!result.ok()) return {};
     EXPECT_EQ(result->tokens.size(), setup.new_tokens);
@@ -124,12 +134,17 @@ ChiSquare run_and_test(const RunShape& setup, internal::ResidualRule rule) {
     counts[index] += 1;
     accepted += result->stats.accepted;
     drafted += result->stats.drafted;
+    warm_blocks += result->stats.warm_blocks;
   }
   // Both outcomes of verification must be common, or the test would not exercise them.
   const double ratio = static_cast<double>(accepted) / static_cast<double>(drafted);
   EXPECT_GT(ratio, 0.3);
   EXPECT_LT(ratio, 0.9);
-  return chi_square(exact_joint(target_tables, prompt, setup.window), counts, kRuns);
+  // Overlapped: pre-drafted blocks must be checked often, or the test would not exercise them.
+  if (schedule == Schedule::overlapped) {
+    EXPECT_GT(warm_blocks, setup.runs / 4);
+  }
+  return chi_square(exact_joint(target_tables, prompt, setup.window), counts, setup.runs);
 }
 
 void print(const char* label, const ChiSquare& chi) {
@@ -161,6 +176,41 @@ TEST(SpeculativeDistributionTest, ReplacementFromTargetIsDetected) {
 TEST(SpeculativeDistributionTest, ReplacementFromDraftIsDetected) {
   const ChiSquare chi = run_and_test(RunShape{}, internal::ResidualRule::kDraft);
   print("broken: replacement from q", chi);
+  EXPECT_GT(chi.statistic, chi.critical);
+}
+
+TEST(SpeculativeDistributionTest, OverlappedOutputFollowsTargetDistribution) {
+  // gamma 3 over 6 tokens: a cold block of 3, then a pre-draft of 2 whose first token is
+  // checked at position 4, inside the window.
+  const ChiSquare chi = run_and_test(RunShape{}, internal::ResidualRule::kPositivePart, Schedule::overlapped);
+  print("overlapped, gamma 3", chi);
+  ASSERT_GT(chi.dof, 100);
+  EXPECT_LT(chi.statistic, chi.critical);
+}
+
+TEST(SpeculativeDistributionTest, OverlappedOutputFollowsTargetDistributionWithShortDrafts) {
+  // gamma 1: every kept token hands over to a warm block of one pre-drafted token, checked
+  // against the previous pass alone.
+  const ChiSquare chi =
+      run_and_test(RunShape{1, 3, 5}, internal::ResidualRule::kPositivePart, Schedule::overlapped);
+  print("overlapped, gamma 1", chi);
+  EXPECT_LT(chi.statistic, chi.critical);
+}
+
+// The broken overlapped decoders miss by a wide margin (chi2 in the thousands at 40000
+// runs); a quarter of the runs keeps the test fast and still far beyond the critical value.
+constexpr RunShape kBrokenOverlapped{3, 4, 6, kRuns / 4};
+
+TEST(SpeculativeDistributionTest, OverlappedKeepingThePreDraftUncheckedIsDetected) {
+  const ChiSquare chi = run_and_test(kBrokenOverlapped, internal::ResidualRule::kPositivePart,
+                                     Schedule::overlapped, internal::OverlapFault::kKeepFirstPredraft);
+  print("broken overlapped: first pre-drafted token kept unchecked", chi);
+  EXPECT_GT(chi.statistic, chi.critical);
+}
+
+TEST(SpeculativeDistributionTest, OverlappedReplacementFromTargetIsDetected) {
+  const ChiSquare chi = run_and_test(kBrokenOverlapped, internal::ResidualRule::kTarget, Schedule::overlapped);
+  print("broken overlapped: replacement from p", chi);
   EXPECT_GT(chi.statistic, chi.critical);
 }
 

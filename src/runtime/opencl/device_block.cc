@@ -1,0 +1,102 @@
+#include "runtime/opencl/device_block.h"
+
+#include <cassert>
+#include <chrono>
+
+namespace specmap::runtime::ocl {
+
+namespace {
+
+// Charges the time since the previous lap to an op after waiting for the queue; does
+// nothing without a target, so an untimed block is enqueued without a single wait.
+class DeviceOpLaps {
+ public:
+  DeviceOpLaps(OpenClQueue& queue, BlockOpTimes* times) : queue_(queue), times_(times) {
+    if (times_) last_ = Clock::now();
+  }
+  Status operator()(BlockOp op) {
+    if (!times_) return {};
+    if (Status s = queue_.finish(); !s) return s;
+    const Clock::time_point now = Clock::now();
+    times_->seconds[static_cast<std::size_t>(op)] += std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+    return {};
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  OpenClQueue& queue_;
+  BlockOpTimes* times_;
+  Clock::time_point last_;
+};
+
+}  // namespace
+
+Result<DeviceLayerWeights> DeviceLayerWeights::upload(OpenClQueue& queue, const LayerWeights& w) {
+  DeviceLayerWeights d;
+  const std::pair<DeviceBuffer*, const std::vector<float>*> parts[] = {
+      {&d.attn_norm, &w.attn_norm}, {&d.q_proj, &w.q_proj},       {&d.k_proj, &w.k_proj},
+      {&d.v_proj, &w.v_proj},       {&d.o_proj, &w.o_proj},       {&d.mlp_norm, &w.mlp_norm},
+      {&d.gate_proj, &w.gate_proj}, {&d.up_proj, &w.up_proj},     {&d.down_proj, &w.down_proj}};
+  for (const auto& [device, host] : parts) {
+    Result<DeviceBuffer> buffer = DeviceBuffer::upload(queue.context(), queue.get(), *host);
+    if (!buffer) return buffer.error();
+    *device = std::move(buffer).value();
+  }
+  return d;
+}
+
+Status run_device_decoder_block(OpenClQueue& queue, const DeviceSpan& hidden, std::size_t first_position,
+                                const DeviceLayerWeights& w, const BlockShape& shape, const RotaryTable& rotary,
+                                DeviceKvCache& cache, std::size_t layer, DeviceBlockScratch& scratch,
+                                BlockOpTimes* op_times) {
+  const std::size_t d = shape.d_model;
+  const std::size_t d_ff = shape.d_ff;
+  const AttentionShape& attn = shape.attention;
+  const std::size_t q_width = attn.heads * attn.head_dim;
+  const std::size_t kv_width = attn.kv_heads * attn.head_dim;
+  assert(hidden.size % d == 0 && cache.positions(layer) == first_position && cache.kv_width() == kv_width);
+  const std::size_t rows = hidden.size / d;
+  const cl_context context = queue.context();
+  for (auto [buffer, size] : {std::pair{&scratch.normed, rows * d}, std::pair{&scratch.q, rows * q_width},
+                              std::pair{&scratch.attention, rows * q_width}, std::pair{&scratch.projected, rows * d},
+                              std::pair{&scratch.gate, rows * d_ff}, std::pair{&scratch.up, rows * d_ff}})
+    if (Status s = ensure_size(*buffer, context, queue.get(), size); !s) return s;
+  const DeviceSpan normed = scratch.normed.span(0, rows * d);
+  const DeviceSpan q = scratch.q.span(0, rows * q_width);
+  const DeviceSpan attention = scratch.attention.span(0, rows * q_width);
+  const DeviceSpan projected = scratch.projected.span(0, rows * d);
+  const DeviceSpan gate = scratch.gate.span(0, rows * d_ff);
+  const DeviceSpan up = scratch.up.span(0, rows * d_ff);
+
+  DeviceOpLaps lap(queue, op_times);
+  Status s;
+  // Each step: enqueue, then (when timing) wait and charge; the first failure stops the block.
+  auto step = [&](Status enqueued, BlockOp op) {
+    if (s && !enqueued) s = enqueued;
+    if (s) s = lap(op);
+  };
+  step(rms_norm(queue, hidden, w.attn_norm.span(), shape.norm_eps, normed), BlockOp::attn_norm);
+  if (s) step(linear(queue, normed, rows, w.q_proj.span(), d, q_width, q), BlockOp::q_proj);
+  // Keys and values go straight into the cache rows of the new positions.
+  const DeviceKvCache::Rows fresh = s ? cache.append(layer, rows) : DeviceKvCache::Rows{};
+  if (s) step(linear(queue, normed, rows, w.k_proj.span(), d, kv_width, fresh.keys), BlockOp::k_proj);
+  if (s) step(linear(queue, normed, rows, w.v_proj.span(), d, kv_width, fresh.values), BlockOp::v_proj);
+  if (s) s = apply_rotary(queue, q, attn.heads, attn.head_dim, first_position, rotary);
+  if (s) s = apply_rotary(queue, fresh.keys, attn.kv_heads, attn.head_dim, first_position, rotary);
+  if (s)
+    step(causal_attention(queue, q, first_position, cache.keys(layer), cache.values(layer), attn, attention),
+         BlockOp::attention);
+  if (s) step(linear(queue, attention, rows, w.o_proj.span(), q_width, d, projected), BlockOp::o_proj);
+  if (s) step(add_in_place(queue, hidden, projected), BlockOp::residual);
+
+  if (s) step(rms_norm(queue, hidden, w.mlp_norm.span(), shape.norm_eps, normed), BlockOp::mlp_norm);
+  if (s) step(linear(queue, normed, rows, w.gate_proj.span(), d, d_ff, gate), BlockOp::gate_proj);
+  if (s) step(linear(queue, normed, rows, w.up_proj.span(), d, d_ff, up), BlockOp::up_proj);
+  if (s) step(silu_mul(queue, gate, up, gate), BlockOp::silu_mul);
+  if (s) step(linear(queue, gate, rows, w.down_proj.span(), d_ff, d, projected), BlockOp::down_proj);
+  if (s) step(add_in_place(queue, hidden, projected), BlockOp::mlp_residual);
+  return s;  // on failure the executor rolls every cache back (truncate)
+}
+
+}  // namespace specmap::runtime::ocl

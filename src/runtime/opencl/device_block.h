@@ -1,0 +1,36 @@
+#pragma once
+// One Llama decoder block on an OpenCL device: the same ops in the same order as
+// runtime/decoder_block.cc, on weights uploaded once and a device KV cache.
+#include <cstddef>
+
+#include "runtime/decoder_block.h"
+#include "runtime/opencl/buffer.h"
+#include "runtime/opencl/device_kv_cache.h"
+#include "runtime/opencl/ops.h"
+#include "runtime/opencl/queue.h"
+#include "runtime/weights.h"
+
+namespace specmap::runtime::ocl {
+
+// A layer's weights in device memory, in the host layout (weights.h).
+struct DeviceLayerWeights {
+  DeviceBuffer attn_norm, q_proj, k_proj, v_proj, o_proj, mlp_norm, gate_proj, up_proj, down_proj;
+
+  static Result<DeviceLayerWeights> upload(OpenClQueue& queue, const LayerWeights& weights);
+};
+
+// Device buffers reused across blocks and calls (grown, never shrunk).
+struct DeviceBlockScratch {
+  DeviceBuffer normed, q, attention, projected, gate, up;
+};
+
+// hidden[rows x d_model] (device) += attention(norm(hidden)); hidden += mlp(norm(hidden)).
+// Layer `layer` of `cache` must hold exactly first_position positions and have room for
+// `rows` more (DeviceKvCache::reserve). With op_times the queue is finished after every op
+// and the host clock charges each op; without, nothing waits (the caller finishes).
+Status run_device_decoder_block(OpenClQueue& queue, const DeviceSpan& hidden, std::size_t first_position,
+                                const DeviceLayerWeights& weights, const BlockShape& shape, const RotaryTable& rotary,
+                                DeviceKvCache& cache, std::size_t layer, DeviceBlockScratch& scratch,
+                                BlockOpTimes* op_times = nullptr);
+
+}  // namespace specmap::runtime::ocl

@@ -1,0 +1,68 @@
+#pragma once
+// The model's ops on an OpenCL device, mirroring src/runtime/cpu: same arguments (device
+// spans for spans), same layouts, same arithmetic up to float rounding. Every op only
+// enqueues on the queue (in order) and returns; call queue.finish() to wait.
+#include <cstddef>
+#include <vector>
+
+#include "runtime/cpu/attention.h"
+#include "runtime/opencl/buffer.h"
+#include "runtime/opencl/queue.h"
+
+namespace specmap::runtime::ocl {
+
+// x and out: [rows x width] (may be the same); weight: [width]. cpu/rms_norm.h.
+Status rms_norm(OpenClQueue& queue, const DeviceSpan& x, const DeviceSpan& weight, float eps, const DeviceSpan& out);
+
+// Cosine and sine tables [positions x head_dim/2] of the rotary angles position *
+// inverse_frequencies[i], computed on the host in double as cpu/rotary.cc does. Grows on
+// demand; the tables of the positions already held never change.
+class RotaryTable {
+ public:
+  RotaryTable() = default;
+  explicit RotaryTable(std::vector<float> inverse_frequencies) : inverse_(std::move(inverse_frequencies)) {}
+  // Makes the tables cover positions [0, positions) (blocking upload when they grow).
+  Status ensure(OpenClQueue& queue, std::size_t positions);
+  [[nodiscard]] std::size_t half() const { return inverse_.size(); }
+  [[nodiscard]] std::size_t positions() const { return positions_; }
+  [[nodiscard]] const DeviceBuffer& cosines() const { return cos_; }
+  [[nodiscard]] const DeviceBuffer& sines() const { return sin_; }
+
+ private:
+  std::vector<float> inverse_;
+  std::size_t positions_ = 0;
+  DeviceBuffer cos_;
+  DeviceBuffer sin_;
+};
+
+// Rotates x[rows x heads*head_dim] in place; row r is at position first_position + r; the
+// table must cover first_position + rows positions. cpu/rotary.h.
+Status apply_rotary(OpenClQueue& queue, const DeviceSpan& x, std::size_t heads, std::size_t head_dim,
+                    std::size_t first_position, const RotaryTable& table);
+
+// q, out: [rows x heads*head_dim]; keys, values: [positions x kv_heads*head_dim] holding at
+// least first_position + rows rows. cpu/attention.h. Fails when head_dim exceeds what one
+// work-group holds (kAttentionDimsPerItem * work-group size).
+Status causal_attention(OpenClQueue& queue, const DeviceSpan& q, std::size_t first_position, const DeviceSpan& keys,
+                        const DeviceSpan& values, const AttentionShape& shape, const DeviceSpan& out);
+
+// out[i] = silu(gate[i]) * up[i]; out may be gate. cpu/swiglu.h.
+Status silu_mul(OpenClQueue& queue, const DeviceSpan& gate, const DeviceSpan& up, const DeviceSpan& out);
+
+// residual[i] += x[i]. cpu/elementwise.h.
+Status add_in_place(OpenClQueue& queue, const DeviceSpan& residual, const DeviceSpan& x);
+
+// out[n x width] = rows `tokens` (device ints, already checked against the vocabulary) of
+// table[vocab x width]. cpu/elementwise.h.
+Status embedding_lookup(OpenClQueue& queue, const DeviceSpan& table, std::size_t width, const DeviceSpan& tokens,
+                        const DeviceSpan& out);
+
+// y[rows x out] = x[rows x in] * W[in x out] (row-major) through CLBlast: Gemv for one row,
+// Gemm for more. cpu/linear.h.
+Status linear(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceSpan& weight,
+              std::size_t in_features, std::size_t out_features, const DeviceSpan& y);
+// y[rows x out] = x[rows x in] * W^T for W stored [out x in] (a tied LM head).
+Status linear_transposed(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceSpan& weight,
+                         std::size_t in_features, std::size_t out_features, const DeviceSpan& y);
+
+}  // namespace specmap::runtime::ocl
