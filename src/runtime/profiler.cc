@@ -265,6 +265,26 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
 
   const std::vector<Point> points = points_for(workload, options.new_tokens, contexts);
 
+  // An OpenCL PU whose device this host lacks (a board without its GPU driver, a machine
+  // without pocl) is skipped with the reason, as other PUs that cannot run here are. Opening
+  // it here is the process's first OpenCL call, so pocl's threads start where they should.
+  std::vector<PuConfig> usable;
+  for (const PuConfig& config : *configs) {
+    if (config.opencl) {
+      const ModelGraph& graph = *runnable.front().first;
+      auto placement = placement_for(graph, std::vector<std::string>(graph.subgraphs.size(), config.pu), soc,
+                                     config.variant, config.pu_cores);
+      if (!placement) {
+        run.skipped.push_back("PU '" + config.pu + "' with " + std::to_string(config.units) +
+                              " units: " + placement.error().message);
+        continue;
+      }
+    }
+    usable.push_back(config);
+  }
+  if (usable.empty()) return Error{"SoC '" + soc.name + "' has no PU configuration this host can run"};
+  *configs = std::move(usable);
+
   // Every executor and benchmark first; the library then runs the repetitions of all
   // benchmarks randomly interleaved, so a slow phase of a shared machine lands in every
   // point's spread instead of shifting the few points measured during it.

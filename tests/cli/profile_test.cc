@@ -2,6 +2,8 @@
 // sweep then uses as measured figures instead of roofline estimates.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 #include <set>
 #include <tuple>
@@ -83,6 +85,29 @@ TEST(Profile, RejectsBadValues) {
   const CliRun missing =
       run_cli("profile '" + (dir / "missing.yaml").string() + "' --out '" + (dir / "out").string() + "'");
   EXPECT_EQ(missing.exit_code, 2);
+}
+
+// An OpenCL PU whose device this host lacks is skipped with the reason, not fatal: a board
+// without its GPU driver can still profile its CPU cores.
+TEST(Profile, SkipsAnOpenClPuWithoutItsDevice) {
+  const fs::path dir = scratch_dir("profile-nodevice");
+  const fs::path experiment = write_small_experiment(dir);
+  std::string soc = slurp(fs::path(SPECMAP_SOURCE_DIR) / "configs/soc/host-opencl.yaml");
+  const std::string match = "opencl_device: \"pthread\"";
+  ASSERT_NE(soc.find(match), std::string::npos);
+  soc.replace(soc.find(match), match.size(), "opencl_device: \"NoSuchDeviceName\"");
+  std::ofstream(dir / "soc.yaml") << soc;
+  std::string text = slurp(experiment);
+  const std::string host = (fs::path(SPECMAP_SOURCE_DIR) / "configs/soc/host.yaml").string();
+  text.replace(text.find(host), host.size(), (dir / "soc.yaml").string());
+  std::ofstream(experiment) << text;
+  const CliRun r = run_cli("profile '" + experiment.string() + "' --out '" + (dir / "out").string() +
+                           "' --new-tokens 1 --contexts 0 --repetitions 1 --min-time 0.001");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("skipped PU 'ocl'"), std::string::npos) << r.out;
+  auto db = load_profile((dir / "out" / "profile.json").string());
+  ASSERT_TRUE(db.ok()) << db.error().format();
+  for (const auto& e : db->entries) EXPECT_EQ(e.pu, "cpu");
 }
 
 TEST(Profile, HelpShowsAnExample) {
