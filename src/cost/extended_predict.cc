@@ -96,6 +96,11 @@ Prediction predict_extended(const CostInputs& in, const Candidate& candidate,
   SubgraphTimer timer(in, candidate.variant);
   const ExtendedTerms terms =
       build_extended_terms(in, candidate.variant, candidate.gamma, timer, &assignment);
+  return predict_from_terms(in, candidate, assignment, timer, terms);
+}
+
+Prediction predict_from_terms(const CostInputs& in, const Candidate& candidate, const std::vector<int>& assignment,
+                              SubgraphTimer& timer, const ExtendedTerms& terms) {
   for (std::size_t node = 0; node < assignment.size(); ++node)
     if (assignment[node] >= 0 && !terms.node[node][assignment[node]].problem.empty())
       return infeasible_prediction(terms.node[node][assignment[node]].problem);

@@ -67,17 +67,16 @@ Tokens mid_generation_context(const Workload& workload) {
 }  // namespace
 
 Prediction predict_overlapped(const CostInputs& in, const Candidate& candidate, const std::vector<int>& assignment) {
-  Prediction p = predict_extended(in, candidate, assignment);
-  if (!p.feasible || candidate.gamma == 0) return p;  // nothing to overlap without drafting
+  SubgraphTimer timer(in, candidate.variant);
+  const ExtendedTerms terms = build_extended_terms(in, candidate.variant, candidate.gamma, timer, &assignment);
+  Prediction p = predict_from_terms(in, candidate, assignment, timer, terms);
+  if (!p.feasible) return p;
 
   const std::set<int> draft_pus(candidate.mapping.draft.begin(), candidate.mapping.draft.end());
   for (int pu : candidate.mapping.target)
     if (draft_pus.count(pu))
       return infeasible_prediction("overlapped schedule: draft and target both use " + in.soc.pus[pu].id +
                                    "; they must run on different PUs to overlap");
-
-  SubgraphTimer timer(in, candidate.variant);
-  const ExtendedTerms terms = build_extended_terms(in, candidate.variant, candidate.gamma, timer, &assignment);
   const RoleDecode decode = role_decode(terms, assignment);
   const double iterations_per_token = terms.plan.iterations / terms.plan.generated_tokens;
 

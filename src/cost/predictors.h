@@ -29,6 +29,12 @@ Prediction predict_overlapped(const CostInputs& in, const Candidate& candidate,
                               const std::vector<int>& assignment);
 
 class SubgraphTimer;
+struct ExtendedTerms;
+// The extended sequential prediction of `candidate` from terms already built for its
+// assignment (build_extended_terms with `only`), so a caller that needs the terms too
+// builds them once.
+Prediction predict_from_terms(const CostInputs& in, const Candidate& candidate, const std::vector<int>& assignment,
+                              SubgraphTimer& timer, const ExtendedTerms& terms);
 // One forward pass of a model (role kDraft / kTarget) on its mapped PUs: subgraphs, boundary
 // transfers and launches; what the paper's c compares, here for a split mapping too.
 Seconds single_pass_time(const CostInputs& in, SubgraphTimer& timer, int role, const std::vector<int>& pus,
