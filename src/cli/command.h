@@ -26,6 +26,8 @@ void add_run_command(CLI::App& app, Runner& runner);
 void add_detect_command(CLI::App& app, Runner& runner);
 void add_profile_command(CLI::App& app, Runner& runner);
 void add_validate_command(CLI::App& app, Runner& runner);
+// `specmap import`: a group; each format (add_import_<format>_command) is its own file.
+void add_import_command(CLI::App& app, Runner& runner);
 
 // "specmap: <file>:<line>:<col>: key '<path>': <message>" on stderr.
 int report_error(const Error& error, int exit_code);

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   add_detect_command(app, runner);
   add_profile_command(app, runner);
   add_validate_command(app, runner);
+  add_import_command(app, runner);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
