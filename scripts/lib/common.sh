@@ -12,6 +12,8 @@ SPECMAP_PACKAGES=(
   # The OpenCL backend: CLBlast, the ICD loader and headers, pocl's CPU device (an OpenCL
   # device on any machine, so the backend's tests run everywhere) and clinfo to inspect it.
   libclblast-dev pocl-opencl-icd ocl-icd-opencl-dev opencl-headers clinfo
+  # Rebuilds of the same sources (a second tree, a fresh clone) come from the cache.
+  ccache
 )
 
 log() { printf '\033[1m[specmap]\033[0m %s\n' "$*" >&2; }
@@ -37,6 +39,8 @@ install_dependencies() { install_missing "${SPECMAP_PACKAGES[@]}"; }
 # build_tree DIR [cmake args...]: configure (once) and build everything in DIR.
 build_tree() {
   local dir="$1"; shift
-  cmake -S "$SPECMAP_ROOT" -B "$dir" "$@" >/dev/null || die "cmake configure ($dir)"
+  local launcher=()
+  command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  cmake -S "$SPECMAP_ROOT" -B "$dir" "${launcher[@]}" "$@" >/dev/null || die "cmake configure ($dir)"
   cmake --build "$dir" -j "$(nproc)" || die "build ($dir)"
 }
