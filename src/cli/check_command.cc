@@ -19,6 +19,7 @@ void print_study(const Study& s) {
     std::cout << ") ";
   }
   std::cout << "; " << s.soc.variants.size() << " design variants\n";
+  for (const std::string& w : s.soc.warnings) std::cout << "warning: " << w << "\n";
   for (const ModelGraph* m : {&s.draft, &s.target}) {
     std::cout << (m == &s.draft ? "draft  " : "target ") << m->name << ": " << fixed(m->parameters() / 1e9, 3)
               << " B parameters, " << dtype_name(m->dtype) << ", " << m->subgraphs.size() << " subgraphs, "

@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -26,14 +27,25 @@ int run_sweep(const SweepOptions& opt) {
                       study->experiment.search.mode};
   const SearchResult result = search(in, study->experiment.search);
 
-  // Everything is computed before anything is written: a failure leaves no output.
+  // Everything is computed before anything is written: a failure leaves no output. With
+  // nothing feasible sweep.csv is still written (its reasons are the answer) and no plan.json.
   const std::string csv = sweep_csv(*study, result);
   auto plan = plan_json(*study, result);
   std::cout << ranked_table(*study, result, opt.rows);
   if (auto st = ensure_directory(opt.out); !st) return report_error(st.error(), kExitFailure);
   if (auto st = write_file_atomic(opt.out + "/sweep.csv", csv); !st) return report_error(st.error(), kExitFailure);
   std::cout << "wrote " << opt.out << "/sweep.csv\n";
-  if (!plan) return report_error(plan.error(), kExitFailure);
+  if (!plan) {
+    // The new sweep.csv says why nothing is feasible; a plan.json left from an earlier sweep
+    // would contradict it, so it goes.
+    std::error_code ec;
+    if (std::filesystem::remove(opt.out + "/plan.json", ec))
+      std::cout << "removed " << opt.out << "/plan.json of an earlier sweep (this one has no plan)\n";
+    if (ec)
+      return report_error(Error{"cannot remove a stale plan: " + ec.message(), opt.out + "/plan.json"},
+                          kExitFailure);
+    return report_error(plan.error(), kExitFailure);
+  }
   if (auto st = write_file_atomic(opt.out + "/plan.json", *plan); !st) return report_error(st.error(), kExitFailure);
   std::cout << "wrote " << opt.out << "/plan.json\n";
   return kExitOk;

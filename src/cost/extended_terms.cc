@@ -192,7 +192,7 @@ void fill_node_terms(const CostInputs& in, int variant, int gamma, SubgraphTimer
       const Seconds compute = terms.compute.decode + terms.compute.prefill;
       cost.node_time[node][pu] = compute + terms.dispatch.decode + terms.dispatch.prefill;
       const ProcessingUnit& unit = in.soc.pus[pu];
-      cost.node_energy[node][pu] = compute * (unit.active_power(units) - unit.idle_power_w);
+      cost.node_energy[node][pu] = compute * (unit.active_power(units) - unit.idle_power(units));
     }
   }
 }
@@ -224,7 +224,7 @@ ExtendedTerms build_extended_terms(const CostInputs& in, int variant, int gamma,
   cost.constant_energy = 0;
   cost.idle_power = 0;
   for (int pu = 0; pu < num_pus; ++pu)
-    if (timer.units(pu) > 0) cost.idle_power += in.soc.pus[pu].idle_power_w;
+    if (timer.units(pu) > 0) cost.idle_power += in.soc.pus[pu].idle_power(timer.units(pu));
   fill_memory_terms(in, variant, gamma, out.plan, cost);
   return out;
 }

@@ -131,8 +131,8 @@ Prediction predict_paper(const CostInputs& in, const Candidate& candidate,
     const int units = units_in_variant(in.soc, variant, pu);
     if (units <= 0) continue;
     const ProcessingUnit& unit = in.soc.pus[pu];
-    above_idle += busy[pu] * (unit.active_power(units) - unit.idle_power_w);
-    idle += unit.idle_power_w;
+    above_idle += busy[pu] * (unit.active_power(units) - unit.idle_power(units));
+    idle += unit.idle_power(units);
     b.per_pu.push_back(PuCost{pu, busy[pu], resident[pu]});
   }
   p.energy_per_token = above_idle + idle * p.time_per_token;

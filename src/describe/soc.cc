@@ -29,7 +29,12 @@ double ProcessingUnit::peak_gflops(DType compute, int active_units) const {
 
 Watts ProcessingUnit::active_power(int active_units) const {
   if (units <= 0) return idle_power_w;
-  return idle_power_w + (active_power_w - idle_power_w) * active_units / units;
+  return idle_power(active_units) + (active_power_w - idle_power_w) * active_units / units;
+}
+
+Watts ProcessingUnit::idle_power(int active_units) const {
+  if (!idle_power_per_unit || units <= 0) return idle_power_w;
+  return idle_power_w * active_units / units;
 }
 
 std::optional<int> Soc::pu_index(const std::string& id) const {

@@ -46,9 +46,12 @@ struct ProcessingUnit {
   double mem_bw_gbps_per_unit = 0;  // attainable by one unit; 0 = not unit-limited
   std::vector<DTypeFallback> fallbacks;
   double dispatch_overhead_us = 0;  // per launch of a run of subgraphs on this PU
-  // Power with all units busy / all idle; a partly used PU scales linearly in units.
+  // Power with all units busy / all idle; a partly used PU's busy power scales linearly in
+  // units. Idle power is the whole PU's while any unit is on (per_pu, the default), or with
+  // idle_power_scaling: per_unit the share of its switched-on units (idle_power_w * u / units).
   double active_power_w = 0;
   double idle_power_w = 0;
+  bool idle_power_per_unit = false;
   std::string memory;                // id of the memory this PU reads weights from
   std::string opencl_device_match;   // substring of an OpenCL device name (runtime PUs)
 
@@ -57,7 +60,10 @@ struct ProcessingUnit {
   // Attainable bandwidth and peak with `active_units` units switched on.
   [[nodiscard]] double bandwidth_gbps(int active_units) const;
   [[nodiscard]] double peak_gflops(DType compute, int active_units) const;
+  // Busy power with `active_units` on: idle_power(u) + (active - idle) * u / units.
   [[nodiscard]] Watts active_power(int active_units) const;
+  // Idle power of the PU with `active_units` switched on (see idle_power_per_unit).
+  [[nodiscard]] Watts idle_power(int active_units) const;
 };
 
 struct Memory {
@@ -87,6 +93,8 @@ struct Soc {
   std::vector<Transfer> transfers;  // loader fills both directions of symmetric entries
   std::vector<DesignVariant> variants;
   std::string source_file;
+  // What the loader corrected (a PU's bandwidth capped at its memory's), for the outputs.
+  std::vector<std::string> warnings;
 
   [[nodiscard]] std::optional<int> pu_index(const std::string& id) const;
   [[nodiscard]] int memory_index(int pu) const;  // index into memories of a PU's memory

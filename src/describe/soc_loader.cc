@@ -1,4 +1,5 @@
 // load_soc / parse_soc: the SoC YAML format (docs/formats.md).
+#include <cstdio>
 #include <set>
 
 #include "describe/loaders.h"
@@ -7,6 +8,12 @@
 namespace specmap {
 
 namespace {
+
+std::string format_number(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%g", v);
+  return buffer;
+}
 
 Memory read_memory(const YamlValue& v) {
   v.expect_map({"id", "capacity_gb", "bandwidth_gbps", "description"});
@@ -55,7 +62,7 @@ std::vector<DTypeFallback> read_fallbacks(const YamlValue& v, const ProcessingUn
 ProcessingUnit read_pu(const YamlValue& v, const std::set<std::string>& memory_ids) {
   v.expect_map({"id", "kind", "clusters", "units", "freq_ghz", "peak_gflops_per_unit", "mem_bw_gbps",
                 "mem_bw_gbps_per_unit", "unsupported", "dispatch_overhead_us", "active_power_w",
-                "idle_power_w", "memory", "opencl_device"});
+                "idle_power_w", "idle_power_scaling", "memory", "opencl_device"});
   ProcessingUnit pu;
   pu.id = v.at("id").as_string();
   pu.kind = static_cast<PuKind>(v.at("kind").as_choice({"cpu", "gpu", "npu"}));
@@ -83,6 +90,8 @@ ProcessingUnit read_pu(const YamlValue& v, const std::set<std::string>& memory_i
   YamlValue idle = v.at("idle_power_w");
   pu.idle_power_w = idle.as_non_negative();
   if (pu.idle_power_w > pu.active_power_w) idle.fail("idle power is larger than active_power_w");
+  if (auto scaling = v.find("idle_power_scaling"))
+    pu.idle_power_per_unit = scaling->as_choice({"per_pu", "per_unit"}) == 1;
   YamlValue memory = v.at("memory");
   pu.memory = memory.as_string();
   if (memory_ids.count(pu.memory) == 0) memory.fail("memory '" + pu.memory + "' is not defined in memories");
@@ -116,9 +125,12 @@ void read_transfer(const YamlValue& v, Soc& soc, std::set<std::pair<std::string,
   Transfer transfer;
   transfer.latency_us = v.at("latency_us").as_non_negative();
   if (auto zero_copy = v.find("zero_copy")) transfer.zero_copy = zero_copy->as_bool();
-  if (auto bandwidth = v.find("bandwidth_gbps"))
+  if (auto bandwidth = v.find("bandwidth_gbps")) {
+    // A zero-copy transfer moves no bytes: a bandwidth beside it would be silently ignored.
+    if (transfer.zero_copy)
+      bandwidth->fail("a zero_copy transfer moves no bytes: remove bandwidth_gbps or zero_copy");
     transfer.bandwidth_gbps = bandwidth->as_positive();
-  else if (!transfer.zero_copy)
+  } else if (!transfer.zero_copy)
     transfer.bandwidth_gbps = v.at("bandwidth_gbps").as_positive();  // missing: reported here
   for (const auto& [from, to] : directions) {
     if (!seen.insert({from, to}).second)
@@ -164,6 +176,18 @@ Soc build_soc(const YamlValue& root) {
     soc.pus.push_back(read_pu(p, memory_ids));
     if (soc.pu_index(soc.pus.back().id) != static_cast<int>(soc.pus.size() - 1))
       p.at("id").fail("processing unit id '" + soc.pus.back().id + "' is defined twice");
+  }
+
+  // A PU cannot read faster than the pool it reads from: cap it there and say so.
+  for (ProcessingUnit& pu : soc.pus) {
+    const Memory& pool = soc.memories[static_cast<std::size_t>(soc.memory_index(*soc.pu_index(pu.id)))];
+    if (pu.mem_bw_gbps > pool.bandwidth_gbps) {
+      soc.warnings.push_back("PU '" + pu.id + "': mem_bw_gbps " + format_number(pu.mem_bw_gbps) +
+                             " exceeds its memory '" + pool.id + "' (" + format_number(pool.bandwidth_gbps) +
+                             " GB/s); capped at the memory's bandwidth");
+      pu.mem_bw_gbps = pool.bandwidth_gbps;
+    }
+    if (pu.mem_bw_gbps_per_unit > pu.mem_bw_gbps) pu.mem_bw_gbps_per_unit = pu.mem_bw_gbps;
   }
 
   std::set<std::pair<std::string, std::string>> seen;

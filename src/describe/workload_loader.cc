@@ -9,6 +9,7 @@ namespace specmap {
 
 namespace {
 
+// One length of a prompt_tokens or generate_tokens distribution.
 struct PromptLength {
   double weight;
   Tokens tokens;
@@ -20,7 +21,8 @@ std::string fixed(double value, int digits) {
   return buffer;
 }
 
-std::vector<PromptLength> read_prompt_tokens(const YamlValue& v) {
+// A token count as a value or {distribution: [{tokens, weight}, ...]} (prompt_tokens, generate_tokens).
+std::vector<PromptLength> read_token_lengths(const YamlValue& v) {
   if (v.node().IsScalar()) return {{1.0, v.as_positive_int()}};
   v.expect_map({"distribution"});
   std::vector<PromptLength> lengths;
@@ -65,6 +67,10 @@ AcceptanceReading read_acceptance(const YamlValue& v) {
   for (const char* key : {value_key, "per_position", "samples", "counts"}) given += v.has(key) ? 1 : 0;
   if (given != 1)
     v.fail(std::string("give exactly one of '") + value_key + "', 'per_position', 'samples', 'counts'");
+
+  // A form the definition cannot take is the real problem; a missing at_gamma comes after.
+  if (auto per_position = v.find("per_position"); per_position && is_ratio)
+    per_position->fail("per_position takes Leviathan alphas; use definition leviathan_alpha");
 
   std::optional<YamlValue> at_gamma_value = v.find("at_gamma");
   int at_gamma = 0;
@@ -132,24 +138,30 @@ Workload build_workload(const YamlValue& root) {
   Workload workload;
   workload.name = root.at("name").as_string();
   if (auto d = root.find("description")) workload.description = d->as_string();
-  std::vector<PromptLength> prompts = read_prompt_tokens(root.at("prompt_tokens"));
-  Tokens generate = root.at("generate_tokens").as_positive_int();
+  std::vector<PromptLength> prompts = read_token_lengths(root.at("prompt_tokens"));
+  std::vector<PromptLength> generates = read_token_lengths(root.at("generate_tokens"));
   if (auto kv = root.find("kv_cache")) workload.kv_cache = kv->as_bool();
   AcceptanceReading acceptance = read_acceptance(root.at("acceptance"));
   workload.acceptance_note = acceptance.note;
 
   // A setting with its own prompt length stands alone; the others are split over the prompt
-  // mix in proportion to its (normalised) weights.
+  // mix in proportion to its (normalised) weights. Generation lengths are independent of both:
+  // every sample is split over the generate_tokens mix the same way.
   double prompt_total = 0;
   for (const PromptLength& prompt : prompts) prompt_total += prompt.weight;
+  double generate_total = 0;
+  for (const PromptLength& g : generates) generate_total += g.weight;
   double total = 0;
+  auto add = [&](double weight, Tokens prompt, const std::vector<double>& alphas) {
+    for (const PromptLength& g : generates)
+      workload.samples.push_back({weight * g.weight / generate_total, prompt, g.tokens, alphas});
+  };
   for (const Acceptance& setting : acceptance.settings) {
     if (setting.prompt_tokens) {
-      workload.samples.push_back({setting.weight, *setting.prompt_tokens, generate, setting.alphas});
+      add(setting.weight, *setting.prompt_tokens, setting.alphas);
     } else {
       for (const PromptLength& prompt : prompts)
-        workload.samples.push_back(
-            {setting.weight * prompt.weight / prompt_total, prompt.tokens, generate, setting.alphas});
+        add(setting.weight * prompt.weight / prompt_total, prompt.tokens, setting.alphas);
     }
     total += setting.weight;
   }

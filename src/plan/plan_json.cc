@@ -68,7 +68,8 @@ Result<std::string> plan_json(const Study& study, const SearchResult& result) {
   const Candidate& c = best.candidate;
   const Prediction& p = best.prediction;
   const RankedCandidate& base = result.ranked[result.best_baseline];
-  const double base_time = base.prediction.feasible ? base.prediction.time_per_token : p.time_per_token;
+  const double base_time =
+      base.prediction.feasible || base.over_latency_bound ? base.prediction.time_per_token : p.time_per_token;
   const Experiment& e = study.experiment;
 
   ordered_json plan;
@@ -97,6 +98,7 @@ Result<std::string> plan_json(const Study& study, const SearchResult& result) {
                       {"mean_alpha", study.workload.mean_alpha()},
                       {"acceptance_note", study.workload.acceptance_note}};
   plan["soc"] = study.soc.name;
+  if (!study.soc.warnings.empty()) plan["soc_warnings"] = study.soc.warnings;
   plan["draft_model"] = study.draft.name;
   plan["target_model"] = study.target.name;
   plan["time_unit"] = time_unit(study);

@@ -11,10 +11,34 @@ namespace specmap {
 
 namespace {
 
+// The baseline's time, also when it is over energy_under_latency's bound (its figures are kept):
+// 0 when there is no gamma-0 candidate with a time.
 double baseline_time(const SearchResult& r) {
   if (r.ranked.empty()) return 0;
-  const auto& b = r.ranked[r.best_baseline].prediction;
-  return b.feasible ? b.time_per_token : 0;
+  const auto& b = r.ranked[r.best_baseline];
+  return b.prediction.feasible || b.over_latency_bound ? b.prediction.time_per_token : 0;
+}
+
+// Why the speedup column is what it is: over which baseline, or why it is blank.
+std::string speedup_note(const Study& study, const SearchResult& result, double base) {
+  if (result.ranked.empty()) return "";
+  const auto& b = result.ranked[result.best_baseline];
+  const bool seconds = time_unit(study) == "s";
+  if (base > 0) {
+    std::string note = "speedup is over the best non-speculative candidate: variant " +
+                       study.soc.variants[b.candidate.variant].name + ", target on " +
+                       mapping_text(study.target, b.candidate.mapping.target, study.soc);
+    if (b.over_latency_bound)
+      note += ", which itself exceeds the latency bound (" +
+              (seconds ? fixed(b.prediction.time_per_token * 1e3, 3) + " ms/token"
+                       : sig(b.prediction.time_per_token, 4)) +
+              "): no non-speculative candidate meets it";
+    return note + "\n";
+  }
+  if (b.candidate.gamma != 0)
+    return "speedup: blank, the search had no non-speculative (gamma 0) candidate\n";
+  return "speedup: blank, no non-speculative (gamma 0) candidate is feasible (" +
+         b.prediction.infeasible_reason + ")\n";
 }
 
 std::string draft_text(const Study& s, const Candidate& c) {
@@ -39,7 +63,8 @@ std::string sweep_csv(const Study& study, const SearchResult& result) {
         << schedule_name(c.schedule) << ',' << c.gamma << ',' << csv_field(draft_text(study, c)) << ','
         << csv_field(mapping_text(study.target, c.mapping.target, study.soc)) << ','
         << (p.feasible ? "yes" : "no") << ',' << csv_field(p.infeasible_reason) << ',';
-    if (p.feasible) {
+    // Over the latency bound: infeasible, but its figures say by how much.
+    if (p.feasible || r.over_latency_bound) {
       out << sig(p.time_per_token, 9) << ',' << time_unit(study) << ',' << sig(p.time_per_token_stddev, 6)
           << ',' << (seconds ? sig(p.tokens_per_second, 9) : "") << ','
           << (base > 0 ? fixed(base / p.time_per_token, 6) : "") << ','
@@ -57,7 +82,7 @@ std::string ranked_table(const Study& study, const SearchResult& result, std::si
   const bool seconds = time_unit(study) == "s";
   const double base = baseline_time(result);
   std::vector<std::vector<std::string>> table;
-  table.push_back({"rank", "variant", "gamma", "draft", "target",
+  table.push_back({"rank", "variant", "gamma", "schedule", "draft", "target",
                    seconds ? "ms/token" : "time/token(rel)", seconds ? "tokens/s" : "", "speedup",
                    seconds ? "mJ/token" : "", "E[tok/iter]", "source"});
   for (std::size_t i = 0; i < result.ranked.size() && table.size() <= rows; ++i) {
@@ -66,7 +91,8 @@ std::string ranked_table(const Study& study, const SearchResult& result, std::si
     if (!p.feasible) break;
     const auto& c = r.candidate;
     table.push_back({std::to_string(i + 1), study.soc.variants[c.variant].name, std::to_string(c.gamma),
-                     draft_text(study, c), mapping_text(study.target, c.mapping.target, study.soc),
+                     std::string(schedule_name(c.schedule)), draft_text(study, c),
+                     mapping_text(study.target, c.mapping.target, study.soc),
                      seconds ? fixed(p.time_per_token * 1e3, 3) : fixed(p.time_per_token, 4),
                      seconds ? fixed(p.tokens_per_second, 2) : "",
                      base > 0 ? fixed(base / p.time_per_token, 3) + "x" : "",
@@ -98,12 +124,8 @@ std::string ranked_table(const Study& study, const SearchResult& result, std::si
   } else {
     out << "profiles: none; every figure is a roofline estimate from the SoC description\n";
   }
-  if (base > 0) {
-    const auto& b = result.ranked[result.best_baseline];
-    out << "speedup is over the best non-speculative candidate: variant "
-        << study.soc.variants[b.candidate.variant].name << ", target on "
-        << mapping_text(study.target, b.candidate.mapping.target, study.soc) << "\n";
-  }
+  out << speedup_note(study, result, base);
+  for (const std::string& w : study.soc.warnings) out << "warning: " << w << "\n";
   return out.str();
 }
 

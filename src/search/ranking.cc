@@ -31,6 +31,14 @@ void rank(std::vector<RankedCandidate>& ranked) {
 std::size_t best_baseline_index(const std::vector<RankedCandidate>& ranked) {
   for (std::size_t i = 0; i < ranked.size(); ++i)
     if (ranked[i].candidate.gamma == 0 && ranked[i].prediction.feasible) return i;
+  // None feasible: the fastest over the latency bound still gives speedups a meaning.
+  std::size_t best = ranked.size();
+  for (std::size_t i = 0; i < ranked.size(); ++i)
+    if (ranked[i].candidate.gamma == 0 && ranked[i].over_latency_bound &&
+        (best == ranked.size() ||
+         ranked[i].prediction.time_per_token < ranked[best].prediction.time_per_token))
+      best = i;
+  if (best < ranked.size()) return best;
   for (std::size_t i = 0; i < ranked.size(); ++i)
     if (ranked[i].candidate.gamma == 0) return i;
   return 0;

@@ -57,6 +57,7 @@ class Sweep {
     // The same relative slack as best_assignment, so that its optimum at the bound stays feasible.
     if (p.feasible && p.time_per_token > bound_s_ + kBoundSlack * bound_s_) {
       p.feasible = false;
+      r.over_latency_bound = true;
       p.infeasible_reason = "exceeds latency bound " + sig(options_.latency_bound_ms_per_token) +
                             " ms/token (" + sig(p.time_per_token * kMsPerSecond, 4) + " ms/token)";
     }

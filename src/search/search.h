@@ -14,6 +14,9 @@ struct RankedCandidate {
   Prediction prediction;
   double objective = 0;   // value minimised (seconds or joules per token)
   bool pareto = false;    // on the latency/energy Pareto front of feasible candidates
+  // Infeasible only because it exceeds energy_under_latency's bound: its prediction keeps
+  // its figures, so outputs can still show how far over the bound it is.
+  bool over_latency_bound = false;
 };
 
 struct SearchResult {
@@ -24,7 +27,8 @@ struct SearchResult {
   double design_space_size = 0;   // v * N^m * (gamma_max + 1): counted, not enumerated
   std::string design_space_formula;  // e.g. "v=6 * N=2^m=2 * 9 gammas"
   std::size_t evaluated = 0;      // candidates actually costed
-  // Best gamma == 0 candidate (the non-speculative baseline) over all variants/mappings.
+  // Best gamma == 0 candidate (the non-speculative baseline) over all variants/mappings;
+  // when none is feasible, the fastest one over the latency bound, if any.
   std::size_t best_baseline = 0;  // index into ranked
 };
 

@@ -101,12 +101,24 @@ Result<Study> load_study(const std::string& experiment_path, const StudyOverride
     study.overrides.push_back("latency_bound_ms_per_token=" + sig(*overrides.latency_bound_ms_per_token));
   }
   if (e.search.objective == Objective::energy_under_latency && e.search.latency_bound_ms_per_token <= 0) {
-    return Error{"objective energy_under_latency needs a positive latency bound", e.source_file, 0, 0,
-                 "search.latency_bound_ms_per_token"};
+    // Only an --objective override gets here without a bound (the loader requires one with the key).
+    return Error{
+        "objective energy_under_latency (from --objective) needs a latency bound: give "
+        "--latency-bound-ms, or search.latency_bound_ms_per_token in " +
+        e.source_file};
   }
   if (e.search.mode == CostMode::paper && e.search.granularity == Granularity::fine) {
-    return Error{"paper mode (Eq. 1) models whole drafter and target only; use granularity coarse or mode extended",
-                 e.source_file, 0, 0, "search.granularity"};
+    // Name what asked for the combination: a flag, the file, or a flag against the file.
+    const std::string why =
+        "paper mode (Eq. 1) models whole drafter and target only; use granularity coarse or mode extended";
+    if (overrides.granularity && overrides.mode) return Error{"--mode paper with --granularity fine: " + why};
+    if (overrides.granularity)
+      return Error{"--granularity fine with the experiment's mode paper (search.mode in " + e.source_file +
+                   "): " + why};
+    if (overrides.mode)
+      return Error{"--mode paper with the experiment's granularity fine (search.granularity in " +
+                   e.source_file + "): " + why};
+    return Error{why, e.source_file, 0, 0, "search.granularity"};
   }
 
   auto soc = load_soc(e.soc_path);
