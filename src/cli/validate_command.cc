@@ -112,11 +112,17 @@ int run_validate(ValidateOptions opt) {
   const ValidationContext context{machine, command_line(opt), opt.run};
   const ValidationSummary summary = summarize(results);
   const std::vector<OutputFile> files = validation_files(results, summary, context);
-  std::cout << summary.n_cases << " cases: median |deviation| " << fixed(summary.median_abs_deviation * 100, 2)
-            << "%, p95 " << fixed(summary.p95_abs_deviation * 100, 2) << "%, max "
+  std::cout << summary.n_cases << " cases: noise floor "
+            << (summary.noise_floor ? fixed(*summary.noise_floor * 100, 2) + "%" : std::string("-"))
+            << ", median |deviation| " << fixed(summary.median_abs_deviation * 100, 2) << "% (stale-profile "
+            << fixed(summary.stale_median_abs_deviation * 100, 2) << "%), p95 "
+            << fixed(summary.p95_abs_deviation * 100, 2) << "%, max "
             << fixed(summary.max_abs_deviation * 100, 2) << "%, 90% interval coverage "
             << fixed(summary.interval_coverage * 100, 1) << "%, best-pick regret "
-            << fixed(summary.best_pick_regret * 100, 2) << "%\n";
+            << fixed(summary.best_pick_regret * 100, 2) << "%, median speedup deviation "
+            << (summary.median_speedup_deviation ? fixed(*summary.median_speedup_deviation * 100, 2) + "%"
+                                                 : std::string("-"))
+            << ", " << summary.disturbed_runs << "/" << summary.n_runs << " runs disturbed\n";
   if (auto st = ensure_directory(opt.out); !st) return report_error(st.error(), kExitFailure);
   for (const auto& f : files) {
     if (auto st = write_file_atomic(opt.out + "/" + f.name, f.text); !st)
@@ -136,13 +142,15 @@ void add_validate_command(CLI::App& app, Runner& runner) {
       "Example:\n"
       "  specmap profile configs/experiments/host-validate-40m-kv.yaml --out /tmp/p/host-validate-40m-kv\n"
       "  specmap validate configs/experiments/host-validate-40m-kv.yaml --profiles /tmp/p --out /tmp/v\n"
-      "Each case (design variant x mapping x gamma x schedule x controlled alpha) is predicted from\n"
-      "the profiles, then run PROMPTS x REPETITIONS times with synthetic weights and\n"
-      "controlled acceptance. The prediction is made at the acceptance the runs measured and carries a\n"
-      "90% interval (profile spread, the acceptance estimate's error and the machine's drift since\n"
-      "profiling, from a reference pass re-timed before and after the cases). Profiles must come from a\n"
-      "separate `specmap profile` run: DIR/<experiment name>/profile.json, or DIR/profile.json for one\n"
-      "experiment. Writes OUT/cases.csv, summary.json, report.md, predicted_vs_measured.svg and, with\n"
+      "Each case (design variant x mapping x gamma x schedule x controlled alpha) runs PROMPTS x\n"
+      "REPETITIONS times with synthetic weights and controlled acceptance, interleaved: every round runs\n"
+      "every case once. Even and odd repetitions repeat the same work a round apart (halves A and B:\n"
+      "their ratio is the noise floor; use 2 or more repetitions). Before a group's cases in each round,\n"
+      "the profile points its predictions read are re-measured in separate passes; a case is predicted\n"
+      "from them (fresh) and from the committed profile (stale-profile), at the acceptance its runs\n"
+      "measured, with a 90% interval. Every run records wall and CPU time, steal, load and clock, and\n"
+      "is flagged when other processes used its cores. Profiles must come from a separate `specmap\n"
+      "profile` run: DIR/<experiment name>/profile.json, or DIR/profile.json for one experiment. Writes OUT/cases.csv, summary.json, report.md, predicted_vs_measured.svg and, with\n"
       "several alphas, speedup_vs_alpha.csv/.svg (the paper's Fig. 7 on this host); with --c-prompts,\n"
       "c_vs_prompt.csv/.svg (its Fig. 6).\n"
       "Mappings: every whole-model pair of runnable PUs (CPU PUs and OpenCL PUs of the SoC), each\n"

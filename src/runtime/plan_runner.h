@@ -144,6 +144,10 @@ class PlanRunner {
   Result<ForwardTimes> time_forwards(std::size_t tokens, int repetitions, std::uint64_t seed);
 
   [[nodiscard]] const PlanChoice& choice() const { return choice_; }
+  // The built models, for measurements beside the runs (validation re-times profile points
+  // on them); the draft is null when the plan's gamma is 0.
+  [[nodiscard]] TransformerExecutor* draft_executor() { return draft_.get(); }
+  [[nodiscard]] TransformerExecutor& target_executor() { return *target_; }
 
  private:
   PlanRunner(PlanChoice choice, PlanRunOptions options)

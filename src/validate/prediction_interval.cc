@@ -18,7 +18,7 @@ Prediction predict_at(const CostInputs& in, const Candidate& candidate, double a
 }  // namespace
 
 IntervalPrediction predict_with_interval(const CostInputs& in, const Candidate& candidate,
-                                         const AcceptanceEvidence& acceptance, double relative_drift) {
+                                         const AcceptanceEvidence& acceptance, double relative_noise) {
   IntervalPrediction out;
   const double alpha = std::clamp(acceptance.alpha, 0.0, 1.0);
   out.prediction = predict_at(in, candidate, alpha);
@@ -38,9 +38,9 @@ IntervalPrediction predict_with_interval(const CostInputs& in, const Candidate& 
     faster = std::max(0.0, p.time_per_token - high.time_per_token);
     slower = std::max(0.0, low.time_per_token - p.time_per_token);
   }
-  const double drift_half = std::fabs(relative_drift) * p.time_per_token;
-  out.interval.low = p.time_per_token - std::hypot(profile_half, faster, drift_half);
-  out.interval.high = p.time_per_token + std::hypot(profile_half, slower, drift_half);
+  const double noise_half = std::fabs(relative_noise) * p.time_per_token;
+  out.interval.low = p.time_per_token - std::hypot(profile_half, faster, noise_half);
+  out.interval.high = p.time_per_token + std::hypot(profile_half, slower, noise_half);
   return out;
 }
 

@@ -1,13 +1,14 @@
 #pragma once
-// A 90% prediction interval for one candidate's time per token, from two sources of
-// uncertainty the cost model knows about:
-//   - the profiles' spread: the standard deviation the oracle carries through every term
-//     (Prediction::time_per_token_stddev), taken as normal;
+// A 90% prediction interval for one candidate's time per token, from the sources of
+// uncertainty between a prediction and a measurement:
+//   - the profile figures' spread: the standard deviation the oracle carries through every term
+//     (Prediction::time_per_token_stddev), taken as normal (validation's fresh points carry the
+//     standard error of their rounds' mean);
 //   - the acceptance estimate: alpha measured from `trials` Bernoulli trials has a standard
 //     error sqrt(alpha (1 - alpha) / trials); the prediction is redone at the ends of the
 //     90% range of alpha, which moves the time per token through the expected-tokens formula.
-//   - the machine's drift since the profiles were measured: a relative half-width, from a
-//     reference pass re-measured during validation (see validate/validation.h).
+//   - the measurement's own noise: a relative half-width, which validation derives from its
+//     noise floor (the ratio of two halves of the same runs, see validate/validation.h).
 // The three are independent, so their half-widths add in quadrature, on each side
 // separately (a higher alpha shortens the time more than a lower one lengthens it).
 #include <cstdint>
@@ -38,6 +39,6 @@ struct IntervalPrediction {
   PredictionInterval interval;
 };
 IntervalPrediction predict_with_interval(const CostInputs& in, const Candidate& candidate,
-                                         const AcceptanceEvidence& acceptance, double relative_drift = 0);
+                                         const AcceptanceEvidence& acceptance, double relative_noise = 0);
 
 }  // namespace specmap

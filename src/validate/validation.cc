@@ -11,8 +11,11 @@
 #include "core/format.h"
 #include "cost/mapping.h"
 #include "plan/mapping_text.h"
+#include "runtime/measure/pass_points.h"
 #include "runtime/plan_runner.h"
 #include "search/search.h"
+#include "validate/fresh_profile.h"
+#include "validate/run_schedule.h"
 
 namespace specmap {
 
@@ -27,9 +30,16 @@ std::optional<double> CaseMeasurement::accept_ratio() const {
   return static_cast<double>(accepted) / static_cast<double>(drafted);
 }
 
-double DriftCheck::largest() const {
-  return std::max({std::fabs(draft_before), std::fabs(target_before), std::fabs(draft_after),
-                   std::fabs(target_after)});
+double DriftCheck::largest() const { return std::max(std::fabs(draft_change), std::fabs(target_change)); }
+
+std::optional<double> CaseMeasurement::half_difference() const {
+  if (half_tokens[0] <= 0 || half_tokens[1] <= 0 || half_seconds[1] <= 0) return std::nullopt;
+  return (half_seconds[0] / double(half_tokens[0])) / (half_seconds[1] / double(half_tokens[1])) - 1;
+}
+
+std::size_t CaseMeasurement::disturbed_runs() const {
+  return static_cast<std::size_t>(
+      std::count_if(runs.begin(), runs.end(), [](const RunRecord& r) { return r.conditions.disturbed; }));
 }
 
 double CaseMeasurement::run_spread() const {
@@ -161,6 +171,36 @@ SearchPickCheck check_search_pick(const Study& study, const Candidate& pick, con
   return check;
 }
 
+// One whole pass of draft and of target over a fresh prompt, measured (draft and target
+// alternating) and as the committed profile gives it: a point of c versus prompt length.
+Result<CPoint> pass_pair(const CostInputs& in, const CaseGroup& group, runtime::PlanRunner& runner, Tokens prompt,
+                         int repetitions, std::uint64_t seed) {
+  auto times = runner.time_forwards(static_cast<std::size_t>(prompt), repetitions, seed);
+  if (!times) return times.error();
+  const PassPrediction d = predict_pass(in, group.variant, true, group.mapping.draft, prompt, 0);
+  const PassPrediction t = predict_pass(in, group.variant, false, group.mapping.target, prompt, 0);
+  CPoint point;
+  point.variant = in.soc.variants[group.variant].name;
+  point.mapping = group.text;
+  point.prompt_tokens = prompt;
+  point.predicted_draft = d.seconds;
+  point.predicted_target = t.seconds;
+  point.measured_draft = times->draft;
+  point.measured_target = times->target;
+  point.source = std::max(d.source, t.source);
+  return point;
+}
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Median of |X| for a standard normal X.
+constexpr double kHalfNormalMedian = 0.6744897501960817;
+
 }  // namespace
 
 Result<Mapping> parse_case_mapping(const Study& study, const std::string& text) {
@@ -286,12 +326,16 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
   const WorkloadSample& shape = study.workload.samples.front();
   const int max_gamma = *std::max_element(options.gammas.begin(), options.gammas.end());
   std::vector<std::unique_ptr<runtime::PlanRunner>> runners;
-  for (const CaseGroup& g : groups) {
+  std::vector<std::vector<int>> group_cores;  // CPU ids of the PUs each group runs on
+  std::vector<std::size_t> group_of(out.cases.size());
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const CaseGroup& group = groups[g];
+    for (std::size_t index : group.cases) group_of[index] = g;
     runtime::PlanChoice choice;
-    choice.variant = soc.variants[g.variant].name;
+    choice.variant = soc.variants[group.variant].name;
     choice.gamma = max_gamma;
-    for (int pu : g.mapping.draft) choice.draft_pus.push_back(soc.pus[pu].id);
-    for (int pu : g.mapping.target) choice.target_pus.push_back(soc.pus[pu].id);
+    for (int pu : group.mapping.draft) choice.draft_pus.push_back(soc.pus[pu].id);
+    for (int pu : group.mapping.target) choice.target_pus.push_back(soc.pus[pu].id);
     runtime::PlanRunOptions run_options;
     run_options.prompt_tokens = static_cast<std::size_t>(shape.prompt_tokens);
     run_options.new_tokens = static_cast<std::size_t>(shape.generate_tokens);
@@ -303,110 +347,137 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
     if (auto warm = (*runner)->run_case(max_gamma, alphas.front(), options.seed, options.seed); !warm)
       return warm.error();
     runners.push_back(std::move(runner).value());
+    std::set<int> cores;
+    if (auto sets = runtime::pu_core_sets(soc, choice.variant, runtime::online_cores())) {
+      for (const std::vector<int>* pus : {&group.mapping.draft, &group.mapping.target})
+        for (int pu : *pus)
+          if (static_cast<std::size_t>(pu) < sets->size())
+            cores.insert((*sets)[static_cast<std::size_t>(pu)].cores.begin(),
+                         (*sets)[static_cast<std::size_t>(pu)].cores.end());
+    }
+    group_cores.emplace_back(cores.begin(), cores.end());
   }
 
-  // One whole pass of draft and of target over a fresh prompt, measured (draft and target
-  // alternating) and as the profiles give it: a point of c versus prompt length, and the
-  // reference the drift check compares.
-  auto pass_pair = [&](std::size_t g, Tokens prompt, int repetitions) -> Result<CPoint> {
-    const CaseGroup& group = groups[g];
-    const DesignVariant& variant = soc.variants[group.variant];
-    auto times = runners[g]->time_forwards(static_cast<std::size_t>(prompt), repetitions, options.seed);
-    if (!times) return times.error();
-    const PassPrediction d = predict_pass(in, group.variant, true, group.mapping.draft, prompt, 0);
-    const PassPrediction t = predict_pass(in, group.variant, false, group.mapping.target, prompt, 0);
-    CPoint point;
-    point.variant = variant.name;
-    point.mapping = group.text;
-    point.prompt_tokens = prompt;
-    point.predicted_draft = d.seconds;
-    point.predicted_target = t.seconds;
-    point.measured_draft = times->draft;
-    point.measured_target = times->target;
-    point.source = std::max(d.source, t.source);
-    return point;
+  // The profile points each group's predictions read, re-measured before its cases in every round.
+  std::vector<GroupPoints> needed(groups.size());
+  std::vector<FreshSamples> fresh(groups.size());
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    std::vector<int> gammas;
+    for (std::size_t index : groups[g].cases) gammas.push_back(out.cases[index].gamma);
+    needed[g] = points_needed(study.workload, gammas);
+  }
+  auto remeasure = [&](std::size_t g, int round) -> Status {
+    runtime::PlanRunner& runner = *runners[g];
+    const std::uint64_t seed = mix_seed(options.seed, 0x5eedULL, g, static_cast<std::uint64_t>(round));
+    if (!needed[g].draft.empty() && runner.draft_executor() != nullptr) {
+      auto d = runtime::time_pass_points(*runner.draft_executor(), needed[g].draft, seed);
+      if (!d) return d.error();
+      fresh[g].add(true, *d);
+    }
+    auto t = runtime::time_pass_points(runner.target_executor(), needed[g].target, seed + 1);
+    if (!t) return t.error();
+    fresh[g].add(false, *t);
+    return {};
   };
-  // Drift check: the workload's prompt through both models, before and after the cases.
-  constexpr int kDriftRepetitions = 5;
-  auto change = [](Seconds measured, Seconds profiled) { return profiled > 0 ? measured / profiled - 1 : 0; };
-  std::vector<DriftCheck> drift(groups.size());
-  if (max_gamma > 0) {
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-      auto before = pass_pair(g, shape.prompt_tokens, kDriftRepetitions);
-      if (!before) return before.error();
-      drift[g].variant = before->variant;
-      drift[g].mapping = before->mapping;
-      drift[g].prompt_tokens = shape.prompt_tokens;
-      drift[g].draft_before = change(before->measured_draft, before->predicted_draft);
-      drift[g].target_before = change(before->measured_target, before->predicted_target);
-    }
-  }
 
-  // Repetitions outermost, so drift of the machine's speed over the run spreads over all
-  // cases instead of biasing the ones measured last.
-  ValidationProgress progress{out.name, 0,
-                              out.cases.size() * std::size_t(options.prompts) * std::size_t(options.repetitions),
-                              ""};
-  for (int rep = 0; rep < options.repetitions; ++rep) {
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-      for (std::size_t index : groups[g].cases) {
-        ValidationCase& c = out.cases[index];
-        for (int prompt = 0; prompt < options.prompts; ++prompt) {
-          if (on_progress) {
-            progress.what = c.id;
-            on_progress(progress);
-          }
-          // Prompt p is the same in every repetition and case; the acceptance draws are
-          // independent across cases, prompts and repetitions, so the acceptance each case
-          // measures is its own sample, not one stream shared by all.
-          const std::uint64_t prompt_seed = options.seed + static_cast<std::uint64_t>(prompt);
-          const std::uint64_t sampling_seed =
-              mix_seed(options.seed, index, static_cast<std::uint64_t>(prompt), static_cast<std::uint64_t>(rep));
-          auto report = runners[g]->run_case(c.gamma, c.controlled_alpha, prompt_seed, sampling_seed, c.schedule);
-          if (!report) return report.error();
-          pool(c.measured, *report);
-          ++progress.done;
-        }
+  // Interleaved: every round runs every case once (validate/run_schedule.h).
+  const std::vector<ScheduledRun> schedule =
+      interleaved_schedule(out.cases.size(), options.prompts, options.repetitions);
+  out.schedule = describe_schedule(out.cases.size(), options.prompts, options.repetitions) +
+                 " Before a group's first case in each round, the profile points its predictions read were "
+                 "re-measured in passes of their own.";
+  ValidationProgress progress{out.name, 0, schedule.size(), ""};
+  std::vector<int> measured_in_round(groups.size(), -1);
+  for (const ScheduledRun& run : schedule) {
+    const std::size_t g = group_of[run.case_index];
+    ValidationCase& c = out.cases[run.case_index];
+    if (measured_in_round[g] != run.round) {
+      if (on_progress) {
+        progress.what = "profile points of " + groups[g].text + ", " + soc.variants[groups[g].variant].name;
+        on_progress(progress);
       }
+      if (Status st = remeasure(g, run.round); !st) return st.error();
+      measured_in_round[g] = run.round;
     }
+    if (on_progress) {
+      progress.what = c.id;
+      on_progress(progress);
+    }
+    // Prompt p is the same in every repetition and case; the acceptance draws are independent
+    // across cases, prompts and pairs of repetitions, and shared by the twins of a pair (the
+    // two halves do the same work).
+    const std::uint64_t prompt_seed = options.seed + static_cast<std::uint64_t>(run.prompt);
+    const std::uint64_t sampling_seed = mix_seed(options.seed, run.case_index, static_cast<std::uint64_t>(run.prompt),
+                                                 static_cast<std::uint64_t>(run.draw));
+    const runtime::MachineSample before = runtime::sample_machine();
+    auto report = runners[g]->run_case(c.gamma, c.controlled_alpha, prompt_seed, sampling_seed, c.schedule);
+    const runtime::MachineSample after = runtime::sample_machine();
+    if (!report) return report.error();
+    pool(c.measured, *report);
+    c.measured.half_seconds[run.half] += report->stats.total_time();
+    c.measured.half_tokens[run.half] += report->stats.tokens_generated;
+    c.measured.runs.push_back(RunRecord{run.round, run.repetition, run.prompt, run.half, report->time_per_token,
+                                        runtime::conditions_between(before, after, group_cores[g])});
+    ++progress.done;
   }
 
+  // c versus prompt length (Fig. 6), from the committed profile.
   if (max_gamma > 0) {
     for (std::size_t g = 0; g < groups.size(); ++g) {
-      auto after = pass_pair(g, shape.prompt_tokens, kDriftRepetitions);
-      if (!after) return after.error();
-      drift[g].draft_after = change(after->measured_draft, after->predicted_draft);
-      drift[g].target_after = change(after->measured_target, after->predicted_target);
-    }
-    out.drift = drift;
-
-    // c versus prompt length (Fig. 6).
-    for (std::size_t g = 0; g < groups.size(); ++g) {
+      if (runners[g]->draft_executor() == nullptr) continue;
       for (Tokens prompt : options.c_prompts) {
         if (on_progress) {
           progress.what = "c at a " + std::to_string(prompt) + "-token prompt, " + soc.variants[groups[g].variant].name;
           on_progress(progress);
         }
-        auto point = pass_pair(g, prompt, options.c_repetitions);
+        auto point = pass_pair(in, groups[g], *runners[g], prompt, options.c_repetitions, options.seed);
         if (!point) return point.error();
         out.c_points.push_back(*point);
       }
     }
   }
 
-  // Predict at the measured acceptance, with the interval.
+  // The measurement's own noise: the median over cases of |half A / half B - 1|. For two
+  // halves of equal normal noise sigma that median is 0.6745 * sqrt(2) * sigma, and the mean
+  // of both halves has sigma / sqrt(2): its 90% half-width is kZ90 * noise / (2 * 0.6745).
+  std::vector<double> half_differences;
+  for (const ValidationCase& c : out.cases)
+    if (auto d = c.measured.half_difference()) half_differences.push_back(std::fabs(*d));
+  const double noise_floor = median_of(half_differences);
+  const double noise_half = kZ90 * noise_floor / (2 * kHalfNormalMedian);
+
+  // Predict: fresh (the re-measured points in place of the committed profile's) and stale.
   for (std::size_t g = 0; g < groups.size(); ++g) {
+    const std::vector<ProfileEntry> entries =
+        fresh[g].entries(soc, groups[g].variant, study.draft, study.target, groups[g].mapping);
+    const ProfileDb fresh_db = with_fresh_entries(study.profiles, entries);
+    const LatencyOracle fresh_oracle(soc, fresh_db);
+    const CostInputs fresh_in{soc, study.draft, study.target, study.workload, fresh_oracle, in.mode};
+    DriftCheck check;
+    check.variant = soc.variants[groups[g].variant].name;
+    check.mapping = groups[g].text;
+    check.draft_points = needed[g].draft.size();
+    check.target_points = needed[g].target.size();
+    check.rounds = fresh[g].rounds(false);
+    check.draft_change = profile_drift(oracle, study.draft, entries);
+    check.target_change = profile_drift(oracle, study.target, entries);
+    out.drift.push_back(check);
     for (std::size_t k = 0; k < groups[g].cases.size(); ++k) {
       ValidationCase& c = out.cases[groups[g].cases[k]];
       AcceptanceEvidence evidence{0, 0};
-      if (auto alpha = c.measured.alpha_estimate())
-        evidence = {*alpha, c.measured.accepted + c.measured.rejections};
-      c.drift = drift[g].largest();
-      IntervalPrediction at = predict_with_interval(in, groups[g].candidates[k], evidence, c.drift);
+      // The twins of a pair repeat the same draws: the distinct trials are those of half A.
+      if (auto alpha = c.measured.alpha_estimate()) {
+        const std::int64_t trials = c.measured.accepted + c.measured.rejections;
+        evidence = {*alpha, options.repetitions >= 2 ? std::max<std::int64_t>(1, trials / 2) : trials};
+      }
+      c.noise_half_width = noise_half;
+      const IntervalPrediction at = predict_with_interval(fresh_in, groups[g].candidates[k], evidence, noise_half);
       c.predicted = at.prediction;
       c.interval = at.interval;
+      c.stale = predict_with_interval(in, groups[g].candidates[k], evidence).prediction;
       const Seconds measured = c.measured.time_per_token();
       c.deviation = measured > 0 ? c.predicted.time_per_token / measured - 1 : 0;
+      c.stale_deviation = measured > 0 ? c.stale.time_per_token / measured - 1 : 0;
       c.nominal_deviation = measured > 0 ? c.nominal.time_per_token / measured - 1 : 0;
     }
   }
@@ -423,8 +494,25 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
     if (c.predicted.time_per_token > 0) c.predicted_speedup = predicted_baseline / c.predicted.time_per_token;
     if (c.measured.time_per_token() > 0) c.measured_speedup = measured_baseline / c.measured.time_per_token();
   }
+  pair_with_baselines(out.cases);
   if (pick) out.search_pick = check_search_pick(study, *pick, out, alphas.front());
   return out;
+}
+
+void pair_with_baselines(std::vector<ValidationCase>& cases) {
+  for (ValidationCase& c : cases) {
+    if (c.gamma == 0) continue;
+    const std::string target = c.mapping.substr(c.mapping.find("->"));
+    for (const ValidationCase& b : cases) {
+      if (b.gamma != 0 || b.variant != c.variant || b.mapping.substr(b.mapping.find("->")) != target) continue;
+      c.baseline_case = b.id;
+      if (c.predicted.time_per_token > 0 && b.predicted.time_per_token > 0)
+        c.baseline_predicted_speedup = b.predicted.time_per_token / c.predicted.time_per_token;
+      if (c.measured.time_per_token() > 0 && b.measured.time_per_token() > 0)
+        c.baseline_measured_speedup = b.measured.time_per_token() / c.measured.time_per_token();
+      break;
+    }
+  }
 }
 
 }  // namespace specmap

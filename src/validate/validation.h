@@ -1,7 +1,7 @@
 #pragma once
-// The validation harness: predicts every candidate of a study from profiles measured in an
-// earlier, separate run, then runs the same candidates on this host's cores and sets each
-// measured time per token against its prediction and 90% prediction interval.
+// The validation harness: predicts every candidate of a study, runs the same candidates on
+// this host's cores and sets each measured time per token against its prediction and 90%
+// prediction interval.
 //
 // Acceptance. Synthetic weights carry no agreement between draft and target, so every case
 // runs with controlled acceptance (each drafted token kept with probability alpha, both
@@ -9,10 +9,16 @@
 // measured (the Leviathan alpha estimate over all its runs), as the cost model is meant to
 // be used with a measured acceptance; the prediction at the nominal alpha is kept beside it.
 //
-// Drift. A shared machine is not equally fast at all times. Before and after the cases of
-// each design variant and mapping, one whole pass of draft and target over the workload's
-// prompt is timed and set against the profile's figure for it; the largest relative change
-// widens that group's intervals (it never corrects a prediction).
+// Drift. A shared machine is not equally fast at all times: its speed moves in phases of
+// minutes. Three things keep that out of the model's figures (docs/validation.md):
+//   - the schedule interleaves the competing cases (validate/run_schedule.h) and splits
+//     every case's runs into two halves a round apart, whose ratio is the noise floor;
+//   - before a group's cases in every round the profile points the group's predictions read
+//     are re-measured in passes of their own (validate/fresh_profile.h): the prediction
+//     ("fresh") is made from them; the prediction from the committed profile
+//     ("stale-profile") is kept beside it;
+//   - every run records the machine's state (runtime/measure/run_conditions.h) and runs
+//     during which other processes used the run's cores are flagged.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -23,6 +29,7 @@
 #include "core/result.h"
 #include "core/units.h"
 #include "cost/prediction.h"
+#include "runtime/measure/run_conditions.h"
 #include "study/study.h"
 #include "validate/prediction_interval.h"
 
@@ -58,9 +65,23 @@ struct ValidationProgress {
 };
 using ValidationProgressHook = std::function<void(const ValidationProgress&)>;
 
+// One run of a case: where it sat in the schedule and what the machine did meanwhile.
+struct RunRecord {
+  int round = 0;
+  int repetition = 0;
+  int prompt = 0;
+  int half = 0;  // 0: A, 1: B (validate/run_schedule.h)
+  Seconds time_per_token = 0;
+  runtime::RunConditions conditions;
+};
+
 // What the runs of one case measured, pooled over prompts and repetitions.
 struct CaseMeasurement {
   std::vector<Seconds> run_time_per_token;  // one value per run, in run order
+  std::vector<RunRecord> runs;              // the same runs, with their conditions
+  // Per half (A, B): decoding seconds and tokens.
+  Seconds half_seconds[2] = {0, 0};
+  std::int64_t half_tokens[2] = {0, 0};
   Seconds total_seconds = 0;
   std::int64_t tokens = 0;
   std::int64_t iterations = 0;
@@ -77,6 +98,9 @@ struct CaseMeasurement {
   [[nodiscard]] std::optional<double> accept_ratio() const;  // accepted / drafted
   // Relative spread of the runs: sample standard deviation over the mean (0 with one run).
   [[nodiscard]] double run_spread() const;
+  // Time per token of half A over that of half B, minus 1; empty without both halves.
+  [[nodiscard]] std::optional<double> half_difference() const;
+  [[nodiscard]] std::size_t disturbed_runs() const;
 };
 
 struct ValidationCase {
@@ -87,17 +111,31 @@ struct ValidationCase {
   int gamma = 0;
   Schedule schedule = Schedule::sequential;
   std::optional<double> controlled_alpha;  // empty at gamma 0
-  Prediction nominal;                      // at the controlled (nominal) alpha
-  Prediction predicted;                    // at the measured acceptance
+  // Predictions at the measured acceptance: from the profile points re-measured beside the
+  // runs ("fresh"), and from the committed profile ("stale-profile").
+  Prediction predicted;                    // fresh
+  Prediction stale;                        // stale-profile
+  Prediction nominal;                      // stale-profile, at the controlled (nominal) alpha
   PredictionInterval interval;             // 90%, around predicted
-  double drift = 0;                        // relative half-width its interval carries for drift
+  double noise_half_width = 0;             // relative half-width its interval carries for run noise
   CaseMeasurement measured;
   // predicted / measured - 1 (positive: the model expects a slower run than measured).
   double deviation = 0;
+  double stale_deviation = 0;
   double nominal_deviation = 0;
   // Over the experiment's best gamma 0 case, predicted and measured respectively.
   double predicted_speedup = 0;
   double measured_speedup = 0;
+  // Over the gamma 0 case of the same variant and target mapping, run interleaved with this
+  // one (a ratio of runs close in time); empty at gamma 0 or without such a case.
+  std::string baseline_case;
+  std::optional<double> baseline_predicted_speedup;  // fresh predictions
+  std::optional<double> baseline_measured_speedup;
+  [[nodiscard]] std::optional<double> speedup_deviation() const {
+    if (!baseline_predicted_speedup || !baseline_measured_speedup || *baseline_measured_speedup <= 0)
+      return std::nullopt;
+    return *baseline_predicted_speedup / *baseline_measured_speedup - 1;
+  }
 };
 
 struct SkippedCase {
@@ -117,14 +155,15 @@ struct CPoint {
   [[nodiscard]] double measured_c() const { return measured_target > 0 ? measured_draft / measured_target : 0; }
 };
 
-// A reference pass re-measured during validation against the profile's figure for it.
+// The re-measured profile points of one group against the committed profile's figures.
 struct DriftCheck {
   std::string variant;
   std::string mapping;
-  Tokens prompt_tokens = 0;
-  // measured / profiled - 1, for the draft and the target, before and after the cases.
-  double draft_before = 0, target_before = 0, draft_after = 0, target_after = 0;
-  [[nodiscard]] double largest() const;  // the largest absolute change of the four
+  std::size_t draft_points = 0, target_points = 0;  // points re-measured per round
+  int rounds = 0;                                   // rounds they were re-measured in
+  // Median over the points of fresh / committed - 1, for the draft and the target.
+  double draft_change = 0, target_change = 0;
+  [[nodiscard]] double largest() const;  // the larger absolute change of the two
 };
 
 // The search's choice checked by measurement: its case against the fastest measured case.
@@ -145,7 +184,8 @@ struct ExperimentValidation {
   std::string profile_path;
   std::vector<ValidationCase> cases;
   std::vector<CPoint> c_points;  // with ValidationOptions::c_prompts
-  std::vector<DriftCheck> drift;  // one per group with a draft (gamma > 0 run)
+  std::vector<DriftCheck> drift;  // one per group (a variant and mapping)
+  std::string schedule;           // how the runs were ordered (describe_schedule)
   std::vector<SkippedCase> skipped;  // infeasible or not runnable here, with the reason
   std::optional<SearchPickCheck> search_pick;
 };
@@ -161,5 +201,9 @@ Result<Mapping> parse_case_mapping(const Study& study, const std::string& text);
 Result<ExperimentValidation> validate_study(const Study& study, const std::string& profile_path,
                                            const ValidationOptions& options,
                                            const ValidationProgressHook& on_progress = {});
+
+// Sets every speculative case's speedup over the gamma 0 case of the same variant and target
+// mapping (predicted from both fresh predictions, measured from both cases' runs).
+void pair_with_baselines(std::vector<ValidationCase>& cases);
 
 }  // namespace specmap

@@ -38,15 +38,24 @@ TEST(Validate, RunsEveryCaseAndWritesConsistentFigures) {
   const auto& v = profiled();
   const fs::path out = v.dir / "out";
   const CliRun r = run_cli("validate '" + v.experiment.string() + "' --profiles '" + v.profiles.string() +
-                           "' --out '" + out.string() + "' --gammas 0,1 --prompts 2 --repetitions 1");
+                           "' --out '" + out.string() + "' --gammas 0,1 --prompts 1 --repetitions 2");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* f : {"cases.csv", "summary.json", "report.md", "predicted_vs_measured.svg"})
     EXPECT_TRUE(fs::exists(out / f)) << f;
 
   const auto summary = nlohmann::json::parse(slurp(out / "summary.json"));
   for (const char* key : {"median_abs_deviation", "p95_abs_deviation", "max_abs_deviation", "n_cases",
-                          "best_predicted", "best_measured", "best_pick_regret", "interval_coverage"})
+                          "best_predicted", "best_measured", "best_pick_regret", "interval_coverage",
+                          "noise_floor", "p95_noise_floor", "median_interval_half_width", "median_speedup_deviation",
+                          "stale_profile", "run_conditions"})
     EXPECT_TRUE(summary.contains(key)) << key;
+  // Two repetitions: every case has both halves, so the noise floor is a number.
+  ASSERT_TRUE(summary.at("noise_floor").is_number()) << summary.dump(2);
+  EXPECT_GE(summary.at("noise_floor").get<double>(), 0.0);
+  EXPECT_LE(summary.at("noise_floor").get<double>(), summary.at("p95_noise_floor").get<double>());
+  EXPECT_GT(summary.at("median_interval_half_width").get<double>(), 0.0);
+  ASSERT_TRUE(summary.at("median_speedup_deviation").is_number()) << "a gamma 1 case beside each gamma 0";
+  EXPECT_TRUE(summary.at("stale_profile").at("median_abs_deviation").is_number());
   // host.yaml runs 1 or 2 cores; a host with one core runs the 1-core variant only.
   const std::size_t variants = runtime::online_cores().size() >= 2 ? 2 : 1;
   EXPECT_EQ(summary.at("n_cases").get<std::size_t>(), variants * 2);
@@ -60,12 +69,20 @@ TEST(Validate, RunsEveryCaseAndWritesConsistentFigures) {
   EXPECT_GE(coverage, 0.0);
   EXPECT_LE(coverage, 1.0);
   EXPECT_TRUE(summary.at("best_predicted").contains("validate-test"));
-  // A drift check per variant: reference passes before and after, against the profile.
+  // Every run recorded with the machine's state: 2 cases x 2 repetitions per variant.
+  EXPECT_EQ(summary.at("run_conditions").at("runs").get<std::size_t>(), variants * 2 * 2);
+  EXPECT_GT(summary.at("run_conditions").at("median_cpu_per_wall").get<double>(), 0.0);
+  // A drift check per variant: the group's points re-measured in both rounds, against the profile.
   const auto& checks = summary.at("experiments").at(0).at("drift_checks");
   ASSERT_EQ(checks.size(), variants);
-  for (const auto& check : checks)
-    for (const char* key : {"draft_before", "target_before", "draft_after", "target_after"})
+  for (const auto& check : checks) {
+    EXPECT_EQ(check.at("rounds").get<int>(), 2);
+    EXPECT_GT(check.at("target_points").get<int>(), 0);
+    EXPECT_GT(check.at("draft_points").get<int>(), 0);
+    for (const char* key : {"draft_change", "target_change"})
       EXPECT_GT(check.at(key).get<double>(), -1.0) << key;  // a positive time was measured
+  }
+  EXPECT_NE(summary.at("experiments").at(0).at("schedule").get<std::string>().find("Interleaved"), std::string::npos);
 
   // One CSV row per case; every measured time positive; the deviation is predicted/measured - 1.
   std::istringstream csv(slurp(out / "cases.csv"));
@@ -90,6 +107,13 @@ TEST(Validate, RunsEveryCaseAndWritesConsistentFigures) {
     if (f[4] == "1") {
       EXPECT_FALSE(f[7].empty()) << "a speculative case reports its acceptance: " << line;
     }
+    // The committed profile's prediction beside the fresh one, and both halves.
+    ASSERT_GE(f.size(), 37u) << line;
+    EXPECT_GT(std::stod(f[32]), 0) << line;
+    EXPECT_NEAR(std::stod(f[33]), std::stod(f[32]) / measured - 1, 1e-4) << line;
+    EXPECT_GT(std::stod(f[34]), 0) << line;
+    EXPECT_GT(std::stod(f[35]), 0) << line;
+    EXPECT_NEAR(std::stod(f[36]), std::stod(f[34]) / std::stod(f[35]) - 1, 1e-3) << line;
   }
   EXPECT_EQ(rows, variants * 2);
   // The search's pick is checked against the fastest measured case.
@@ -98,6 +122,9 @@ TEST(Validate, RunsEveryCaseAndWritesConsistentFigures) {
   EXPECT_GE(pick.at("regret").get<double>(), 0.0);
   const std::string report = slurp(out / "report.md");
   EXPECT_NE(report.find("controlled"), std::string::npos);
+  EXPECT_NE(report.find("noise floor"), std::string::npos);
+  EXPECT_NE(report.find("stale-profile"), std::string::npos);
+  EXPECT_NE(report.find("Schedule: Interleaved"), std::string::npos);
   EXPECT_NE(report.find("specmap validate"), std::string::npos) << "the report names its command";
 }
 

@@ -66,11 +66,133 @@ TEST(ValidationSummary, RegretIsTheWorstExperiment) {
 
 TEST(ValidationSummary, DriftCheckReportsTheLargestChange) {
   DriftCheck d;
-  d.draft_before = 0.02;
-  d.target_before = -0.07;
-  d.draft_after = 0.05;
-  d.target_after = 0.01;
+  d.draft_change = 0.02;
+  d.target_change = -0.07;
   EXPECT_NEAR(d.largest(), 0.07, 1e-15);
+}
+
+// A case whose halves took `a` and `b` seconds for 10 tokens each.
+ValidationCase with_halves(const std::string& id, Seconds predicted, Seconds a, Seconds b) {
+  ValidationCase c = make_case(id, predicted, (a + b) / 20, 0, 1);
+  c.measured.half_seconds[0] = a;
+  c.measured.half_seconds[1] = b;
+  c.measured.half_tokens[0] = 10;
+  c.measured.half_tokens[1] = 10;
+  return c;
+}
+
+TEST(ValidationSummary, NoiseFloorIsTheMedianHalfDifference) {
+  ExperimentValidation e;
+  e.name = "x";
+  e.cases.push_back(with_halves("a", 1, 1.02, 1.00));  // +2%
+  e.cases.push_back(with_halves("b", 1, 0.95, 1.00));  // -5%
+  e.cases.push_back(with_halves("c", 1, 1.10, 1.00));  // +10%
+  ValidationCase lone = make_case("d", 1, 1, 0, 1);    // one half only: not in the floor
+  lone.measured.half_seconds[0] = 10;
+  lone.measured.half_tokens[0] = 10;
+  EXPECT_FALSE(lone.measured.half_difference().has_value());
+  e.cases.push_back(lone);
+  const ValidationSummary s = summarize({e});
+  ASSERT_TRUE(s.noise_floor.has_value());
+  EXPECT_NEAR(*s.noise_floor, 0.05, 1e-12);
+  EXPECT_NEAR(*s.p95_noise_floor, 0.10, 1e-12);
+  EXPECT_EQ(s.n_noise_cases, 3u);
+  ASSERT_EQ(s.best_picks.size(), 1u);
+  EXPECT_NEAR(*s.best_picks[0].noise_floor, 0.05, 1e-12);
+  EXPECT_FALSE(summarize({ExperimentValidation{}}).noise_floor.has_value());
+}
+
+TEST(ValidationSummary, IntervalHalfWidthIsRelativeToThePrediction) {
+  ExperimentValidation e;
+  e.name = "x";
+  e.cases.push_back(make_case("a", 2.0, 2.0, 1.8, 2.2));  // 10%
+  e.cases.push_back(make_case("b", 1.0, 1.0, 0.7, 1.3));  // 30%
+  e.cases.push_back(make_case("c", 4.0, 4.0, 3.9, 4.1));  // 2.5%
+  EXPECT_NEAR(summarize({e}).median_interval_half_width, 0.10, 1e-12);
+}
+
+TEST(ValidationSummary, FreshAndStaleDeviationsAreKeptApart) {
+  ExperimentValidation e;
+  e.name = "x";
+  for (double stale : {0.10, -0.20, 0.30}) {
+    ValidationCase c = make_case("c" + std::to_string(stale), 1.01, 1.0, 0.9, 1.1);
+    c.stale.time_per_token = 1.0 * (1 + stale);
+    c.stale_deviation = stale;
+    e.cases.push_back(c);
+  }
+  const ValidationSummary s = summarize({e});
+  EXPECT_NEAR(s.median_abs_deviation, 0.01, 1e-9);
+  EXPECT_NEAR(s.stale_median_abs_deviation, 0.20, 1e-12);
+  EXPECT_NEAR(s.stale_p95_abs_deviation, 0.30, 1e-12);
+  EXPECT_NEAR(s.stale_median_signed_deviation, 0.10, 1e-12);
+  EXPECT_NEAR(s.best_picks[0].stale_median_abs_deviation, 0.20, 1e-12);
+}
+
+TEST(ValidationSummary, SpeedupIsOverTheBaselineOfTheSameVariantAndTarget) {
+  auto speculative = [](const std::string& id, const std::string& variant, const std::string& mapping, int gamma,
+                        Seconds predicted, Seconds measured) {
+    ValidationCase c = make_case(id, predicted, measured, 0, 1);
+    c.variant = variant;
+    c.mapping = mapping;
+    c.gamma = gamma;
+    c.stale.time_per_token = predicted * 1.1;
+    return c;
+  };
+  std::vector<ValidationCase> cases = {
+      speculative("v1/g0", "v1", "- -> cpu", 0, 10, 10),
+      speculative("v2/g0", "v2", "- -> cpu", 0, 6, 5),
+      speculative("v1/g2", "v1", "cpu -> cpu", 2, 5, 4),   // predicted 2.0, measured 2.5: -20%
+      speculative("v2/g2", "v2", "cpu -> cpu", 2, 3, 2.5),  // predicted 2.0, measured 2.0: 0
+      speculative("v2/g3", "v2", "ocl -> ocl", 3, 3, 2.5),  // other target mapping: no baseline
+  };
+  pair_with_baselines(cases);
+  EXPECT_TRUE(cases[0].baseline_case.empty());
+  EXPECT_FALSE(cases[0].speedup_deviation().has_value());
+  EXPECT_EQ(cases[2].baseline_case, "v1/g0");
+  EXPECT_NEAR(*cases[2].baseline_predicted_speedup, 2.0, 1e-12);
+  EXPECT_NEAR(*cases[2].baseline_measured_speedup, 2.5, 1e-12);
+  EXPECT_NEAR(*cases[2].speedup_deviation(), -0.2, 1e-12);
+  EXPECT_EQ(cases[3].baseline_case, "v2/g0");
+  EXPECT_NEAR(*cases[3].speedup_deviation(), 0, 1e-12);
+  EXPECT_TRUE(cases[4].baseline_case.empty());
+  ExperimentValidation e;
+  e.name = "x";
+  e.cases = cases;
+  const ValidationSummary s = summarize({e});
+  EXPECT_EQ(s.n_speedup_cases, 2u);
+  EXPECT_NEAR(*s.median_speedup_deviation, 0.1, 1e-12);
+  EXPECT_NEAR(*s.p95_speedup_deviation, 0.2, 1e-12);
+  // Stale: both times 1.1 of the fresh, so the same ratios.
+  EXPECT_NEAR(*s.stale_median_speedup_deviation, 0.1, 1e-12);
+}
+
+TEST(ValidationSummary, CountsDisturbedRunsAndTheMachinesState) {
+  ExperimentValidation e;
+  e.name = "x";
+  ValidationCase c = make_case("a", 1, 1, 0, 2);
+  for (double others : {0.0, 0.2, 0.01}) {
+    RunRecord r;
+    r.conditions.wall = 1;
+    r.conditions.process_cpu = 0.5;
+    r.conditions.others_share = others;
+    r.conditions.disturbed = others > runtime::kDisturbedShare;
+    r.conditions.steal = 0.25;
+    r.conditions.load_average = 2 + others;
+    r.conditions.frequency_mhz = 2000 + 1000 * others;
+    c.measured.runs.push_back(r);
+  }
+  e.cases.push_back(c);
+  const ValidationSummary s = summarize({e});
+  EXPECT_EQ(s.n_runs, 3u);
+  EXPECT_EQ(s.disturbed_runs, 1u);
+  EXPECT_EQ(c.measured.disturbed_runs(), 1u);
+  EXPECT_NEAR(s.median_cpu_per_wall, 0.5, 1e-12);
+  EXPECT_NEAR(s.max_others_share, 0.2, 1e-12);
+  EXPECT_NEAR(s.median_others_share, 0.01, 1e-12);
+  EXPECT_NEAR(s.steal_seconds, 0.75, 1e-12);
+  EXPECT_NEAR(s.median_load_average, 2.01, 1e-12);
+  EXPECT_NEAR(*s.min_frequency_mhz, 2000, 1e-9);
+  EXPECT_NEAR(*s.max_frequency_mhz, 2200, 1e-9);
 }
 
 TEST(ValidationSummary, RunSpreadIsTheRelativeSampleDeviation) {

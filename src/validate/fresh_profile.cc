@@ -1,0 +1,145 @@
+#include "validate/fresh_profile.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <tuple>
+
+#include "cost/placement.h"
+#include "cost/workload_passes.h"
+#include "study/study.h"
+
+namespace specmap {
+
+namespace {
+
+using PointKey = std::tuple<ProfileLevel, std::string, std::string, std::string, int, Tokens, Tokens>;
+
+PointKey key_of(const ProfileEntry& e) {
+  return {e.level, e.model, e.key, e.pu, e.units, e.new_tokens, e.context};
+}
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+ProfileStats stats_of(const std::vector<Seconds>& samples) {
+  ProfileStats s;
+  const auto n = static_cast<double>(samples.size());
+  s.repetitions = static_cast<int>(samples.size());
+  s.median = median_of(samples);
+  double sum = 0;
+  for (Seconds v : samples) sum += v;
+  s.mean = n > 0 ? sum / n : 0;
+  if (samples.size() >= 2) {
+    double squares = 0;
+    for (Seconds v : samples) squares += (v - s.mean) * (v - s.mean);
+    // The prediction reads the rounds' central value, so its uncertainty is the standard
+    // error, not one round's spread.
+    s.stddev = std::sqrt(squares / (n - 1)) / std::sqrt(n);
+  }
+  return s;
+}
+
+}  // namespace
+
+GroupPoints points_needed(const Workload& workload, const std::vector<int>& gammas) {
+  std::set<runtime::PassPoint> points[2];
+  Workload at = workload;
+  // The quadrature lengths follow the iteration count, which moves with alpha: cover its range.
+  std::set<double> alphas = {0.0, 0.25, 0.5, 0.75, 1.0, workload.mean_alpha()};
+  for (double alpha : alphas) {
+    set_alpha(at, alpha);
+    for (int gamma : gammas) {
+      const cost_internal::PassPlan plan = cost_internal::plan_passes(at, gamma);
+      for (const cost_internal::Pass& p : plan.passes)
+        points[p.role == cost_internal::kDraft ? 0 : 1].insert(runtime::PassPoint{p.new_tokens, p.context});
+    }
+  }
+  return GroupPoints{{points[0].begin(), points[0].end()}, {points[1].begin(), points[1].end()}};
+}
+
+void FreshSamples::add(bool draft, const std::vector<runtime::PassPointTiming>& timings) {
+  auto& by_point = samples_[draft ? 0 : 1];
+  for (const runtime::PassPointTiming& t : timings) {
+    Samples& s = by_point[t.point];
+    s.forward.push_back(t.forward);
+    if (s.subgraphs.size() < t.subgraphs.size()) s.subgraphs.resize(t.subgraphs.size());
+    for (std::size_t i = 0; i < t.subgraphs.size(); ++i)
+      if (t.subgraphs[i] >= 0) s.subgraphs[i].push_back(t.subgraphs[i]);
+  }
+  ++rounds_[draft ? 0 : 1];
+}
+
+std::vector<ProfileEntry> FreshSamples::entries(const Soc& soc, int variant, const ModelGraph& draft,
+                                                const ModelGraph& target, const Mapping& mapping) const {
+  std::vector<ProfileEntry> out;
+  for (int role = 0; role < 2; ++role) {
+    const ModelGraph& model = role == 0 ? draft : target;
+    const std::vector<int>& pus = role == 0 ? mapping.draft : mapping.target;
+    if (pus.size() != model.subgraphs.size()) continue;
+    const bool one_pu = std::all_of(pus.begin(), pus.end(), [&](int pu) { return pu == pus.front(); });
+    auto entry = [&](ProfileLevel level, const std::string& key, int pu, const runtime::PassPoint& p,
+                     const std::vector<Seconds>& samples) {
+      ProfileEntry e;
+      e.level = level;
+      e.model = model.name;
+      e.key = key;
+      e.pu = soc.pus[static_cast<std::size_t>(pu)].id;
+      e.units = cost_internal::units_in_variant(soc, variant, pu);
+      e.new_tokens = p.new_tokens;
+      e.context = p.context;
+      e.stats = stats_of(samples);
+      e.origin = EntryOrigin::measured;
+      e.note = "re-measured beside the validation's cases";
+      e.file = "validation (fresh points)";
+      out.push_back(std::move(e));
+    };
+    for (const auto& [point, s] : samples_[static_cast<std::size_t>(role)]) {
+      if (one_pu && !s.forward.empty())
+        entry(ProfileLevel::forward, "forward", pus.front(), point, s.forward);
+      for (std::size_t i = 0; i < s.subgraphs.size() && i < model.subgraphs.size(); ++i)
+        if (!s.subgraphs[i].empty())
+          entry(ProfileLevel::subgraph, model.subgraphs[i].name, pus[i], point, s.subgraphs[i]);
+    }
+  }
+  return out;
+}
+
+ProfileDb with_fresh_entries(const ProfileDb& stale, const std::vector<ProfileEntry>& fresh) {
+  std::set<PointKey> replaced;
+  for (const ProfileEntry& e : fresh) replaced.insert(key_of(e));
+  ProfileDb db = stale;
+  db.entries.clear();
+  db.entries.reserve(stale.entries.size() + fresh.size());
+  for (const ProfileEntry& e : stale.entries)
+    if (!replaced.count(key_of(e))) db.entries.push_back(e);
+  db.entries.insert(db.entries.end(), fresh.begin(), fresh.end());
+  return db;
+}
+
+double profile_drift(const LatencyOracle& stale, const ModelGraph& model,
+                     const std::vector<ProfileEntry>& fresh) {
+  std::vector<double> changes;
+  for (const ProfileEntry& e : fresh) {
+    if (e.model != model.name) continue;
+    const auto pu = stale.soc().pu_index(e.pu);
+    if (!pu) continue;
+    TimeEstimate before;
+    if (e.level == ProfileLevel::forward) {
+      before = stale.forward(model, *pu, e.units, e.new_tokens, e.context);
+    } else if (e.level == ProfileLevel::subgraph) {
+      for (std::size_t i = 0; i < model.subgraphs.size(); ++i)
+        if (model.subgraphs[i].name == e.key)
+          before = stale.subgraph(model, i, *pu, e.units, e.new_tokens, e.context);
+    }
+    if (before.source != Provenance::unavailable && before.median > 0 && std::isfinite(before.median))
+      changes.push_back(e.stats.median / before.median - 1);
+  }
+  return median_of(changes);
+}
+
+}  // namespace specmap

@@ -1,0 +1,68 @@
+#pragma once
+// Profile points re-measured beside the cases ("fresh"), so a prediction's inputs are paired
+// in time with the runs it is compared with. Before a group's cases in every round (one design
+// variant and mapping: one pair of built models), the points that group's predictions read are
+// timed once each, in passes of their own, never the cases' runs. Over the rounds they become
+// profile entries (median of the rounds; stddev: the standard error of that median's mean),
+// which replace the committed profile's entries of the same series and point; everything the
+// group does not re-measure (contention, transfers, other PUs) stays the committed profile's.
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/units.h"
+#include "cost/mapping.h"
+#include "describe/model.h"
+#include "describe/soc.h"
+#include "describe/workload.h"
+#include "profile/latency_oracle.h"
+#include "profile/profile_db.h"
+#include "runtime/measure/pass_points.h"
+
+namespace specmap {
+
+// The (new tokens, context) points of the draft's and the target's passes that the cost model
+// reads for `gammas` on `workload` (prefill, drafting steps, verification of gamma + 1 rows),
+// over the whole range of acceptance (the plan's quadrature lengths depend on it).
+struct GroupPoints {
+  std::vector<runtime::PassPoint> draft;
+  std::vector<runtime::PassPoint> target;
+};
+GroupPoints points_needed(const Workload& workload, const std::vector<int>& gammas);
+
+// Re-measured samples of one group's points, round after round.
+class FreshSamples {
+ public:
+  // One round's timings of one model (draft == true: the draft) as placed by `pus` (one PU
+  // index per subgraph) under `variant`.
+  void add(bool draft, const std::vector<runtime::PassPointTiming>& timings);
+  [[nodiscard]] int rounds(bool draft) const { return rounds_[draft ? 0 : 1]; }
+  [[nodiscard]] bool empty() const { return rounds_[0] == 0 && rounds_[1] == 0; }
+
+  // The entries these samples give: per subgraph on its PU, and the whole forward pass when
+  // the model sits on one PU.
+  [[nodiscard]] std::vector<ProfileEntry> entries(const Soc& soc, int variant, const ModelGraph& draft,
+                                                  const ModelGraph& target, const Mapping& mapping) const;
+
+ private:
+  // [role][point] -> samples of the forward pass and of every subgraph
+  struct Samples {
+    std::vector<Seconds> forward;
+    std::vector<std::vector<Seconds>> subgraphs;
+  };
+  std::array<std::map<runtime::PassPoint, Samples>, 2> samples_;
+  std::array<int, 2> rounds_ = {0, 0};
+};
+
+// `stale` with every entry of `fresh` in place of the entry of the same level, model, key, PU,
+// units and point (added where the stale profile has none).
+ProfileDb with_fresh_entries(const ProfileDb& stale, const std::vector<ProfileEntry>& fresh);
+
+// Median of fresh / committed - 1 over the re-measured entries of `model`, the committed figure
+// being what `stale` (the committed profile's oracle) gives at the same point (0 when none):
+// how far the machine has moved since the committed profile.
+double profile_drift(const LatencyOracle& stale, const ModelGraph& model,
+                     const std::vector<ProfileEntry>& fresh);
+
+}  // namespace specmap

@@ -1,0 +1,127 @@
+// Fresh profile points: which points a group needs, how their rounds become profile entries,
+// and that a prediction from them reads the re-measured figures at every point it needs while
+// the stale-profile prediction keeps reading the committed profile.
+#include "validate/fresh_profile.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "cost/cost_model.h"
+#include "cost/mapping.h"
+#include "study/study.h"
+
+namespace specmap {
+namespace {
+
+const Study& study() {
+  static const Study s = [] {
+    auto loaded =
+        load_study(std::string(SPECMAP_SOURCE_DIR) + "/configs/experiments/host-validate-40m-kv.yaml");
+    EXPECT_TRUE(loaded.ok()) << loaded.error().format();
+    return std::move(loaded).value();
+  }();
+  return s;
+}
+
+bool has(const std::vector<runtime::PassPoint>& points, Tokens n, Tokens ctx) {
+  return std::find(points.begin(), points.end(), runtime::PassPoint{n, ctx}) != points.end();
+}
+
+TEST(FreshProfile, PointsNeededFollowThePassPlan) {
+  const Workload& w = study().workload;  // 32-token prompt, 96 generated, KV cache
+  const GroupPoints baseline = points_needed(w, {0});
+  EXPECT_TRUE(baseline.draft.empty()) << "gamma 0 never runs the draft";
+  EXPECT_TRUE(has(baseline.target, 32, 0)) << "the prefill";
+  const GroupPoints g = points_needed(w, {0, 3});
+  EXPECT_TRUE(has(g.draft, 32, 0));
+  // Verification of gamma + 1 rows and drafting steps at the quadrature midpoints.
+  bool verification = false, step = false;
+  for (const auto& p : g.target) verification = verification || (p.new_tokens == 4 && p.context > 32);
+  for (const auto& p : g.draft) step = step || (p.new_tokens == 1 && p.context > 32);
+  EXPECT_TRUE(verification);
+  EXPECT_TRUE(step);
+  for (const auto& p : g.target) EXPECT_TRUE(p.new_tokens == 1 || p.new_tokens == 4 || p.context == 0);
+  Workload nokv = w;
+  nokv.kv_cache = false;
+  for (const auto& p : points_needed(nokv, {0, 2}).target) EXPECT_EQ(p.context, 0) << "whole-sequence passes";
+}
+
+TEST(FreshProfile, RoundsBecomeEntriesWithTheirStandardError) {
+  const Study& s = study();
+  const Mapping m{whole_model_on(0, s.draft.subgraphs.size()), whole_model_on(0, s.target.subgraphs.size())};
+  FreshSamples fresh;
+  EXPECT_TRUE(fresh.empty());
+  for (double v : {0.010, 0.014}) {
+    runtime::PassPointTiming t;
+    t.point = {4, 40};
+    t.forward = v;
+    t.subgraphs.assign(s.target.subgraphs.size(), v / double(s.target.subgraphs.size()));
+    t.subgraphs[1] = -1;  // not run in this pass
+    fresh.add(false, {t});
+  }
+  EXPECT_EQ(fresh.rounds(false), 2);
+  EXPECT_EQ(fresh.rounds(true), 0);
+  const std::vector<ProfileEntry> entries = fresh.entries(s.soc, 1, s.draft, s.target, m);
+  ASSERT_EQ(entries.size(), s.target.subgraphs.size()) << "forward + every subgraph that ran";
+  const ProfileEntry& forward = entries.front();
+  EXPECT_EQ(forward.level, ProfileLevel::forward);
+  EXPECT_EQ(forward.model, s.target.name);
+  EXPECT_EQ(forward.units, 2) << "variant 2core";
+  EXPECT_EQ(forward.new_tokens, 4);
+  EXPECT_EQ(forward.context, 40);
+  EXPECT_NEAR(forward.stats.median, 0.012, 1e-15);
+  // Two rounds 0.004 apart: sample deviation 0.004 / sqrt(2), standard error of the mean 0.002.
+  EXPECT_NEAR(forward.stats.stddev, 0.002, 1e-12);
+  EXPECT_EQ(forward.stats.repetitions, 2);
+  for (const ProfileEntry& e : entries) EXPECT_NE(e.key, s.target.subgraphs[1].name);
+}
+
+TEST(FreshProfile, FreshEntriesReplaceTheCommittedOnesAtEveryNeededPoint) {
+  const Study& s = study();
+  const LatencyOracle stale(s.soc, s.profiles);
+  const int variant = 0;  // 1core
+  const int units = 1;
+  const Mapping m{whole_model_on(0, s.draft.subgraphs.size()), whole_model_on(0, s.target.subgraphs.size())};
+  const std::vector<int> gammas = {0, 4};
+  const GroupPoints needed = points_needed(s.workload, gammas);
+  // "Re-measured" points that are the committed figures times 1.5: every prediction that reads
+  // only them is 1.5 times the stale one (up to the few terms that are not profile figures).
+  FreshSamples fresh;
+  for (bool draft : {true, false}) {
+    const ModelGraph& model = draft ? s.draft : s.target;
+    std::vector<runtime::PassPointTiming> round;
+    for (const runtime::PassPoint& p : draft ? needed.draft : needed.target) {
+      runtime::PassPointTiming t;
+      t.point = p;
+      t.forward = 1.5 * stale.forward(model, 0, units, p.new_tokens, p.context).median;
+      for (std::size_t i = 0; i < model.subgraphs.size(); ++i)
+        t.subgraphs.push_back(1.5 * stale.subgraph(model, i, 0, units, p.new_tokens, p.context).median);
+      round.push_back(t);
+    }
+    fresh.add(draft, round);
+  }
+  const std::vector<ProfileEntry> entries = fresh.entries(s.soc, variant, s.draft, s.target, m);
+  const ProfileDb db = with_fresh_entries(s.profiles, entries);
+  EXPECT_EQ(db.time_unit, s.profiles.time_unit);
+  EXPECT_GE(db.entries.size(), s.profiles.entries.size())
+      << "nothing committed is lost but the replaced points";
+  EXPECT_LE(db.entries.size(), s.profiles.entries.size() + entries.size());
+  const LatencyOracle fresh_oracle(s.soc, db);
+  const CostInputs stale_in{s.soc, s.draft, s.target, s.workload, stale, CostMode::extended};
+  const CostInputs fresh_in{s.soc, s.draft, s.target, s.workload, fresh_oracle, CostMode::extended};
+  for (int gamma : gammas) {
+    const Candidate c{variant, m, gamma, Schedule::sequential};
+    const Prediction before = predict(stale_in, c);
+    const Prediction after = predict(fresh_in, c);
+    ASSERT_TRUE(before.feasible && after.feasible);
+    EXPECT_NEAR(after.time_per_token / before.time_per_token, 1.5, 0.01) << "gamma " << gamma;
+  }
+  // The drift the check reports is the +50% put in.
+  EXPECT_NEAR(profile_drift(stale, s.target, entries), 0.5, 1e-9);
+  EXPECT_NEAR(profile_drift(stale, s.draft, entries), 0.5, 1e-9);
+}
+
+}  // namespace
+}  // namespace specmap
