@@ -20,7 +20,7 @@
 #include "runtime/cpu/blas_threads.h"
 #include "runtime/cpu/core_set.h"
 #include "runtime/cpu/linear.h"
-#include "runtime/synthetic_weights.h"
+#include "runtime/weights/synthetic_weights.h"
 #include "runtime/transformer_executor.h"
 
 namespace specmap::runtime {
@@ -218,8 +218,9 @@ void BM_TiedHeadRows(benchmark::State& state) {
   use_blas_threads_on(make_core_set({0}));
   std::vector<float> x(rows * d, 0.01f);
   std::vector<float> logits(rows * vocab);
+  ThreadPool pool(make_core_set({0}));
   for (auto _ : state) {
-    linear_transposed(x, rows, t.weights->embedding, d, vocab, logits);
+    linear(x, rows, t.weights->embedding, logits, pool);
     benchmark::DoNotOptimize(logits.data());
     benchmark::ClobberMemory();
   }

@@ -60,21 +60,24 @@ void run_decoder_block(std::span<float> hidden, std::size_t first_position, cons
   OpLaps lap(op_times);
   rms_norm(hidden, weights.attn_norm, shape.norm_eps, scratch.normed, pool);
   lap(BlockOp::attn_norm);
-  linear(scratch.normed, rows, weights.q_proj, d, q_width, scratch.q);
+  linear(scratch.normed, rows, weights.q_proj, scratch.q, pool);
+  add_bias(scratch.q, weights.q_bias);
   lap(BlockOp::q_proj);
   // Keys and values go straight into the cache rows of the new positions.
   std::span<float> new_keys = cache.append_keys(layer, rows);
   std::span<float> new_values = cache.append_values(layer, rows);
-  linear(scratch.normed, rows, weights.k_proj, d, kv_width, new_keys);
+  linear(scratch.normed, rows, weights.k_proj, new_keys, pool);
+  add_bias(new_keys, weights.k_bias);
   lap(BlockOp::k_proj);
-  linear(scratch.normed, rows, weights.v_proj, d, kv_width, new_values);
+  linear(scratch.normed, rows, weights.v_proj, new_values, pool);
+  add_bias(new_values, weights.v_bias);
   lap(BlockOp::v_proj);
   apply_rotary(scratch.q, attn.heads, attn.head_dim, first_position, rotary_inverse_frequencies, pool);
   apply_rotary(new_keys, attn.kv_heads, attn.head_dim, first_position, rotary_inverse_frequencies, pool);
   causal_attention(scratch.q, first_position, cache.keys(layer), cache.values(layer), attn, scratch.attention,
                    pool);
   lap(BlockOp::attention);
-  linear(scratch.attention, rows, weights.o_proj, q_width, d, scratch.projected);
+  linear(scratch.attention, rows, weights.o_proj, scratch.projected, pool);
   lap(BlockOp::o_proj);
   add_in_place(hidden, scratch.projected, pool);
   lap(BlockOp::residual);
@@ -85,13 +88,13 @@ void run_decoder_block(std::span<float> hidden, std::size_t first_position, cons
   const std::size_t d_ff = shape.d_ff;
   scratch.mlp.gate.resize(rows * d_ff);
   scratch.mlp.up.resize(rows * d_ff);
-  linear(scratch.normed, rows, weights.gate_proj, d, d_ff, scratch.mlp.gate);
+  linear(scratch.normed, rows, weights.gate_proj, scratch.mlp.gate, pool);
   lap(BlockOp::gate_proj);
-  linear(scratch.normed, rows, weights.up_proj, d, d_ff, scratch.mlp.up);
+  linear(scratch.normed, rows, weights.up_proj, scratch.mlp.up, pool);
   lap(BlockOp::up_proj);
   silu_mul(scratch.mlp.gate, scratch.mlp.up, scratch.mlp.gate, pool);
   lap(BlockOp::silu_mul);
-  linear(scratch.mlp.gate, rows, weights.down_proj, d_ff, d, scratch.projected);
+  linear(scratch.mlp.gate, rows, weights.down_proj, scratch.projected, pool);
   lap(BlockOp::down_proj);
   add_in_place(hidden, scratch.projected, pool);
   lap(BlockOp::mlp_residual);

@@ -1,6 +1,7 @@
 #pragma once
 // One Llama decoder block (pre-norm attention and SwiGLU MLP, each added to the residual
-// stream), built from the CPU kernels.
+// stream), built from the CPU kernels; Qwen2's Q/K/V biases are added when the layer has
+// them.
 #include <array>
 #include <cstddef>
 #include <span>
@@ -13,7 +14,7 @@
 #include "runtime/cpu/swiglu.h"
 #include "runtime/cpu/thread_pool.h"
 #include "runtime/kv_cache.h"
-#include "runtime/weights.h"
+#include "runtime/weights/weights.h"
 
 namespace specmap::runtime {
 

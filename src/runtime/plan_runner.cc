@@ -7,7 +7,7 @@
 
 #include "core/dtype.h"
 #include "runtime/sampling.h"
-#include "runtime/synthetic_weights.h"
+#include "runtime/weights/synthetic_weights.h"
 
 namespace specmap::runtime {
 

@@ -20,7 +20,7 @@
 #include "runtime/plan_runner.h"
 #include "runtime/profile_benchmarks.h"
 #include "runtime/sampling.h"
-#include "runtime/synthetic_weights.h"
+#include "runtime/weights/synthetic_weights.h"
 #include "runtime/transformer_executor.h"
 
 namespace specmap::runtime {

@@ -24,9 +24,8 @@ Status check_arch(const ModelGraph& graph, const TransformerWeights& weights) {
   const ModelArch& w = weights.arch;
   if (a.encoder_layers > 0)
     return Error{"model '" + graph.name + "': encoder-decoder models are not supported"};
-  if (a.dtype != DType::f32 || a.kv_dtype != DType::f32)
-    return Error{"model '" + graph.name +
-                 "': the executor computes in f32; dtype and kv_dtype must be f32"};
+  if (a.kv_dtype != DType::f32)
+    return Error{"model '" + graph.name + "': the executor keeps its KV cache in f32; kv_dtype must be f32"};
   if (a.layers != w.layers || a.d_model != w.d_model || a.d_ff != w.d_ff || a.heads != w.heads ||
       a.kv_heads != w.kv_heads || a.head_dim != w.head_dim || a.vocab != w.vocab ||
       a.tied_embeddings != w.tied_embeddings)
@@ -311,7 +310,7 @@ Result<std::vector<float>> TransformerExecutor::run(std::span<const int> input, 
       case StepKind::embedding:
         if (step.device != nullptr) {
           if (Status s = step.device->embed(input); !s) return s.error();
-        } else if (Status s = embedding_lookup(w.embedding, d, input, hidden_); !s) {
+        } else if (Status s = embedding_lookup(w.embedding, input, hidden_); !s) {
           return s.error();
         }
         if (options_.time_ops) op_seconds_[step.subgraph][step.op_index[0]] += since(start);
@@ -349,10 +348,7 @@ Result<std::vector<float>> TransformerExecutor::run(std::span<const int> input, 
         rms_norm(last, w.final_norm, shape_.norm_eps, head_normed_, *step.pool);
         const Clock::time_point normed = Clock::now();
         logits.resize(last_rows * vocab_size);
-        if (w.arch.tied_embeddings)
-          linear_transposed(head_normed_, last_rows, w.embedding, d, vocab_size, logits);
-        else
-          linear(head_normed_, last_rows, w.lm_head, d, vocab_size, logits);
+        linear(head_normed_, last_rows, w.head_matrix(), logits, *step.pool);
         if (options_.time_ops) {
           op_seconds_[step.subgraph][step.op_index[0]] += std::chrono::duration<double>(normed - start).count();
           op_seconds_[step.subgraph][step.op_index[1]] += since(normed);

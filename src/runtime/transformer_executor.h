@@ -29,7 +29,7 @@
 #include "runtime/opencl/opencl_subgraphs.h"
 #include "runtime/subgraph_timings.h"
 #include "runtime/token_model.h"
-#include "runtime/weights.h"
+#include "runtime/weights/weights.h"
 
 namespace specmap::runtime {
 
@@ -79,7 +79,8 @@ struct TransferTiming {
 class TransformerExecutor final : public TokenModel {
  public:
   // `graph` must carry its ModelArch (derived from hyperparameters), be decoder-only and
-  // f32 (weights and KV cache); `weights` must match that architecture and may be shared
+  // keep an f32 KV cache; `weights` (each tensor in its stored type, computed in f32
+  // activations) must match that architecture and may be shared
   // with other executors (a layer-skipping draft reuses the target's).
   static Result<std::unique_ptr<TransformerExecutor>> create(
       const ModelGraph& graph, std::shared_ptr<const TransformerWeights> weights, CorePlacement placement,

@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "backend_support.h"
-#include "runtime/synthetic_weights.h"
+#include "runtime/weights/synthetic_weights.h"
 #include "runtime/transformer_executor.h"
 
 namespace specmap::runtime {
@@ -89,6 +89,27 @@ TEST_F(OpenClExecutor, WholeModelOnTheDeviceMatchesTheCpuAndTheReference) {
   auto device_side = make(place_all_on(graph_, device_), true);
   const std::vector<float> logits = device_side->append(kPrompt, kPrompt.size());
   EXPECT_LT(max_scaled_error(logits, testing::naive_logits(*weights_, kPrompt)), kBackendTolerance);
+}
+
+// Weights stored in another type are promoted to f32 on upload: the device computes the f32
+// model of exactly the stored values, with Qwen2-style biases where the layers have them.
+TEST_F(OpenClExecutor, StoredTypesArePromotedAndBiasesAdded) {
+  for (TensorType type : {TensorType::f16, TensorType::q4_0}) {
+    auto w = SyntheticWeights(5, type).load(testing::tiny_arch(2, /*tied=*/false));
+    ASSERT_TRUE(w.ok()) << w.error().format();
+    for (LayerWeights& layer : w->layers) {
+      layer.q_bias = testing::random_values(64, 21, 0.3f);
+      layer.k_bias = testing::random_values(32, 22, 0.3f);
+      layer.v_bias = testing::random_values(32, 23, 0.3f);
+    }
+    weights_ = std::make_shared<const TransformerWeights>(std::move(w).value());
+    graph_ = derive_model("tiny", weights_->arch);
+    auto device_side = make(place_all_on(graph_, device_), true);
+    ASSERT_TRUE(device_side);
+    const std::vector<float> logits = device_side->append(kPrompt, kPrompt.size());
+    EXPECT_LT(max_scaled_error(logits, testing::naive_logits(*weights_, kPrompt)), kBackendTolerance)
+        << tensor_type_name(type);
+  }
 }
 
 TEST_F(OpenClExecutor, UntiedHeadOnTheDevice) {

@@ -50,19 +50,13 @@ class CpuBackend final : public OpsBackend {
   std::vector<float> embedding(const std::vector<float>& table, std::size_t width,
                                const std::vector<int>& tokens) override {
     std::vector<float> out(tokens.size() * width);
-    EXPECT_TRUE(embedding_lookup(table, width, tokens, out).ok());
+    EXPECT_TRUE(embedding_lookup(WeightTensor::from_f32(table, table.size() / width, width), tokens, out).ok());
     return out;
   }
   std::vector<float> linear(const std::vector<float>& x, std::size_t rows, const std::vector<float>& weight,
                             std::size_t in, std::size_t out) override {
     std::vector<float> y(rows * out);
-    runtime::linear(x, rows, weight, in, out, y);
-    return y;
-  }
-  std::vector<float> linear_transposed(const std::vector<float>& x, std::size_t rows, const std::vector<float>& weight,
-                                       std::size_t in, std::size_t out) override {
-    std::vector<float> y(rows * out);
-    runtime::linear_transposed(x, rows, weight, in, out, y);
+    runtime::linear(x, rows, WeightTensor::from_f32(weight, out, in), y, pool_);
     return y;
   }
   void start_block(const LayerWeights& weights, const BlockShape& shape, const std::vector<float>& inverse) override {
@@ -138,12 +132,6 @@ class OpenClBackend final : public OpsBackend {
                             std::size_t in, std::size_t out) override {
     ocl::DeviceBuffer dx = up(x), dw = up(weight), y = empty(rows * out);
     check(ocl::linear(*queue_, dx.span(), rows, dw.span(), in, out, y.span()));
-    return down(y);
-  }
-  std::vector<float> linear_transposed(const std::vector<float>& x, std::size_t rows, const std::vector<float>& weight,
-                                       std::size_t in, std::size_t out) override {
-    ocl::DeviceBuffer dx = up(x), dw = up(weight), y = empty(rows * out);
-    check(ocl::linear_transposed(*queue_, dx.span(), rows, dw.span(), in, out, y.span()));
     return down(y);
   }
   void start_block(const LayerWeights& weights, const BlockShape& shape, const std::vector<float>& inverse) override {

@@ -8,7 +8,7 @@
 
 #include "runtime/cpu/attention.h"
 #include "runtime/decoder_block.h"
-#include "runtime/weights.h"
+#include "runtime/weights/weights.h"
 
 namespace specmap::runtime::testing {
 
@@ -25,10 +25,9 @@ class OpsBackend {
   virtual std::vector<float> add(const std::vector<float>& residual, const std::vector<float>& x) = 0;
   virtual std::vector<float> embedding(const std::vector<float>& table, std::size_t width,
                                        const std::vector<int>& tokens) = 0;
+  // weight: f32 [out x in] (weights.h); y = x * W^T.
   virtual std::vector<float> linear(const std::vector<float>& x, std::size_t rows, const std::vector<float>& weight,
                                     std::size_t in, std::size_t out) = 0;
-  virtual std::vector<float> linear_transposed(const std::vector<float>& x, std::size_t rows,
-                                               const std::vector<float>& weight, std::size_t in, std::size_t out) = 0;
 
   // A decoder block with its own KV cache: block() runs `hidden` at positions
   // first_position.. (the cache must hold first_position positions), truncate() forgets.

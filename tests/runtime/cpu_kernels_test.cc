@@ -16,14 +16,13 @@ namespace {
 using testing::random_values;
 using testing::relative_max_error;
 
-// y = x * W with W stored [in x out] (transposed: W stored [out x in]).
+// y = x * W^T with W stored [out x in].
 std::vector<double> naive_linear(const std::vector<float>& x, std::size_t rows, const std::vector<float>& w,
-                                 std::size_t in, std::size_t out, bool transposed = false) {
+                                 std::size_t in, std::size_t out) {
   std::vector<double> y(rows * out, 0.0);
   for (std::size_t r = 0; r < rows; ++r)
     for (std::size_t o = 0; o < out; ++o)
-      for (std::size_t i = 0; i < in; ++i)
-        y[r * out + o] += double(x[r * in + i]) * (transposed ? w[o * in + i] : w[i * out + o]);
+      for (std::size_t i = 0; i < in; ++i) y[r * out + o] += double(x[r * in + i]) * w[o * in + i];
   return y;
 }
 
@@ -46,24 +45,21 @@ class CpuKernels : public ::testing::TestWithParam<std::vector<int>> {
 TEST_P(CpuKernels, LinearMatchesNaiveForOneAndManyRows) {
   const std::size_t in = 48, out = 40;
   std::vector<float> w = random_values(in * out, 1);
+  const WeightTensor weight = WeightTensor::from_f32(w, out, in);
   for (std::size_t rows : {1u, 7u}) {
     std::vector<float> x = random_values(rows * in, 2);
     std::vector<float> y(rows * out);
-    linear(x, rows, w, in, out, y);
+    linear(x, rows, weight, y, pool());
     EXPECT_LT(relative_max_error(y, naive_linear(x, rows, w, in, out)), 1e-5) << rows << " rows";
   }
 }
 
-TEST_P(CpuKernels, TransposedLinearIsTheProductWithTheTableRows) {
-  // A tied LM head: logit v is the dot product of the hidden state with embedding row v.
-  const std::size_t d = 32, vocab = 100;
-  std::vector<float> table = random_values(vocab * d, 3);
-  for (std::size_t rows : {1u, 3u}) {
-    std::vector<float> hidden = random_values(rows * d, 4);
-    std::vector<float> logits(rows * vocab);
-    linear_transposed(hidden, rows, table, d, vocab, logits);
-    EXPECT_LT(relative_max_error(logits, naive_linear(hidden, rows, table, d, vocab, true)), 1e-5) << rows;
-  }
+TEST_P(CpuKernels, AddBiasAddsToEveryRow) {
+  std::vector<float> y = {1, 2, 3, 4, 5, 6};
+  add_bias(y, std::vector<float>{10, 20, 30});
+  EXPECT_EQ(y, (std::vector<float>{11, 22, 33, 14, 25, 36}));
+  add_bias(y, {});
+  EXPECT_EQ(y[0], 11.0f);
 }
 
 TEST_P(CpuKernels, RmsNormMatchesNaive) {
@@ -147,14 +143,16 @@ TEST_P(CpuKernels, SwigluMlpMatchesNaive) {
                      down = random_values(d * ff, 14), x = random_values(rows * d, 15);
   MlpScratch scratch;
   std::vector<float> out(rows * d);
-  swiglu_mlp(x, rows, MlpWeights{gate, up, down}, d, ff, scratch, out, pool());
+  const WeightTensor gate_w = WeightTensor::from_f32(gate, ff, d), up_w = WeightTensor::from_f32(up, ff, d),
+                     down_w = WeightTensor::from_f32(down, d, ff);
+  swiglu_mlp(x, rows, MlpWeights{gate_w, up_w, down_w}, scratch, out, pool());
   std::vector<double> g = naive_linear(x, rows, gate, d, ff);
   std::vector<double> u = naive_linear(x, rows, up, d, ff);
   std::vector<double> expected(rows * d, 0.0);
   for (std::size_t r = 0; r < rows; ++r)
     for (std::size_t o = 0; o < d; ++o)
       for (std::size_t i = 0; i < ff; ++i)
-        expected[r * d + o] += silu(g[r * ff + i]) * u[r * ff + i] * down[i * d + o];
+        expected[r * d + o] += silu(g[r * ff + i]) * u[r * ff + i] * down[o * ff + i];
   EXPECT_LT(relative_max_error(out, expected), 1e-5);
 }
 
@@ -162,15 +160,16 @@ TEST_P(CpuKernels, EmbeddingLookupCopiesRowsAndRejectsUnknownTokens) {
   const std::size_t width = 4, vocab = 10;
   std::vector<float> table(vocab * width);
   for (std::size_t i = 0; i < table.size(); ++i) table[i] = float(i);
+  const WeightTensor tensor = WeightTensor::from_f32(table, vocab, width);
   std::vector<int> tokens = {3, 0, 9, 3};
   std::vector<float> out(tokens.size() * width);
-  ASSERT_TRUE(embedding_lookup(table, width, tokens, out).ok());
+  ASSERT_TRUE(embedding_lookup(tensor, tokens, out).ok());
   for (std::size_t t = 0; t < tokens.size(); ++t)
     for (std::size_t i = 0; i < width; ++i) EXPECT_EQ(out[t * width + i], float(tokens[t] * width + i));
   std::vector<int> bad = {10};
-  EXPECT_FALSE(embedding_lookup(table, width, bad, out).ok());
+  EXPECT_FALSE(embedding_lookup(tensor, bad, out).ok());
   std::vector<int> negative = {-1};
-  EXPECT_FALSE(embedding_lookup(table, width, negative, out).ok());
+  EXPECT_FALSE(embedding_lookup(tensor, negative, out).ok());
 }
 
 TEST_P(CpuKernels, ResidualAddSumsElementwise) {

@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "describe/loaders.h"
-#include "runtime/synthetic_weights.h"
+#include "runtime/weights/synthetic_weights.h"
 #include "runtime/transformer_executor.h"
 
 namespace specmap::runtime {

@@ -1,11 +1,13 @@
 #pragma once
 // A Llama forward pass written as plainly as possible in double precision, straight from
 // the model's definition (pre-norm blocks, rotate-half rotary embeddings, grouped-query
-// causal attention, SwiGLU MLP, RMSNorm head), to check the executor against.
+// causal attention, SwiGLU MLP, RMSNorm head, Qwen2's Q/K/V biases when present), to check
+// the executor against. Weights in any stored type are dequantized first: this is the f32
+// evaluation of exactly the values the executor holds.
 #include <cmath>
 #include <vector>
 
-#include "runtime/weights.h"
+#include "runtime/weights/weights.h"
 
 namespace specmap::runtime::testing {
 
@@ -22,13 +24,15 @@ inline std::vector<double> naive_logits(const TransformerWeights& w, const std::
   const std::size_t n = tokens.size(), d = a.d_model, ff = a.d_ff, H = a.heads, G = a.kv_heads,
                     hd = a.head_dim;
   using Matrix = std::vector<std::vector<double>>;
-  // y = x * W, W stored [in x out]; `rows_are_outputs` for the [vocab x d_model] table.
+  // y = x * W^T (+ b), W stored [out x in] (weights.h), dequantized.
   auto project = [](const std::vector<double>& x, const std::vector<float>& W, std::size_t out,
-                    bool rows_are_outputs = false) {
+                    const std::vector<float>& bias = {}) {
     std::vector<double> y(out, 0.0);
     const std::size_t in = x.size();
-    for (std::size_t o = 0; o < out; ++o)
-      for (std::size_t i = 0; i < in; ++i) y[o] += x[i] * (rows_are_outputs ? W[o * in + i] : W[i * out + o]);
+    for (std::size_t o = 0; o < out; ++o) {
+      for (std::size_t i = 0; i < in; ++i) y[o] += x[i] * W[o * in + i];
+      if (!bias.empty()) y[o] += bias[o];
+    }
     return y;
   };
   auto norm = [&](const std::vector<double>& x, const std::vector<float>& weight) {
@@ -50,21 +54,25 @@ inline std::vector<double> naive_logits(const TransformerWeights& w, const std::
       }
   };
 
+  const std::vector<float> embedding = dequantize(w.embedding);
   Matrix x(n, std::vector<double>(d));
   for (std::size_t t = 0; t < n; ++t)
-    for (std::size_t i = 0; i < d; ++i) x[t][i] = w.embedding[tokens[t] * d + i];
+    for (std::size_t i = 0; i < d; ++i) x[t][i] = embedding[tokens[t] * d + i];
 
   for (std::size_t layer = 0; layer < w.layers.size(); ++layer) {
     bool skip = false;
     for (int s : options.skip_layers) skip |= std::size_t(s) == layer;
     if (skip) continue;
     const LayerWeights& L = w.layers[layer];
+    const std::vector<float> Wq = dequantize(L.q_proj), Wk = dequantize(L.k_proj), Wv = dequantize(L.v_proj),
+                             Wo = dequantize(L.o_proj), Wg = dequantize(L.gate_proj), Wu = dequantize(L.up_proj),
+                             Wd = dequantize(L.down_proj);
     Matrix q(n), k(n), v(n);
     for (std::size_t t = 0; t < n; ++t) {
       std::vector<double> h = norm(x[t], L.attn_norm);
-      q[t] = project(h, L.q_proj, H * hd);
-      k[t] = project(h, L.k_proj, G * hd);
-      v[t] = project(h, L.v_proj, G * hd);
+      q[t] = project(h, Wq, H * hd, L.q_bias);
+      k[t] = project(h, Wk, G * hd, L.k_bias);
+      v[t] = project(h, Wv, G * hd, L.v_bias);
       rotate(q[t], H, t);
       rotate(k[t], G, t);
     }
@@ -84,20 +92,20 @@ inline std::vector<double> naive_logits(const TransformerWeights& w, const std::
         for (std::size_t s = 0; s <= t; ++s)
           for (std::size_t i = 0; i < hd; ++i) attended[h * hd + i] += p[s] / sum * v[s][g * hd + i];
       }
-      std::vector<double> o = project(attended, L.o_proj, d);
+      std::vector<double> o = project(attended, Wo, d);
       for (std::size_t i = 0; i < d; ++i) x[t][i] += o[i];
       std::vector<double> h = norm(x[t], L.mlp_norm);
-      std::vector<double> gate = project(h, L.gate_proj, ff), up = project(h, L.up_proj, ff);
+      std::vector<double> gate = project(h, Wg, ff), up = project(h, Wu, ff);
       for (std::size_t i = 0; i < ff; ++i) gate[i] = gate[i] / (1.0 + std::exp(-gate[i])) * up[i];
-      std::vector<double> down = project(gate, L.down_proj, d);
+      std::vector<double> down = project(gate, Wd, d);
       for (std::size_t i = 0; i < d; ++i) x[t][i] += down[i];
     }
   }
 
-  const std::vector<float>& head = a.tied_embeddings ? w.embedding : w.lm_head;
+  const std::vector<float> head = dequantize(w.head_matrix());
   std::vector<double> logits;
   for (std::size_t t = 0; t < n; ++t) {
-    std::vector<double> row = project(norm(x[t], w.final_norm), head, a.vocab, a.tied_embeddings);
+    std::vector<double> row = project(norm(x[t], w.final_norm), head, a.vocab);
     logits.insert(logits.end(), row.begin(), row.end());
   }
   return logits;

@@ -18,7 +18,7 @@
 #include "describe/soc.h"
 #include "runtime/plan_runner.h"
 #include "runtime/speculative.h"
-#include "runtime/synthetic_weights.h"
+#include "runtime/weights/synthetic_weights.h"
 #include "runtime/transformer_executor.h"
 #include "runtime_test_support.h"
 #include "speculative_toy_models.h"

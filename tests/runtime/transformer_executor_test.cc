@@ -8,7 +8,7 @@
 #include <numeric>
 
 #include "naive_transformer.h"
-#include "runtime/synthetic_weights.h"
+#include "runtime/weights/synthetic_weights.h"
 #include "runtime_test_support.h"
 
 namespace specmap::runtime {
@@ -251,14 +251,71 @@ TEST_F(Executor, CreateRejectsInconsistentInputs) {
   ExecutorOptions skip_outside;
   skip_outside.skip_layers = {3};
   EXPECT_TRUE(fails(graph_, weights_, on_zero, skip_outside));
-  ModelArch f16 = testing::tiny_arch();
-  f16.dtype = DType::f16;
-  EXPECT_TRUE(fails(derive_model("tiny", f16), weights_, on_zero));
+  ModelArch f16_cache = testing::tiny_arch();
+  f16_cache.kv_dtype = DType::f16;  // the KV cache is f32 only
+  EXPECT_TRUE(fails(derive_model("tiny", f16_cache), weights_, on_zero));
   EXPECT_TRUE(fails(derive_model("deeper", testing::tiny_arch(4)), weights_,
                     place_all_on(derive_model("deeper", testing::tiny_arch(4)), make_core_set({0}))));
   ModelGraph no_arch = graph_;
   no_arch.arch.reset();
   EXPECT_TRUE(fails(no_arch, weights_, on_zero));
+}
+
+// Each stored type against the naive f32 evaluation of the same (dequantized) weights. f16
+// and bf16 are exact conversions of what the executor multiplies, so the f32 tolerance
+// holds; q8_0 / q4_0 also quantize the activations to Q8_0 blocks (as llama.cpp does), a
+// relative error of up to 1/254 of each block's largest input per element of every linear,
+// which over the three layers and the head measured 2.1-2.6% of the largest logit (these
+// logits are small, std ~0.16, against the head's input of magnitude ~1): 5% leaves a
+// margin. The kernels' own per-dot bound is tested in weight_kernels_test.cc.
+TEST_F(Executor, EveryStoredTypeMatchesTheNaiveModelOfItsValues) {
+  const std::pair<TensorType, double> cases[] = {{TensorType::f16, kTolerance},
+                                                 {TensorType::bf16, kTolerance},
+                                                 {TensorType::q8_0, 5e-2},
+                                                 {TensorType::q4_0, 5e-2}};
+  for (const auto& [type, tolerance] : cases) {
+    for (bool tied : {true, false}) {
+      Result<TransformerWeights> w = SyntheticWeights(5, type).load(testing::tiny_arch(3, tied));
+      ASSERT_TRUE(w.ok()) << w.error().format();
+      weights_ = std::make_shared<const TransformerWeights>(std::move(w).value());
+      graph_ = derive_model("tiny", weights_->arch);
+      for (bool kv : {true, false}) {
+        auto executor = make(kv);
+        ASSERT_NE(executor, nullptr);
+        std::vector<float> logits = executor->append(kPrompt, 3);
+        const double error = relative_max_error(logits, reference_rows(kPrompt, kPrompt.size() - 3, 3));
+        EXPECT_LT(error, tolerance) << tensor_type_name(type) << " tied " << tied << " kv " << kv;
+        EXPECT_GT(error, 0.0);
+        // One more token through the cache.
+        std::vector<int> sequence = kPrompt;
+        sequence.push_back(77);
+        EXPECT_LT(relative_max_error(executor->append(std::vector<int>{77}, 1),
+                                     reference_rows(sequence, kPrompt.size(), 1)),
+                  tolerance)
+            << tensor_type_name(type);
+      }
+    }
+  }
+}
+
+TEST_F(Executor, QkvBiasesAreAddedToTheProjections) {
+  Result<TransformerWeights> w = SyntheticWeights(5).load(testing::tiny_arch(2));
+  ASSERT_TRUE(w.ok());
+  for (LayerWeights& layer : w->layers) {
+    layer.q_bias = testing::random_values(64, 11, 0.5f);
+    layer.k_bias = testing::random_values(32, 12, 0.5f);
+    layer.v_bias = testing::random_values(32, 13, 0.5f);
+  }
+  const std::vector<float> no_bias_logits = [&] {
+    auto executor = make(true);
+    return executor->append(kPrompt, 1);
+  }();
+  weights_ = std::make_shared<const TransformerWeights>(std::move(w).value());
+  graph_ = derive_model("tiny", weights_->arch);
+  auto executor = make(true);
+  std::vector<float> logits = executor->append(kPrompt, 1);
+  EXPECT_LT(relative_max_error(logits, reference_rows(kPrompt, kPrompt.size() - 1, 1)), kTolerance);
+  EXPECT_GT(relative_max_error(logits, no_bias_logits), 1e-3);  // the biases matter
 }
 
 TEST_F(Executor, ActivationsStayFiniteThroughManyLayers) {

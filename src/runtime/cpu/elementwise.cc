@@ -3,23 +3,24 @@
 #include <algorithm>
 #include <cassert>
 
+#include "runtime/kernels/cpu/reference.h"
+
 namespace specmap::runtime {
 
 namespace {
 constexpr std::size_t kValuesPerChunk = 16384;
 }  // namespace
 
-Status embedding_lookup(std::span<const float> table, std::size_t width, std::span<const int> tokens,
-                        std::span<float> out) {
-  assert(width > 0 && table.size() % width == 0 && out.size() >= tokens.size() * width);
-  const std::size_t vocab = table.size() / width;
+Status embedding_lookup(const WeightTensor& table, std::span<const int> tokens, std::span<float> out) {
+  const std::size_t width = table.cols;
+  const std::size_t vocab = table.rows;
+  assert(width > 0 && out.size() >= tokens.size() * width);
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     const int token = tokens[i];
     if (token < 0 || static_cast<std::size_t>(token) >= vocab)
       return Error{"token id " + std::to_string(token) + " is outside the vocabulary [0, " +
                    std::to_string(vocab) + ")"};
-    const float* row = table.data() + static_cast<std::size_t>(token) * width;
-    std::copy(row, row + width, out.data() + i * width);
+    reference::dequantize_row(table.type, table.row(static_cast<std::size_t>(token)), out.subspan(i * width, width));
   }
   return {};
 }

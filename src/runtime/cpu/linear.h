@@ -1,24 +1,25 @@
 #pragma once
-// Matrix products through OpenBLAS.
+// Linear layers on weights in their stored type (weights/weight_tensor.h): W is
+// [out_features x in_features] and y = x * W^T, as GGUF stores projections.
 //
-// Projection weights are stored as the cost model's Op describes them, W[in_features x
-// out_features] row-major, and y = x * W. Measured on this host (one core, Debian's
-// OpenBLAS 0.3.21, matrices far beyond the cache), a one-row product streams
-// W[in x out] at 17-21 GB/s but W[out x in] (PyTorch's nn.Linear layout) at 14-18 GB/s,
-// and decode is bound by exactly that stream. Checkpoint readers transpose once at load.
+// f32 weights go through OpenBLAS (cblas_sgemv for one row, cblas_sgemm for more; OpenBLAS
+// threads as configured by use_blas_threads_on). The other types run the reference
+// kernels (kernels/cpu/reference.h) with output features split over the pool's threads;
+// q8_0 / q4_0 quantize the activation rows to Q8_0 once per call and take int8 dot
+// products per block, as llama.cpp does.
 #include <cstddef>
 #include <span>
 
+#include "runtime/cpu/thread_pool.h"
+#include "runtime/weights/weight_tensor.h"
+
 namespace specmap::runtime {
 
-// y[rows x out] = x[rows x in] * W[in x out]. One row uses cblas_sgemv, more use
-// cblas_sgemm; OpenBLAS threads as configured by use_blas_threads_on.
-void linear(std::span<const float> x, std::size_t rows, std::span<const float> weight,
-            std::size_t in_features, std::size_t out_features, std::span<float> y);
+// y[rows x weight.rows] = x[rows x weight.cols] * W^T.
+void linear(std::span<const float> x, std::size_t rows, const WeightTensor& weight, std::span<float> y,
+            ThreadPool& pool);
 
-// y[rows x out] = x[rows x in] * W^T for W stored [out x in]: the LM head of a model whose
-// head is tied to its [vocab x d_model] embedding table.
-void linear_transposed(std::span<const float> x, std::size_t rows, std::span<const float> weight,
-                       std::size_t in_features, std::size_t out_features, std::span<float> y);
+// y[r x width] += bias[width] for every row; nothing when bias is empty.
+void add_bias(std::span<float> y, std::span<const float> bias);
 
 }  // namespace specmap::runtime

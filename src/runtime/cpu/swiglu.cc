@@ -22,14 +22,15 @@ void silu_mul(std::span<const float> gate, std::span<const float> up, std::span<
   });
 }
 
-void swiglu_mlp(std::span<const float> x, std::size_t rows, const MlpWeights& weights, std::size_t d_model,
-                std::size_t d_ff, MlpScratch& scratch, std::span<float> out, ThreadPool& pool) {
+void swiglu_mlp(std::span<const float> x, std::size_t rows, const MlpWeights& weights, MlpScratch& scratch,
+                std::span<float> out, ThreadPool& pool) {
+  const std::size_t d_ff = weights.gate.rows;
   scratch.gate.resize(rows * d_ff);
   scratch.up.resize(rows * d_ff);
-  linear(x, rows, weights.gate, d_model, d_ff, scratch.gate);
-  linear(x, rows, weights.up, d_model, d_ff, scratch.up);
+  linear(x, rows, weights.gate, scratch.gate, pool);
+  linear(x, rows, weights.up, scratch.up, pool);
   silu_mul(scratch.gate, scratch.up, scratch.gate, pool);
-  linear(scratch.gate, rows, weights.down, d_ff, d_model, out);
+  linear(scratch.gate, rows, weights.down, out, pool);
 }
 
 }  // namespace specmap::runtime

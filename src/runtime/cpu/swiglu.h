@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "runtime/cpu/thread_pool.h"
+#include "runtime/weights/weight_tensor.h"
 
 namespace specmap::runtime {
 
@@ -12,9 +13,9 @@ namespace specmap::runtime {
 void silu_mul(std::span<const float> gate, std::span<const float> up, std::span<float> out, ThreadPool& pool);
 
 struct MlpWeights {
-  std::span<const float> gate;  // [d_model x d_ff]
-  std::span<const float> up;    // [d_model x d_ff]
-  std::span<const float> down;  // [d_ff x d_model]
+  const WeightTensor& gate;  // [d_ff x d_model]
+  const WeightTensor& up;    // [d_ff x d_model]
+  const WeightTensor& down;  // [d_model x d_ff]
 };
 
 // Scratch the MLP reuses between calls instead of allocating.
@@ -24,7 +25,7 @@ struct MlpScratch {
 };
 
 // out[rows x d_model] = down(silu(gate(x)) * up(x)) for x[rows x d_model].
-void swiglu_mlp(std::span<const float> x, std::size_t rows, const MlpWeights& weights, std::size_t d_model,
-                std::size_t d_ff, MlpScratch& scratch, std::span<float> out, ThreadPool& pool);
+void swiglu_mlp(std::span<const float> x, std::size_t rows, const MlpWeights& weights, MlpScratch& scratch,
+                std::span<float> out, ThreadPool& pool);
 
 }  // namespace specmap::runtime

@@ -34,16 +34,32 @@ class DeviceOpLaps {
 
 Result<DeviceLayerWeights> DeviceLayerWeights::upload(OpenClQueue& queue, const LayerWeights& w) {
   DeviceLayerWeights d;
-  const std::pair<DeviceBuffer*, const std::vector<float>*> parts[] = {
-      {&d.attn_norm, &w.attn_norm}, {&d.q_proj, &w.q_proj},       {&d.k_proj, &w.k_proj},
-      {&d.v_proj, &w.v_proj},       {&d.o_proj, &w.o_proj},       {&d.mlp_norm, &w.mlp_norm},
-      {&d.gate_proj, &w.gate_proj}, {&d.up_proj, &w.up_proj},     {&d.down_proj, &w.down_proj}};
-  for (const auto& [device, host] : parts) {
+  const std::pair<DeviceBuffer*, const std::vector<float>*> vectors[] = {
+      {&d.attn_norm, &w.attn_norm}, {&d.mlp_norm, &w.mlp_norm}, {&d.q_bias, &w.q_bias},
+      {&d.k_bias, &w.k_bias},       {&d.v_bias, &w.v_bias}};
+  for (const auto& [device, host] : vectors) {
+    if (host->empty()) continue;  // no bias
     Result<DeviceBuffer> buffer = DeviceBuffer::upload(queue.context(), queue.get(), *host);
     if (!buffer) return buffer.error();
     *device = std::move(buffer).value();
   }
+  const std::pair<DeviceBuffer*, const WeightTensor*> matrices[] = {
+      {&d.q_proj, &w.q_proj},       {&d.k_proj, &w.k_proj}, {&d.v_proj, &w.v_proj},
+      {&d.o_proj, &w.o_proj},       {&d.gate_proj, &w.gate_proj}, {&d.up_proj, &w.up_proj},
+      {&d.down_proj, &w.down_proj}};
+  for (const auto& [device, host] : matrices) {
+    Result<DeviceBuffer> buffer = upload_as_f32(queue, *host);
+    if (!buffer) return buffer.error();
+    *device = std::move(buffer).value();
+  }
   return d;
+}
+
+Result<DeviceBuffer> upload_as_f32(OpenClQueue& queue, const WeightTensor& tensor) {
+  if (tensor.type == TensorType::f32) return DeviceBuffer::upload(queue.context(), queue.get(), tensor.f32());
+  // This runner computes in f32 only: another type is promoted once, at upload.
+  const std::vector<float> values = dequantize(tensor);
+  return DeviceBuffer::upload(queue.context(), queue.get(), values);
 }
 
 Status run_device_decoder_block(OpenClQueue& queue, const DeviceSpan& hidden, std::size_t first_position,
@@ -78,10 +94,13 @@ Status run_device_decoder_block(OpenClQueue& queue, const DeviceSpan& hidden, st
   };
   step(rms_norm(queue, hidden, w.attn_norm.span(), shape.norm_eps, normed), BlockOp::attn_norm);
   if (s) step(linear(queue, normed, rows, w.q_proj.span(), d, q_width, q), BlockOp::q_proj);
+  if (s && w.q_bias.size() != 0) s = add_bias(queue, q, w.q_bias.span());
   // Keys and values go straight into the cache rows of the new positions.
   const DeviceKvCache::Rows fresh = s ? cache.append(layer, rows) : DeviceKvCache::Rows{};
   if (s) step(linear(queue, normed, rows, w.k_proj.span(), d, kv_width, fresh.keys), BlockOp::k_proj);
+  if (s && w.k_bias.size() != 0) s = add_bias(queue, fresh.keys, w.k_bias.span());
   if (s) step(linear(queue, normed, rows, w.v_proj.span(), d, kv_width, fresh.values), BlockOp::v_proj);
+  if (s && w.v_bias.size() != 0) s = add_bias(queue, fresh.values, w.v_bias.span());
   if (s) s = apply_rotary(queue, q, attn.heads, attn.head_dim, first_position, rotary);
   if (s) s = apply_rotary(queue, fresh.keys, attn.kv_heads, attn.head_dim, first_position, rotary);
   if (s)

@@ -8,16 +8,22 @@
 #include "runtime/opencl/device_kv_cache.h"
 #include "runtime/opencl/ops.h"
 #include "runtime/opencl/queue.h"
-#include "runtime/weights.h"
+#include "runtime/weights/weights.h"
 
 namespace specmap::runtime::ocl {
 
-// A layer's weights in device memory, in the host layout (weights.h).
+// A layer's weights in device memory, in the host layout (weights.h) but always f32: this
+// runner computes in f32, so other types are promoted at upload. Biases: size 0 when absent.
 struct DeviceLayerWeights {
   DeviceBuffer attn_norm, q_proj, k_proj, v_proj, o_proj, mlp_norm, gate_proj, up_proj, down_proj;
+  DeviceBuffer q_bias, k_bias, v_bias;
 
   static Result<DeviceLayerWeights> upload(OpenClQueue& queue, const LayerWeights& weights);
 };
+
+// A weight matrix as f32 in a new device buffer: f32 as it is, other types dequantized on
+// the host first (a PU that does not run a type natively promotes it).
+Result<DeviceBuffer> upload_as_f32(OpenClQueue& queue, const WeightTensor& tensor);
 
 // Device buffers reused across blocks and calls (grown, never shrunk).
 struct DeviceBlockScratch {

@@ -17,7 +17,7 @@
 #include "core/units.h"
 #include "runtime/decoder_block.h"
 #include "runtime/opencl/opencl_device.h"
-#include "runtime/weights.h"
+#include "runtime/weights/weights.h"
 
 namespace specmap::runtime {
 

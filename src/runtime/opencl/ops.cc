@@ -202,44 +202,36 @@ Status embedding_lookup(OpenClQueue& queue, const DeviceSpan& table, std::size_t
   return launch_elementwise(queue, KernelId::embedding, count);
 }
 
-namespace {
-
-// y[rows x out] = x[rows x in] * W, W stored [in x out] row-major, or [out x in] (its
-// transpose, a tied LM head) when `transposed`. One row uses Gemv, more use Gemm.
-Status product(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceSpan& weight,
-               std::size_t in_features, std::size_t out_features, const DeviceSpan& y, bool transposed) {
+Status linear(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceSpan& weight,
+              std::size_t in_features, std::size_t out_features, const DeviceSpan& y) {
   assert(x.size >= rows * in_features && weight.size == in_features * out_features && y.size >= rows * out_features);
   if (rows == 0) return {};
   using clblast::Layout;
   using clblast::Transpose;
-  const std::size_t weight_ld = transposed ? in_features : out_features;
   [[maybe_unused]] const auto lock = blas_lock();
-  if (rows == 1) {
-    // y^T = W^T x^T for W [in x out] (as cpu/linear.cc), y^T = W x^T for W [out x in].
-    const std::size_t m = transposed ? out_features : in_features;
-    const std::size_t n = transposed ? in_features : out_features;
-    return blas_status(clblast::Gemv<float>(Layout::kRowMajor, transposed ? Transpose::kNo : Transpose::kYes, m, n,
-                                            1.0f, weight.buffer, weight.offset, weight_ld, x.buffer, x.offset, 1,
-                                            0.0f, y.buffer, y.offset, 1, queue.pointer()),
-                       transposed ? "Gemv (transposed weight)" : "Gemv");
-  }
-  return blas_status(clblast::Gemm<float>(Layout::kRowMajor, Transpose::kNo, transposed ? Transpose::kYes : Transpose::kNo,
-                                          rows, out_features, in_features, 1.0f, x.buffer, x.offset, in_features,
-                                          weight.buffer, weight.offset, weight_ld, 0.0f, y.buffer, y.offset,
-                                          out_features, queue.pointer()),
-                     transposed ? "Gemm (transposed weight)" : "Gemm");
+  if (rows == 1)  // y^T = W x^T for W [out x in]
+    return blas_status(clblast::Gemv<float>(Layout::kRowMajor, Transpose::kNo, out_features, in_features, 1.0f,
+                                            weight.buffer, weight.offset, in_features, x.buffer, x.offset, 1, 0.0f,
+                                            y.buffer, y.offset, 1, queue.pointer()),
+                       "Gemv");
+  return blas_status(clblast::Gemm<float>(Layout::kRowMajor, Transpose::kNo, Transpose::kYes, rows, out_features,
+                                          in_features, 1.0f, x.buffer, x.offset, in_features, weight.buffer,
+                                          weight.offset, in_features, 0.0f, y.buffer, y.offset, out_features,
+                                          queue.pointer()),
+                     "Gemm");
 }
 
-}  // namespace
-
-Status linear(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceSpan& weight,
-              std::size_t in_features, std::size_t out_features, const DeviceSpan& y) {
-  return product(queue, x, rows, weight, in_features, out_features, y, false);
-}
-
-Status linear_transposed(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceSpan& weight,
-                         std::size_t in_features, std::size_t out_features, const DeviceSpan& y) {
-  return product(queue, x, rows, weight, in_features, out_features, y, true);
+Status add_bias(OpenClQueue& queue, const DeviceSpan& y, const DeviceSpan& bias) {
+  assert(bias.size > 0 && y.size % bias.size == 0);
+  [[maybe_unused]] const auto lock = blas_lock();
+  // One Axpy per row: biases exist only on the Q/K/V projections, whose rows are few.
+  for (std::size_t r = 0; r < y.size / bias.size; ++r)
+    if (Status s = blas_status(clblast::Axpy<float>(bias.size, 1.0f, bias.buffer, bias.offset, 1, y.buffer,
+                                                    y.offset + r * bias.size, 1, queue.pointer()),
+                               "Axpy");
+        !s)
+      return s;
+  return {};
 }
 
 }  // namespace specmap::runtime::ocl

@@ -57,12 +57,11 @@ Status add_in_place(OpenClQueue& queue, const DeviceSpan& residual, const Device
 Status embedding_lookup(OpenClQueue& queue, const DeviceSpan& table, std::size_t width, const DeviceSpan& tokens,
                         const DeviceSpan& out);
 
-// y[rows x out] = x[rows x in] * W[in x out] (row-major) through CLBlast: Gemv for one row,
-// Gemm for more. cpu/linear.h.
+// y[rows x out] = x[rows x in] * W^T for W stored [out x in] row-major (weights.h) through
+// CLBlast: Gemv for one row, Gemm for more. cpu/linear.h.
 Status linear(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceSpan& weight,
               std::size_t in_features, std::size_t out_features, const DeviceSpan& y);
-// y[rows x out] = x[rows x in] * W^T for W stored [out x in] (a tied LM head).
-Status linear_transposed(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceSpan& weight,
-                         std::size_t in_features, std::size_t out_features, const DeviceSpan& y);
+// y[r x width] += bias[width] for every row. cpu/linear.h.
+Status add_bias(OpenClQueue& queue, const DeviceSpan& y, const DeviceSpan& bias);
 
 }  // namespace specmap::runtime::ocl

@@ -77,7 +77,7 @@ Result<std::unique_ptr<OpenClSubgraphRunner>> OpenClSubgraphRunner::create(
 
   const TransformerWeights& w = *weights;
   if (set.embedding || (set.head && w.arch.tied_embeddings)) {
-    auto table = upload(q, w.embedding);
+    auto table = upload_as_f32(q, w.embedding);
     if (!table) return table.error();
     impl->embedding = std::move(table).value();
   }
@@ -94,7 +94,7 @@ Result<std::unique_ptr<OpenClSubgraphRunner>> OpenClSubgraphRunner::create(
     if (!norm) return norm.error();
     impl->final_norm = std::move(norm).value();
     if (!w.arch.tied_embeddings) {
-      auto head = upload(q, w.lm_head);
+      auto head = upload_as_f32(q, w.lm_head);
       if (!head) return head.error();
       impl->lm_head = std::move(head).value();
     }
@@ -187,9 +187,8 @@ Status OpenClSubgraphRunner::run_head(std::size_t last_rows, std::span<float> lo
     normed_at = Clock::now();
     *norm_seconds = std::chrono::duration<double>(normed_at - start).count();
   }
-  Status s = m.weights->arch.tied_embeddings ? linear_transposed(q, normed, last_rows, m.embedding.span(), d, vocab, out)
-                                             : linear(q, normed, last_rows, m.lm_head.span(), d, vocab, out);
-  if (!s) return s;
+  const DeviceSpan head = m.weights->arch.tied_embeddings ? m.embedding.span() : m.lm_head.span();
+  if (Status s = linear(q, normed, last_rows, head, d, vocab, out); !s) return s;
   // Sampling runs on the host: the logits come back inside the head's time (blocking read).
   if (Status r = read_floats(q.get(), out, logits); !r) return r;
   if (head_seconds != nullptr) *head_seconds = since(normed_at);

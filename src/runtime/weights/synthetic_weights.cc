@@ -1,7 +1,8 @@
-#include "runtime/synthetic_weights.h"
+#include "runtime/weights/synthetic_weights.h"
 
 #include <cmath>
 #include <random>
+#include <string>
 
 namespace specmap::runtime {
 
@@ -41,6 +42,11 @@ class TensorFiller {
     return std::vector<float>(count, 1.0f);
   }
 
+  // A [rows x cols] matrix of random(rows * cols, std) stored in `type`.
+  WeightTensor matrix(std::size_t rows, std::size_t cols, double std, TensorType type) {
+    return WeightTensor::convert(random(rows * cols, std), rows, cols, type);
+  }
+
  private:
   std::uint64_t seed_;
   std::uint64_t next_tensor_ = 0;
@@ -56,6 +62,12 @@ Result<TransformerWeights> SyntheticWeights::load(const ModelArch& arch_in) cons
     return Error{"synthetic weights: every size in the architecture must be positive"};
   if (arch.heads % arch.kv_heads != 0)
     return Error{"synthetic weights: heads must be a multiple of kv_heads"};
+  const TensorType type = type_.value_or(tensor_type_of(arch.dtype));
+  for (std::int64_t cols : {arch.d_model, arch.heads * arch.head_dim, arch.d_ff})
+    if (!row_fits(type, static_cast<std::size_t>(cols)))
+      return Error{"synthetic weights: " + std::string(tensor_type_name(type)) + " rows hold blocks of " +
+                   std::to_string(block_elements(type)) + " values; a row of " + std::to_string(cols) +
+                   " does not divide into them"};
 
   const auto d = static_cast<std::size_t>(arch.d_model);
   const auto ff = static_cast<std::size_t>(arch.d_ff);
@@ -68,21 +80,21 @@ Result<TransformerWeights> SyntheticWeights::load(const ModelArch& arch_in) cons
   TensorFiller fill(seed_);
   TransformerWeights weights;
   weights.arch = arch;
-  weights.embedding = fill.random(vocab * d, kEmbeddingStd);
+  weights.embedding = fill.matrix(vocab, d, kEmbeddingStd, type);
   weights.layers.resize(static_cast<std::size_t>(arch.layers));
   for (LayerWeights& layer : weights.layers) {
     layer.attn_norm = fill.ones(d);
-    layer.q_proj = fill.random(q_width * d, fan_in_std(d));
-    layer.k_proj = fill.random(kv_width * d, fan_in_std(d));
-    layer.v_proj = fill.random(kv_width * d, fan_in_std(d));
-    layer.o_proj = fill.random(d * q_width, fan_in_std(q_width) * residual_scale);
+    layer.q_proj = fill.matrix(q_width, d, fan_in_std(d), type);
+    layer.k_proj = fill.matrix(kv_width, d, fan_in_std(d), type);
+    layer.v_proj = fill.matrix(kv_width, d, fan_in_std(d), type);
+    layer.o_proj = fill.matrix(d, q_width, fan_in_std(q_width) * residual_scale, type);
     layer.mlp_norm = fill.ones(d);
-    layer.gate_proj = fill.random(ff * d, fan_in_std(d));
-    layer.up_proj = fill.random(ff * d, fan_in_std(d));
-    layer.down_proj = fill.random(d * ff, fan_in_std(ff) * residual_scale);
+    layer.gate_proj = fill.matrix(ff, d, fan_in_std(d), type);
+    layer.up_proj = fill.matrix(ff, d, fan_in_std(d), type);
+    layer.down_proj = fill.matrix(d, ff, fan_in_std(ff) * residual_scale, type);
   }
   weights.final_norm = fill.ones(d);
-  if (!arch.tied_embeddings) weights.lm_head = fill.random(vocab * d, kEmbeddingStd);
+  if (!arch.tied_embeddings) weights.lm_head = fill.matrix(vocab, d, kEmbeddingStd, type);
   return weights;
 }
 
