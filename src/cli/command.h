@@ -28,6 +28,11 @@ void add_profile_command(CLI::App& app, Runner& runner);
 void add_validate_command(CLI::App& app, Runner& runner);
 // `specmap import`: a group; each format (add_import_<format>_command) is its own file.
 void add_import_command(CLI::App& app, Runner& runner);
+void add_import_llama_bench_command(CLI::App& import, Runner& runner);
+void add_import_llama_spec_command(CLI::App& import, Runner& runner);
+void add_import_iree_benchmark_command(CLI::App& import, Runner& runner);
+// `specmap export PLAN --to llama.cpp|iree`.
+void add_export_command(CLI::App& app, Runner& runner);
 
 // "specmap: <file>:<line>:<col>: key '<path>': <message>" on stderr.
 int report_error(const Error& error, int exit_code);

@@ -10,7 +10,9 @@ void add_import_command(CLI::App& app, Runner& runner) {
       "import", "Turn another tool's file (a checkpoint, a benchmark output, a log) into a specmap input");
   import->require_subcommand(1);
   import->footer("Run `specmap import <format> --help` for a format's options.");
-  (void)runner;  // each format's add_import_*_command binds the runner
+  add_import_llama_bench_command(*import, runner);
+  add_import_llama_spec_command(*import, runner);
+  add_import_iree_benchmark_command(*import, runner);
 }
 
 }  // namespace specmap::cli

@@ -23,7 +23,11 @@ int main(int argc, char** argv) {
       "  specmap run results/host/plan.json --new-tokens 32\n"
       "  specmap detect --out configs/soc/my-host.yaml\n"
       "  specmap profile configs/experiments/host-small.yaml --out /tmp/profiles\n"
-      "  specmap validate configs/experiments/host-small.yaml --profiles /tmp/profiles --out /tmp/validation\n"
+      "  specmap validate configs/experiments/host-small.yaml --profiles /tmp/profiles --out "
+      "/tmp/validation\n"
+      "  specmap export results/default/plan.json --to llama.cpp\n"
+      "  specmap import llama-bench bench.json --model configs/models/host-target-110m.yaml --pu cpu --units "
+      "2 --out p.yaml\n"
       "Run `specmap <command> --help` for a command's options.");
 
   Runner runner;
@@ -36,6 +40,7 @@ int main(int argc, char** argv) {
   add_profile_command(app, runner);
   add_validate_command(app, runner);
   add_import_command(app, runner);
+  add_export_command(app, runner);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

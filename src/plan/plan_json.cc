@@ -112,6 +112,7 @@ Result<std::string> plan_json(const Study& study, const SearchResult& result) {
     if (v.units[i] > 0) units[study.soc.pus[i].id] = v.units[i];
   const std::vector<int> no_draft;
   const std::vector<int>& draft_pus = c.gamma > 0 ? c.mapping.draft : no_draft;
+  plan["gamma"] = c.gamma;  // the chosen draft length, also under choice, for tools that read one number
   plan["choice"] = {{"variant", v.name},
                     {"variant_units", units},
                     {"gamma", c.gamma},
