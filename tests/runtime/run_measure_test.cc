@@ -5,7 +5,7 @@
 #include "describe/model.h"
 #include "runtime/measure/pass_points.h"
 #include "runtime/measure/run_conditions.h"
-#include "runtime/synthetic_weights.h"
+#include "runtime/weights/synthetic_weights.h"
 #include "runtime_test_support.h"
 
 namespace specmap::runtime {
