@@ -5,14 +5,24 @@
 //   BM_DecodeHostTarget110m/<cores>                  one token at context 64 (KV cache, synthetic
 //                                                    weights), on {0} (1) or {0,1} (2)
 //   BM_TiedHeadRows/<rows>                           the model's LM head for 1..9 rows, one thread
+//   BM_Step/host-target-110m/<dtype>/rows:<r>         one decode (r = 1) or verification step of r
+//                                                    rows at context 64 with a KV cache, one core,
+//                                                    weights stored in f32, f16, q8_0 or q4_0;
+//                                                    bytes_per_second = weight bytes the step
+//                                                    streams / time
+//   BM_LinearF32Rows/<kernels|openblas>/rows:<r>     host-target-110m's gate_proj (2048 x 768 f32)
+//                                                    for r rows through the kernels or OpenBLAS's
+//                                                    GEMM, one core: where linear() switches
 // Decode counters: ms_per_token, decode_bytes_per_second (weight bytes one step streams /
 // time per token) and, on one core, ratio_to_triad / ratio_to_read: the share of the
 // measured single-core bandwidth the decode reaches.
 #include <benchmark/benchmark.h>
+#include <cblas.h>
 
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,8 +30,9 @@
 #include "runtime/cpu/blas_threads.h"
 #include "runtime/cpu/core_set.h"
 #include "runtime/cpu/linear.h"
-#include "runtime/weights/synthetic_weights.h"
+#include "runtime/kernels/cpu/dispatch.h"
 #include "runtime/transformer_executor.h"
+#include "runtime/weights/synthetic_weights.h"
 
 namespace specmap::runtime {
 namespace {
@@ -226,6 +237,107 @@ void BM_TiedHeadRows(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_TiedHeadRows)->Arg(1)->Arg(2)->Arg(5)->Arg(9)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// host-target-110m with its weights stored in `type`; one model at a time is kept (the
+// benchmarks of one type run together), so the four types never sit in memory at once.
+const LoadedTarget& typed_target(TensorType type) {
+  static std::optional<TensorType> loaded_type;
+  static LoadedTarget loaded;
+  if (loaded_type == type) return loaded;
+  loaded = LoadedTarget{};
+  loaded_type = type;
+  Result<ModelGraph> graph =
+      load_model(std::string(SPECMAP_SOURCE_DIR) + "/configs/models/host-target-110m.yaml");
+  if (!graph) {
+    loaded.error = graph.error().format();
+    return loaded;
+  }
+  loaded.graph = *graph;
+  Result<TransformerWeights> weights = SyntheticWeights(1, type).load(*graph->arch);
+  if (!weights) {
+    loaded.error = weights.error().format();
+    return loaded;
+  }
+  loaded.weights = std::make_shared<const TransformerWeights>(std::move(weights).value());
+  return loaded;
+}
+
+// One step of `rows` new tokens after a 64-token context, logits for every row (a
+// verification samples each), rolled back after each iteration so every step sees the
+// same context.
+void step_benchmark(benchmark::State& state, TensorType type, std::size_t rows) {
+  const LoadedTarget& t = typed_target(type);
+  if (!t.error.empty()) {
+    state.SkipWithError(t.error.c_str());
+    return;
+  }
+  auto executor = TransformerExecutor::create(t.graph, t.weights, place_all_on(t.graph, make_core_set({0})));
+  if (!executor) {
+    state.SkipWithError(executor.error().format().c_str());
+    return;
+  }
+  TransformerExecutor& model = **executor;
+  std::vector<int> prompt(kContext);
+  for (std::size_t i = 0; i < kContext; ++i) prompt[i] = int((i * 7919) % 32000);
+  model.append(prompt, 1);
+  std::vector<int> next(rows);
+  for (std::size_t i = 0; i < rows; ++i) next[i] = int((i * 104729 + 11) % 32000);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(model.append(next, rows));
+    model.truncate(kContext);
+  }
+  const double step_bytes =
+      double(t.weights->matrix_bytes_per_step()) + double(rows) * double(t.weights->embedding.row_stride());
+  state.SetBytesProcessed(static_cast<std::int64_t>(double(state.iterations()) * step_bytes));
+  state.counters["weight_bytes_per_step"] = step_bytes;
+}
+
+// The product of gate_proj's shape for `rows` rows through the kernels or OpenBLAS: the
+// switch point kBlasMinRows in cpu/linear.cc comes from this.
+void linear_rows_benchmark(benchmark::State& state, bool blas, std::size_t rows) {
+  const std::size_t in = 768, out = 2048;
+  std::vector<float> values(out * in);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    values[i] = float(int(i * 2654435761u % 1000) - 500) * 1e-4f;
+  const WeightTensor w = WeightTensor::from_f32(std::move(values), out, in);
+  std::vector<float> x(rows * in, 0.01f), y(rows * out);
+  pin_to_core_zero(state);
+  use_blas_threads_on(make_core_set({0}));
+  ThreadPool pool(make_core_set({0}));
+  for (auto _ : state) {
+    if (blas)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(rows), int(out), int(in), 1.0f, x.data(),
+                  int(in), w.f32().data(), int(in), 0.0f, y.data(), int(out));
+    else
+      linear_with(kernels::active_kernel_set(), x, rows, w, y, pool);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(std::int64_t(state.iterations()) * std::int64_t(w.bytes.size()));
+}
+
+const bool kRegistered = [] {
+  const std::pair<TensorType, const char*> types[] = {{TensorType::f32, "f32"},
+                                                      {TensorType::f16, "f16"},
+                                                      {TensorType::q8_0, "q8_0"},
+                                                      {TensorType::q4_0, "q4_0"}};
+  for (const auto& [type, name] : types)
+    for (std::size_t rows : {1, 2, 4, 9, 16})
+      benchmark::RegisterBenchmark(
+          ("BM_Step/host-target-110m/" + std::string(name) + "/rows:" + std::to_string(rows)).c_str(),
+          [type = type, rows](benchmark::State& state) { step_benchmark(state, type, rows); })
+          ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+  for (bool blas : {false, true})
+    for (std::size_t rows : {1, 2, 4, 8, 10, 12, 14, 16, 24, 32, 64})
+      benchmark::RegisterBenchmark(
+          ("BM_LinearF32Rows/" + std::string(blas ? "openblas" : "kernels") + "/rows:" + std::to_string(rows))
+              .c_str(),
+          [blas, rows](benchmark::State& state) { linear_rows_benchmark(state, blas, rows); })
+          ->Unit(benchmark::kMicrosecond)
+          ->UseRealTime();
+  return true;
+}();
 
 }  // namespace
 }  // namespace specmap::runtime

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds and runs the decode benchmark: single-token decode of host-target-110m on the CPU
-# executor beside this machine's memory bandwidth, measured in the same run. Writes
+# Builds and runs the decode benchmark: decode and verification steps of host-target-110m on
+# the CPU executor (BM_Step/<model>/<dtype>/rows:<r>: f32, f16, q8_0, q4_0 weights, 1..16
+# rows, one core) beside this machine's memory bandwidth, measured in the same run. Writes
 # results/bench/decode.json (Google Benchmark JSON) and results/bench/decode.md (medians of
-# five repetitions, the machine, the decode's share of the triad bandwidth).
+# five repetitions, the machine, each step's weight bandwidth against the triad's and its
+# time against one row's).
 #   BUILD_DIR   build folder (default: build)
 #   JOBS        parallel build jobs (default: 2)
 # Keep the machine otherwise idle: both figures are bandwidth-bound.
@@ -36,13 +38,26 @@ try:
         cpu_model = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), cpu_model)
 except OSError:
     pass
-rows = []
-for b in report.get("benchmarks", []):
-    if b.get("aggregate_name") != "median":
-        continue
+rows, steps, triad = [], {}, None
+medians = [b for b in report.get("benchmarks", []) if b.get("aggregate_name") == "median"]
+for b in medians:
+    if b["run_name"].startswith("BM_MemoryTriad"):
+        triad = b.get("bytes_per_second")
+    if b["run_name"].startswith("BM_Step/"):
+        steps[b["run_name"]] = b
+step_rows = []
+for name, b in steps.items():
+    base = name.rsplit("/rows:", 1)[0] + "/rows:1"
+    one = steps.get(base)
+    vs_one = f"{b['real_time'] / one['real_time']:.2f}" if one else ""
+    share = f"{b['bytes_per_second'] / triad:.2f}" if triad and "bytes_per_second" in b else ""
+    step_rows.append(f"| {name} | {b['real_time']:.2f} ms | {b.get('bytes_per_second', 0) / 1e9:.1f} GB/s | {share} | {vs_one} |")
+for b in medians:
     name = b["run_name"]
     gbs = lambda key: f"{b[key] / 1e9:.1f} GB/s" if key in b else ""
-    if name.startswith("BM_TiedHeadRows"):
+    if name.startswith("BM_Step/"):
+        continue
+    if name.startswith("BM_TiedHeadRows") or name.startswith("BM_LinearF32Rows"):
         rows.append(f"| {name} | {b['real_time']:.2f} {b.get('time_unit', 'ms')} | | |")
     elif name.startswith("BM_Decode"):
         ratio = f"{b['ratio_to_triad']:.2f}" if "ratio_to_triad" in b else ""
@@ -58,7 +73,14 @@ text = (
     "that over the best single-thread triad bandwidth measured in the same run (target: at least 0.70 "
     "on one core). BM_TiedHeadRows/<r>: the same model's 32000 x 768 LM head for r rows, one BLAS "
     "thread (a no-cache verification samples gamma + 1 rows).\n\n"
-    "| benchmark | time | bandwidth | decode / triad |\n|---|---:|---:|---:|\n" + "\n".join(rows) + "\n")
+    "| benchmark | time | bandwidth | decode / triad |\n|---|---:|---:|---:|\n" + "\n".join(rows) + "\n\n"
+    "Steps: BM_Step/<model>/<dtype>/rows:<r> is one decode (r = 1) or verification step of r rows at "
+    "context 64 with a KV cache on one core, weights stored in that type; bandwidth is the weight bytes "
+    "the step streams over its time (targets: rows:1 at least 0.80 of the triad for f32 and f16, 0.70 "
+    "for q8_0 and q4_0; rows:9 at most 1.25 times rows:1). BM_LinearF32Rows: a 2048 x 768 f32 product "
+    "through the kernels and through OpenBLAS, where linear() switches to OpenBLAS.\n\n"
+    "| step | time | weight bandwidth | / triad | / rows:1 |\n|---|---:|---:|---:|---:|\n"
+    + "\n".join(step_rows) + "\n")
 with open(sys.argv[2], "w") as f:
     f.write(text)
 sys.stdout.write(text)

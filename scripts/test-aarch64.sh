@@ -36,8 +36,10 @@ esac
 build=build-aarch64
 qemu_cpu="${QEMU_CPU:-cortex-a76}"
 emulate=(qemu-aarch64 -cpu "$qemu_cpu")
-# Test programs of the subset: the CPU runtime (OpenBLAS kernels, attention, speculative
-# sampling: the code whose results could differ on Arm) and the cost model.
+# Test programs of the subset: the CPU runtime (OpenBLAS, the NEON and NEON-dotprod linear
+# kernels against the reference kernels (rows_kernels_test: cortex-a76 has dotprod, so both
+# sets run), attention, speculative sampling: the code whose results could differ on Arm)
+# and the cost model.
 SUBSET_TESTS=(test_runtime test_cost)
 
 # Host (amd64) tools, the header-only libraries (architecture-independent packages) and the

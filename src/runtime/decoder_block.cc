@@ -48,7 +48,7 @@ void run_decoder_block(std::span<float> hidden, std::size_t first_position, cons
   const std::size_t d = shape.d_model;
   const AttentionShape& attn = shape.attention;
   const std::size_t q_width = attn.heads * attn.head_dim;
-  const std::size_t kv_width = attn.kv_heads * attn.head_dim;
+  [[maybe_unused]] const std::size_t kv_width = attn.kv_heads * attn.head_dim;
   assert(hidden.size() % d == 0 && cache.positions(layer) == first_position && cache.kv_width() == kv_width);
   const std::size_t rows = hidden.size() / d;
 

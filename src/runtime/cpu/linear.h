@@ -2,22 +2,33 @@
 // Linear layers on weights in their stored type (weights/weight_tensor.h): W is
 // [out_features x in_features] and y = x * W^T, as GGUF stores projections.
 //
-// f32 weights go through OpenBLAS (cblas_sgemv for one row, cblas_sgemm for more; OpenBLAS
-// threads as configured by use_blas_threads_on). The other types run the reference
-// kernels (kernels/cpu/reference.h) with output features split over the pool's threads;
-// q8_0 / q4_0 quantize the activation rows to Q8_0 once per call and take int8 dot
-// products per block, as llama.cpp does.
+// Up to kernels::kMaxKernelRows rows (decode and verification steps) run the kernels of
+// kernels/cpu/ (the best set this CPU runs, dispatch.h), which stream each weight row once
+// for all rows, with the output features split over the pool's threads; q8_0 / q4_0
+// quantize the activation rows to Q8_0 once per call and take int8 dot products per block,
+// as llama.cpp does. More rows run in groups of that many, except f32 beyond
+// kBlasMinRows rows, which goes to OpenBLAS's GEMM (threads as use_blas_threads_on set).
 #include <cstddef>
 #include <span>
 
 #include "runtime/cpu/thread_pool.h"
+#include "runtime/kernels/cpu/kernel_sets.h"
 #include "runtime/weights/weight_tensor.h"
 
 namespace specmap::runtime {
 
+// From this many rows on, f32 products go to OpenBLAS's sgemm (its packed GEMM beats
+// streaming the weights once per 16 rows); measured with decode_bench's BM_LinearF32Rows
+// on host-target-110m's d_ff x d_model matrix, one core (figures at the definition).
+extern const std::size_t kBlasMinRows;
+
 // y[rows x weight.rows] = x[rows x weight.cols] * W^T.
 void linear(std::span<const float> x, std::size_t rows, const WeightTensor& weight, std::span<float> y,
             ThreadPool& pool);
+
+// The same with a given kernel set, for every row count (no OpenBLAS): tests and benchmarks.
+void linear_with(const kernels::RowsKernelSet& set, std::span<const float> x, std::size_t rows,
+                 const WeightTensor& weight, std::span<float> y, ThreadPool& pool);
 
 // y[r x width] += bias[width] for every row; nothing when bias is empty.
 void add_bias(std::span<float> y, std::span<const float> bias);

@@ -1,0 +1,16 @@
+#pragma once
+// Which kernel set (kernel_sets.h) runs: the best one this CPU supports, read from its
+// feature flags at run time, so one binary runs everywhere and uses AVX-512 where present.
+// SPECMAP_CPU_KERNELS=portable|avx2|avx512|neon|neon-dotprod forces a set (one the CPU runs) for comparisons.
+#include <vector>
+
+#include "runtime/kernels/cpu/kernel_sets.h"
+
+namespace specmap::runtime::kernels {
+
+// Every set this CPU runs, best first; the last is the portable one.
+std::vector<const RowsKernelSet*> runnable_kernel_sets();
+// The set linear() uses (decided once).
+const RowsKernelSet& active_kernel_set();
+
+}  // namespace specmap::runtime::kernels

@@ -1,0 +1,85 @@
+#pragma once
+// Linear-layer kernels for a few activation rows (decode and verification steps) that
+// stream each weight row once for all rows: an output feature's weight row is read from
+// memory once and multiplied with every activation row while it sits in the L1 cache.
+// One set per instruction-set level (portable C++; AVX2 and AVX-512 on x86-64; NEON with
+// and without dotprod on aarch64); dispatch.h picks the best one the CPU runs.
+//
+// A kernel computes outputs [begin, end) of y[rows x y_stride] = x * W^T for W stored
+// [out x cols] in its type (weights.h); the caller splits the outputs over threads.
+// q8_0 / q4_0 kernels read the activation rows quantized to Q8_0 once per linear by their
+// set's `prepare` (the same rounding as ggml's quantizer up to ties: round to nearest even).
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "runtime/weights/tensor_type.h"
+
+namespace specmap::runtime::kernels {
+
+inline constexpr std::size_t kMaxKernelRows = 16;
+
+struct FloatRowsArgs {
+  const std::byte* weight;  // row o at weight + o * row_bytes
+  std::size_t row_bytes;
+  std::size_t cols;
+  const float* x;    // [rows x cols]
+  std::size_t rows;  // 1..kMaxKernelRows
+  float* y;          // y[r * y_stride + o]
+  std::size_t y_stride;
+};
+
+// Activation rows quantized to Q8_0 blocks, padded to an even number of blocks ("pairs" of
+// 64 values) with zeros. Which arrays a set fills is its own business: every set fills qs,
+// scales and sums; the AVX-512 set also the lane-expanded ones.
+struct QuantizedRows {
+  std::size_t rows = 0;
+  std::size_t blocks = 0;           // cols / 32
+  std::size_t pairs = 0;            // (blocks + 1) / 2
+  std::vector<std::int8_t> qs;      // [rows x pairs*64]
+  std::vector<std::uint8_t> qs_u8;  // [rows x pairs*64]: qs + 128
+  std::vector<float> scales;        // [rows x pairs*2]: each block's d
+  std::vector<std::int32_t> sums;   // [rows x pairs*2]: each block's sum of qs
+  std::vector<float> scale_lanes;   // [rows x pairs x 16]: d of block 2p in lanes 0-7, 2p+1 in 8-15
+  std::vector<std::int32_t>
+      offset_lanes;  // [rows x pairs x 16]: -8 * sum of block 2p in lane 0, 2p+1 in lane 8
+
+  [[nodiscard]] std::size_t row_values() const { return pairs * 64; }
+};
+
+struct QuantRowsArgs {
+  const std::byte* weight;
+  std::size_t row_bytes;
+  const QuantizedRows* x;
+  float* y;
+  std::size_t y_stride;
+};
+
+using FloatRowsKernel = void (*)(const FloatRowsArgs& args, std::size_t begin, std::size_t end);
+using QuantRowsKernel = void (*)(const QuantRowsArgs& args, std::size_t begin, std::size_t end);
+// x [rows x cols], cols a multiple of 32.
+using QuantPrepare = void (*)(const float* x, std::size_t rows, std::size_t cols, QuantizedRows& out);
+
+struct RowsKernelSet {
+  const char* name;  // "portable", "avx2", "avx512", "neon", "neon-dotprod"
+  FloatRowsKernel f32 = nullptr;
+  FloatRowsKernel f16 = nullptr;
+  FloatRowsKernel bf16 = nullptr;
+  QuantPrepare prepare = nullptr;
+  QuantRowsKernel q8_0 = nullptr;
+  QuantRowsKernel q4_0 = nullptr;
+};
+
+// The portable set's prepare: ggml's reference quantizer per block; fills qs, qs_u8,
+// scales and sums.
+void prepare_quantized_rows_portable(const float* x, std::size_t rows, std::size_t cols, QuantizedRows& out);
+
+// The sets, each compiled for its instructions whatever the build's target; null where the
+// architecture has no such set. Only dispatch.h knows whether this CPU runs them.
+const RowsKernelSet& portable_kernels();
+const RowsKernelSet* avx2_kernels();          // AVX2 + FMA + F16C
+const RowsKernelSet* avx512_kernels();        // AVX512F/BW/VL/DQ + VNNI (+ F16C, FMA)
+const RowsKernelSet* neon_kernels();          // aarch64 Advanced SIMD
+const RowsKernelSet* neon_dotprod_kernels();  // the same with SDOT (Armv8.2 dotprod)
+
+}  // namespace specmap::runtime::kernels

@@ -1,0 +1,148 @@
+// Every kernel set this CPU runs (portable, AVX2, AVX-512; NEON under qemu-aarch64)
+// against the reference kernels, for every stored type, every row count 1..16 and shapes
+// that are not multiples of the block or vector widths.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "runtime/cpu/linear.h"
+#include "runtime/kernels/cpu/dispatch.h"
+#include "runtime/kernels/cpu/reference.h"
+#include "runtime_test_support.h"
+
+namespace specmap::runtime {
+namespace {
+
+using testing::random_values;
+
+struct Shape {
+  std::size_t out, in;
+};
+
+// in: 160 = 5 blocks of 32 (not a multiple of 64: an odd block at the end of the AVX-512
+// pairs), 32 (one block), 96; floats also 77 and 13 (not a multiple of 8 or 16); out odd.
+std::vector<Shape> shapes(TensorType type) {
+  std::vector<Shape> s = {{67, 160}, {5, 32}, {33, 96}};
+  if (type == TensorType::f32 || type == TensorType::f16 || type == TensorType::bf16) {
+    s.push_back({41, 77});
+    s.push_back({3, 13});
+  }
+  return s;
+}
+
+class RowsKernels : public ::testing::TestWithParam<std::vector<int>> {
+ protected:
+  void SetUp() override {
+    if (GetParam().size() > 1 && !testing::has_two_cores()) GTEST_SKIP() << "needs cores 0 and 1";
+    pool_ = std::make_unique<ThreadPool>(make_core_set(GetParam()));
+  }
+  std::unique_ptr<ThreadPool> pool_;
+};
+
+TEST_P(RowsKernels, EverySetTypeRowCountAndShapeMatchesTheReference) {
+  const std::vector<const kernels::RowsKernelSet*> sets = kernels::runnable_kernel_sets();
+  ASSERT_FALSE(sets.empty());
+  EXPECT_STREQ(sets.back()->name, "portable");
+  for (TensorType type : kAllTensorTypes) {
+    const bool quantized = type == TensorType::q8_0 || type == TensorType::q4_0;
+    for (const Shape& shape : shapes(type)) {
+      const WeightTensor w =
+          WeightTensor::convert(random_values(shape.out * shape.in, 40), shape.out, shape.in, type);
+      const std::vector<float> values = dequantize(w);
+      for (std::size_t rows = 1; rows <= kernels::kMaxKernelRows; ++rows) {
+        const std::vector<float> x = random_values(rows * shape.in, 50 + std::uint32_t(rows));
+        // Per output: the exact dot (dequantize-then-f32), its magnitude, and for q8_0 / q4_0
+        // the Q8_0-activation bound and llama.cpp's int8 dot of the reference-quantized rows.
+        std::vector<double> exact(rows * shape.out), magnitude(rows * shape.out), bound(rows * shape.out),
+            q8(rows * shape.out);
+        for (std::size_t r = 0; r < rows; ++r) {
+          const std::span<const float> xr(x.data() + r * shape.in, shape.in);
+          const std::vector<BlockQ8_0> xq =
+              quantized ? reference::quantize_activations_q8_0(xr) : std::vector<BlockQ8_0>{};
+          for (std::size_t o = 0; o < shape.out; ++o) {
+            const std::size_t k = r * shape.out + o;
+            exact[k] = reference::dot_row_f32(type, w.row(o), xr);
+            for (std::size_t i = 0; i < shape.in; ++i)
+              magnitude[k] += std::fabs(double(values[o * shape.in + i]) * xr[i]);
+            if (!quantized) continue;
+            bound[k] = reference::q8_dot_error_bound(type, w.row(o), xr);
+            q8[k] = reference::dot_row_q8(type, w.row(o), xq);
+          }
+        }
+        for (const kernels::RowsKernelSet* set : sets) {
+          std::vector<float> y(rows * shape.out, std::nanf(""));
+          linear_with(*set, x, rows, w, y, *pool_);
+          for (std::size_t k = 0; k < y.size(); ++k) {
+            const auto where = [&] {
+              return std::string(set->name) + " " + std::string(tensor_type_name(type)) + " " +
+                     std::to_string(shape.out) + "x" + std::to_string(shape.in) + " rows " +
+                     std::to_string(rows) + " r " + std::to_string(k / shape.out) + " o " +
+                     std::to_string(k % shape.out);
+            };
+            if (!quantized) {
+              ASSERT_NEAR(y[k], exact[k], 1e-5 * magnitude[k] + 1e-30) << where();
+              continue;
+            }
+            // Within the Q8_0-activation bound of the exact dot, and llama.cpp's int8 dot of
+            // the reference-quantized rows up to f32 rounding and the ties of the
+            // activations' rounding (a set may round ties to even).
+            ASSERT_NEAR(y[k], exact[k], bound[k]) << where();
+            ASSERT_NEAR(y[k], q8[k], 1e-5 * magnitude[k] + 0.05 * bound[k]) << where();
+          }
+        }
+      }
+    }
+  }
+}
+
+// linear() itself: more rows than one kernel call takes (groups of 16, and OpenBLAS for
+// f32 from kBlasMinRows on) agree with the reference too.
+TEST_P(RowsKernels, ManyRowsRunInGroups) {
+  const std::size_t in = 96, out = 19;
+  for (TensorType type : {TensorType::f32, TensorType::q4_0}) {
+    const WeightTensor w = WeightTensor::convert(random_values(out * in, 60), out, in, type);
+    for (std::size_t rows : {std::size_t(17), std::size_t(33), kBlasMinRows + 1}) {
+      const std::vector<float> x = random_values(rows * in, 61);
+      std::vector<float> y(rows * out);
+      linear(x, rows, w, y, *pool_);
+      for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t o = 0; o < out; ++o) {
+          const std::span<const float> xr(x.data() + r * in, in);
+          const double exact = reference::dot_row_f32(type, w.row(o), xr);
+          const double bound =
+              type == TensorType::f32 ? 1e-4 : reference::q8_dot_error_bound(type, w.row(o), xr);
+          ASSERT_NEAR(y[r * out + o], exact, bound) << tensor_type_name(type) << " rows " << rows;
+        }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cores, RowsKernels, ::testing::Values(std::vector<int>{0}, std::vector<int>{0, 1}),
+                         [](const auto& info) { return info.param.size() == 1 ? "OneCore" : "TwoCores"; });
+
+TEST(KernelDispatch, PicksTheBestSetTheCpuRuns) {
+  const std::vector<const kernels::RowsKernelSet*> sets = kernels::runnable_kernel_sets();
+  const char* forced = std::getenv("SPECMAP_CPU_KERNELS");
+  if (forced == nullptr) {
+    EXPECT_EQ(&kernels::active_kernel_set(), sets.front());
+  }
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw")) {
+    EXPECT_STREQ(sets.front()->name, "avx512");
+  } else if (__builtin_cpu_supports("avx2")) {
+    EXPECT_STREQ(sets.front()->name, "avx2");
+  }
+#endif
+  for (const kernels::RowsKernelSet* set : sets) {
+    EXPECT_NE(set->f32, nullptr);
+    EXPECT_NE(set->f16, nullptr);
+    EXPECT_NE(set->bf16, nullptr);
+    EXPECT_NE(set->prepare, nullptr);
+    EXPECT_NE(set->q8_0, nullptr);
+    EXPECT_NE(set->q4_0, nullptr);
+  }
+}
+
+}  // namespace
+}  // namespace specmap::runtime
