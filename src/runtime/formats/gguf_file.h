@@ -87,6 +87,10 @@ class GgufFile {
   // An error about `key` (present or not) or `tensor`, naming the file and byte offset.
   [[nodiscard]] Error key_error(const std::string& key, const std::string& message) const;
   [[nodiscard]] Error tensor_error(const GgufTensorInfo& tensor, const std::string& message) const;
+  // The whole file as mapped (empty for a GgufFile parsed from a caller's buffer).
+  [[nodiscard]] std::span<const std::uint8_t> bytes() const {
+    return mapping_ ? mapping_->bytes() : std::span<const std::uint8_t>{};
+  }
   // Where the metadata ends (the first tensor info, or the data section).
   [[nodiscard]] std::uint64_t metadata_end() const;
 
