@@ -33,6 +33,7 @@ void add_import_llama_spec_command(CLI::App& import, Runner& runner);
 void add_import_iree_benchmark_command(CLI::App& import, Runner& runner);
 // `specmap export PLAN --to llama.cpp|iree`.
 void add_export_command(CLI::App& app, Runner& runner);
+void add_import_gguf_command(CLI::App& import, Runner& runner);
 
 // "specmap: <file>:<line>:<col>: key '<path>': <message>" on stderr.
 int report_error(const Error& error, int exit_code);

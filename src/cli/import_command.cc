@@ -13,6 +13,7 @@ void add_import_command(CLI::App& app, Runner& runner) {
   add_import_llama_bench_command(*import, runner);
   add_import_llama_spec_command(*import, runner);
   add_import_iree_benchmark_command(*import, runner);
+  add_import_gguf_command(*import, runner);
 }
 
 }  // namespace specmap::cli

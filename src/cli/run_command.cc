@@ -12,6 +12,8 @@
 #include "core/files.h"
 #include "core/format.h"
 #include "describe/loaders.h"
+#include "runtime/formats/gguf_model.h"
+#include "runtime/formats/tokenizer.h"
 #include "runtime/plan_file.h"
 #include "runtime/plan_runner.h"
 
@@ -22,6 +24,8 @@ namespace {
 struct RunOptions {
   std::string plan;
   std::optional<std::size_t> prompt_tokens;
+  std::optional<std::string> prompt;       // text, tokenized by the target checkpoint's tokenizer
+  std::optional<std::string> prompt_file;  // the same, read from a file
   std::optional<std::size_t> new_tokens;
   std::uint64_t seed = 0;
   std::optional<double> temperature;
@@ -54,9 +58,10 @@ void print_subgraphs(const char* model, const std::vector<runtime::SubgraphMeasu
   if (subgraphs.empty()) return;
   std::cout << model << " subgraphs (total over the run, per generated token):\n";
   for (const auto& s : subgraphs) {
-    const std::string where = s.opencl_device.empty() ? s.cores.to_string() : "(OpenCL " + s.opencl_device + ")";
-    std::cout << "  " << s.name << " on " << s.pu << " " << where << ": " << s.calls
-              << " calls, " << ms(s.total_seconds) << ", "
+    const std::string where =
+        s.opencl_device.empty() ? s.cores.to_string() : "(OpenCL " + s.opencl_device + ")";
+    std::cout << "  " << s.name << " on " << s.pu << " " << where << ": " << s.calls << " calls, "
+              << ms(s.total_seconds) << ", "
               << fixed(s.total_seconds * 1e3 / double(std::max<std::size_t>(1, tokens)), 3) << " ms/token\n";
   }
 }
@@ -99,6 +104,20 @@ void print_report(const runtime::PlanFile& plan, const runtime::PlanRunReport& r
   }
 }
 
+// The target checkpoint's tokenizer, for --prompt / --prompt-file.
+Result<formats::Tokenizer> target_tokenizer(const ModelGraph& target) {
+  if (!target.weights)
+    return Error{
+        "--prompt needs real weights: the target model has no `weights:` checkpoint (use --prompt-tokens "
+        "with synthetic weights)",
+        target.source_file, 0, 0, "weights"};
+  auto file = formats::open_gguf(target.weights->path);
+  if (!file) return file.error();
+  auto model = formats::read_gguf_model(*file);
+  if (!model) return model.error();
+  return formats::Tokenizer::from_gguf(*file, model->arch.vocab);
+}
+
 int run_plan(const RunOptions& opt) {
   auto text = read_file(opt.plan);
   if (!text) return report_error(text.error(), kExitBadInput);
@@ -115,6 +134,27 @@ int run_plan(const RunOptions& opt) {
   if (!workload) return report_error(workload.error(), kExitBadInput);
 
   runtime::PlanRunOptions options;
+  std::optional<formats::Tokenizer> tokenizer;
+  std::string prompt_text;
+  if (opt.prompt || opt.prompt_file) {
+    if (opt.prompt_tokens)
+      return report_error(Error{"give --prompt/--prompt-file or --prompt-tokens, not both"}, kExitBadInput);
+    if (opt.prompt) {
+      prompt_text = *opt.prompt;
+    } else {
+      auto file_text = read_file(*opt.prompt_file);
+      if (!file_text) return report_error(file_text.error(), kExitBadInput);
+      prompt_text = *file_text;
+      while (!prompt_text.empty() && (prompt_text.back() == '\n' || prompt_text.back() == '\r'))
+        prompt_text.pop_back();
+    }
+    auto t = target_tokenizer(*target);
+    if (!t) return report_error(t.error(), kExitBadInput);
+    tokenizer = std::move(t).value();
+    options.prompt = tokenizer->encode(prompt_text);
+    if (options.prompt.empty()) return report_error(Error{"the prompt is empty"}, kExitBadInput);
+    if (tokenizer->eos() >= 0) options.stop_token = tokenizer->eos();
+  }
   options.prompt_tokens = opt.prompt_tokens.value_or(
       static_cast<std::size_t>(std::max(1.0, std::round(workload->mean_prompt_tokens()))));
   options.new_tokens = opt.new_tokens.value_or(
@@ -135,10 +175,13 @@ int run_plan(const RunOptions& opt) {
 
   std::cout << "plan " << opt.plan << ": variant " << plan->choice.variant << ", gamma " << plan->choice.gamma
             << ", draft " << plan->draft_model << ", target " << plan->target_model << "\n";
-  std::cout << "prompt " << options.prompt_tokens << " tokens, generate " << options.new_tokens
-            << ", KV cache " << (options.kv_cache ? "on" : "off") << ", "
+  const std::size_t prompt_length = options.prompt.empty() ? options.prompt_tokens : options.prompt.size();
+  std::string weights_note = "synthetic weights (seed " + std::to_string(options.seed) + ")";
+  if (target->weights) weights_note = "weights from " + target->weights->path;
+  std::cout << "prompt " << prompt_length << " tokens, generate " << options.new_tokens << ", KV cache "
+            << (options.kv_cache ? "on" : "off") << ", "
             << (options.temperature ? "temperature " + sig(*options.temperature) : std::string("greedy"))
-            << ", synthetic weights (seed " << options.seed << ")\n";
+            << ", " << weights_note << "\n";
   if (progress) std::cerr << "building models...\n";
   auto runner = runtime::PlanRunner::create(*soc, *draft, *target, plan->choice, options);
   if (!runner) return report_error(runner.error(), kExitBadInput);
@@ -149,6 +192,13 @@ int run_plan(const RunOptions& opt) {
     if (progress) std::cerr << "\n";
     if (!report) return report_error(report.error(), kExitFailure);
     if (opt.repeat > 1) std::cout << "--- run " << i + 1 << "/" << opt.repeat << "\n";
+    if (tokenizer) {
+      const bool stopped =
+          !report->tokens.empty() && options.stop_token && report->tokens.back() == *options.stop_token;
+      std::cout << "text: " << prompt_text << tokenizer->decode(report->tokens, true) << "\n";
+      std::cout << "(" << report->tokens.size() << " tokens generated" << (stopped ? ", stopped at EOS" : "")
+                << ")\n";
+    }
     print_report(*plan, *report);
     if (i + 1 == opt.repeat) {
       print_subgraphs("draft", report->draft_subgraphs, report->tokens.size());
@@ -170,20 +220,27 @@ int run_plan(const RunOptions& opt) {
 
 void add_run_command(CLI::App& app, Runner& runner) {
   auto opt = std::make_shared<RunOptions>();
-  CLI::App* cmd =
-      app.add_subcommand("run", "Run a plan on this host's CPU cores and OpenCL devices and compare with its prediction");
+  CLI::App* cmd = app.add_subcommand(
+      "run", "Run a plan on this host's CPU cores and OpenCL devices and compare with its prediction");
   cmd->footer(
       "Example:\n"
       "  specmap sweep configs/experiments/host-small.yaml --out results/host\n"
       "  specmap run results/host/plan.json --new-tokens 32 --controlled-alpha 0.6 --repeat 3\n"
+      "  specmap run results/real/plan.json --prompt \"The jury said\" --new-tokens 48\n"
       "Loads the SoC, models and workload the plan names (paths relative to the current folder, as\n"
       "the sweep wrote them) and refuses with exit code 2 if any input changed since the plan was made.\n"
-      "Weights are synthetic (seeded): token agreement between draft and target is then meaningless,\n"
+      "Models whose YAML has `weights:` run that checkpoint (refused, exit 2, if the file changed);\n"
+      "others get synthetic (seeded) weights: token agreement between draft and target is then meaningless,\n"
       "so --controlled-alpha forces an acceptance rate; it is reported as controlled, not measured.\n"
       "A CPU PU with u units in the plan's variant runs on the first u online cores.");
   cmd->add_option("plan", opt->plan, "plan.json written by `specmap sweep`")->required();
   cmd->add_option("--prompt-tokens", opt->prompt_tokens, "Prompt length (default: the workload's mean)")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--prompt", opt->prompt,
+                  "Prompt text, tokenized with the target checkpoint's tokenizer (models with `weights:`); "
+                  "generation stops at EOS and the text is printed");
+  cmd->add_option("--prompt-file", opt->prompt_file, "Prompt text read from a file (as --prompt)")
+      ->excludes("--prompt");
   cmd->add_option("--new-tokens", opt->new_tokens, "Tokens to generate (default: the workload's mean)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", opt->seed,

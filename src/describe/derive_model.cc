@@ -84,6 +84,8 @@ Subgraph block(const std::string& name, SubgraphKind kind, const ModelArch& arch
 
 }  // namespace
 
+std::string_view rope_style_name(RopeStyle style) { return style == RopeStyle::neox ? "neox" : "normal"; }
+
 ModelGraph derive_model(const std::string& name, const ModelArch& arch_in) {
   ModelArch arch = arch_in;
   if (arch.head_dim <= 0 && arch.heads > 0) arch.head_dim = arch.d_model / arch.heads;
@@ -100,7 +102,7 @@ ModelGraph derive_model(const std::string& name, const ModelArch& arch_in) {
   Op table;
   table.name = "embed_tokens";
   table.kind = OpKind::embedding;
-  table.dtype = arch.dtype;
+  table.dtype = arch.embedding_type();
   table.width = arch.d_model;
   table.vocab = arch.vocab;
   embedding.ops.push_back(table);
@@ -132,7 +134,7 @@ ModelGraph derive_model(const std::string& name, const ModelArch& arch_in) {
   head.name = "head";
   head.kind = SubgraphKind::head;
   head.ops.push_back(vector_op("final_norm", OpKind::norm, arch.d_model, kNormFlopsPerElement));
-  head.ops.push_back(matmul("lm_head", arch.d_model, arch.vocab, arch.dtype));
+  head.ops.push_back(matmul("lm_head", arch.d_model, arch.vocab, arch.head_type()));
   // Sampling is costed where the head runs: a softmax/argmax pass over the logits.
   head.ops.push_back(vector_op("sample", OpKind::elementwise, arch.vocab, kSampleFlopsPerElement));
   head.output_bytes_per_token = arch.vocab * kActivationBytes;

@@ -59,6 +59,12 @@ struct Subgraph {
   std::optional<std::size_t> shares_weights_with;
 };
 
+// How rotary embeddings pair a head's dimensions. neox: dimension i with i + head_dim/2
+// (Hugging Face's rotate_half; GGUF `qwen2` files). normal: dimension 2i with 2i + 1 (ggml's
+// default; GGUF `llama` files, whose converter permuted the q/k rows into this order).
+enum class RopeStyle { neox, normal };
+std::string_view rope_style_name(RopeStyle style);
+
 // Architecture hyperparameters from which subgraphs are derived.
 struct ModelArch {
   std::int64_t layers = 0;
@@ -69,9 +75,30 @@ struct ModelArch {
   std::int64_t kv_heads = 0;
   std::int64_t head_dim = 0;  // default d_model / heads
   std::int64_t vocab = 0;
-  DType dtype = DType::f32;
+  DType dtype = DType::f32;  // the decoder blocks' matmuls, and every group not given below
   DType kv_dtype = DType::f32;
   bool tied_embeddings = false;
+  // Per tensor group, when it differs from `dtype` (a q4_0 model often keeps a q8_0 or f16
+  // embedding and LM head). A tied head is the embedding table and has its type.
+  std::optional<DType> embedding_dtype;
+  std::optional<DType> head_dtype;
+  bool attention_bias = false;            // q/k/v projections add a bias (Qwen2)
+  std::optional<double> rope_theta;       // rotary base; the runtime's default when absent
+  std::optional<double> norm_eps;         // RMSNorm epsilon; the runtime's default when absent
+  std::int64_t context_length = 0;        // trained context; 0 = not stated
+  RopeStyle rope_style = RopeStyle::neox;
+
+  [[nodiscard]] DType embedding_type() const { return embedding_dtype.value_or(dtype); }
+  [[nodiscard]] DType head_type() const {
+    return tied_embeddings ? embedding_type() : head_dtype.value_or(dtype);
+  }
+};
+
+// The checkpoint a model's weights come from (`weights:` in the model YAML).
+struct ModelWeightsFile {
+  std::string file;         // as written in the YAML (relative to it, or absolute)
+  std::string path;         // resolved against the YAML's folder
+  std::string fingerprint;  // fnv1a64 of the file, 16 hex digits
 };
 
 struct ModelGraph {
@@ -79,6 +106,7 @@ struct ModelGraph {
   std::string description;
   DType dtype = DType::f32;
   std::optional<ModelArch> arch;      // set when derived from hyperparameters
+  std::optional<ModelWeightsFile> weights;  // real weights; seeded synthetic ones when absent
   std::vector<Subgraph> subgraphs;    // in a topological order of the DAG
   std::vector<std::pair<std::size_t, std::size_t>> edges;  // producer -> consumer
   std::string source_file;

@@ -1,4 +1,5 @@
 // load_model / parse_model: a model from architecture hyperparameters or explicit subgraphs.
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -10,9 +11,27 @@ namespace specmap {
 
 namespace {
 
+// `dtypes: {embedding, blocks, head}`: per tensor group, over `dtype`.
+void read_group_dtypes(const YamlValue& v, ModelArch& arch, bool have_dtype) {
+  v.expect_map({"embedding", "blocks", "head"});
+  if (auto blocks = v.find("blocks")) {
+    arch.dtype = blocks->as_dtype();
+  } else if (!have_dtype) {
+    v.fail("give 'dtype' or 'dtypes.blocks'");
+  }
+  if (auto embedding = v.find("embedding")) arch.embedding_dtype = embedding->as_dtype();
+  if (auto head = v.find("head")) {
+    arch.head_dtype = head->as_dtype();
+    if (arch.tied_embeddings && *arch.head_dtype != arch.embedding_type())
+      head->fail("a tied LM head is the embedding table: its type is the embedding's (" +
+                 std::string(dtype_name(arch.embedding_type())) + ")");
+  }
+}
+
 ModelArch read_architecture(const YamlValue& v) {
-  v.expect_map({"layers", "d_model", "d_ff", "heads", "kv_heads", "vocab", "dtype", "tied_embeddings",
-                "head_dim", "kv_dtype", "encoder_layers"});
+  v.expect_map({"layers", "d_model", "d_ff", "heads", "kv_heads", "vocab", "dtype", "dtypes", "tied_embeddings",
+                "head_dim", "kv_dtype", "encoder_layers", "attention_bias", "rope_theta", "rope_style", "norm_eps",
+                "context_length"});
   ModelArch arch;
   arch.layers = v.at("layers").as_positive_int();
   arch.d_model = v.at("d_model").as_positive_int();
@@ -22,8 +41,20 @@ ModelArch read_architecture(const YamlValue& v) {
   arch.kv_heads = kv_heads.as_positive_int();
   if (arch.heads % arch.kv_heads != 0) kv_heads.fail("heads must be a multiple of kv_heads");
   arch.vocab = v.at("vocab").as_positive_int();
-  arch.dtype = v.at("dtype").as_dtype();
   if (auto tied = v.find("tied_embeddings")) arch.tied_embeddings = tied->as_bool();
+  std::optional<YamlValue> dtype = v.find("dtype");
+  std::optional<YamlValue> dtypes = v.find("dtypes");
+  if (dtype) arch.dtype = dtype->as_dtype();
+  if (dtypes)
+    read_group_dtypes(*dtypes, arch, dtype.has_value());
+  else if (!dtype)
+    (void)v.at("dtype");  // reports the missing key
+  if (auto bias = v.find("attention_bias")) arch.attention_bias = bias->as_bool();
+  if (auto theta = v.find("rope_theta")) arch.rope_theta = theta->as_positive();
+  if (auto style = v.find("rope_style"))
+    arch.rope_style = style->as_choice({"neox", "normal"}) == 0 ? RopeStyle::neox : RopeStyle::normal;
+  if (auto eps = v.find("norm_eps")) arch.norm_eps = eps->as_positive();
+  if (auto context = v.find("context_length")) arch.context_length = context->as_positive_int();
   if (auto head_dim = v.find("head_dim")) {
     arch.head_dim = head_dim->as_positive_int();
   } else {
@@ -163,8 +194,32 @@ void read_subgraphs(const YamlValue& list, ModelGraph& model) {
   model.dtype = dominant_dtype(model.subgraphs);
 }
 
+bool is_hex_fingerprint(const std::string& s) {
+  if (s.size() != 16) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+// `weights: {file, fingerprint}`: the file relative to the model YAML's folder.
+ModelWeightsFile read_weights(const YamlValue& v) {
+  v.expect_map({"file", "fingerprint"});
+  ModelWeightsFile weights;
+  YamlValue file = v.at("file");
+  weights.file = file.as_string();
+  if (weights.file.empty()) file.fail("empty file name");
+  std::filesystem::path path(weights.file);
+  if (path.is_relative()) path = std::filesystem::path(v.file()).parent_path() / path;
+  weights.path = path.lexically_normal().string();
+  YamlValue fp = v.at("fingerprint");
+  weights.fingerprint = fp.as_string();
+  if (!is_hex_fingerprint(weights.fingerprint))
+    fp.fail("expected the file's fnv1a64 as 16 lower-case hex digits (as `specmap import gguf` writes it)");
+  return weights;
+}
+
 ModelGraph build_model(const YamlValue& root) {
-  root.expect_map({"version", "name", "description", "architecture", "subgraphs"});
+  root.expect_map({"version", "name", "description", "architecture", "subgraphs", "weights"});
   std::string name = root.at("name").as_string();
   std::optional<YamlValue> architecture = root.find("architecture");
   std::optional<YamlValue> subgraphs = root.find("subgraphs");
@@ -179,6 +234,10 @@ ModelGraph build_model(const YamlValue& root) {
     read_subgraphs(*subgraphs, model);
   }
   if (auto d = root.find("description")) model.description = d->as_string();
+  if (auto weights = root.find("weights")) {
+    if (!architecture) weights->fail("'weights' needs the 'architecture' form (the runtime builds the model from it)");
+    model.weights = read_weights(*weights);
+  }
   return model;
 }
 

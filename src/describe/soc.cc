@@ -12,6 +12,11 @@ std::optional<DTypeExecution> ProcessingUnit::execution(DType t) const {
     if (fallback.infeasible) return std::nullopt;
     return DTypeExecution{fallback.promote_to, fallback.cost_factor, true};
   }
+  // q8_0 / q4_0 the PU does not name: their products are int8 dot products against
+  // activations quantized to q8_0 blocks, so they run as int8 does here. Natively (int8 in
+  // the peaks) the weights stay in their own blocks (not promoted: their real bytes are
+  // streamed); when int8 itself is promoted, so are they.
+  if (std::optional<DType> integer = dtype_integer_compute(t)) return execution(*integer);
   return std::nullopt;
 }
 

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/dtype.h"
+#include "runtime/formats/gguf_weights.h"
 #include "runtime/sampling.h"
 #include "runtime/weights/synthetic_weights.h"
 
@@ -32,9 +33,9 @@ Result<std::unique_ptr<TransformerExecutor>> build_executor(const ModelGraph& gr
   if (Status st = check_runnable(graph); !st) return st.error();
   auto placement = placement_for(graph, pus, soc, variant, pu_cores);
   if (!placement) return placement.error();
-  auto weights = SyntheticWeights(weight_seed).load(*graph.arch);
+  auto weights = model_weights(graph, weight_seed);
   if (!weights) return weights.error();
-  ExecutorOptions options;
+  ExecutorOptions options = executor_options_for(graph);
   options.kv_cache = kv_cache;
   return TransformerExecutor::create(graph,
                                      std::make_shared<const TransformerWeights>(std::move(weights).value()),
@@ -188,6 +189,8 @@ Status check_runnable(const ModelGraph& graph) {
     return Error{"model '" + graph.name + "' is an encoder-decoder: the runtime runs decoder-only models",
                  graph.source_file, 0, 0, "architecture.encoder_layers"};
   }
+  // A checkpoint's types are the file's (the loader checks them); synthetic weights are f32.
+  if (graph.weights) return {};
   if (graph.arch->dtype != DType::f32) {
     return Error{
         "model '" + graph.name + "' is " + dtype_text(graph.arch->dtype) + ": the runtime is f32 only",
@@ -212,7 +215,7 @@ Result<std::unique_ptr<PlanRunner>> PlanRunner::create(const Soc& soc, const Mod
                                                        const ModelGraph& target, const PlanChoice& choice,
                                                        const PlanRunOptions& options) {
   if (choice.gamma < 0) return Error{"gamma must be >= 0, got " + std::to_string(choice.gamma)};
-  if (options.prompt_tokens == 0) return Error{"the prompt needs at least one token"};
+  if (options.prompt_tokens == 0 && options.prompt.empty()) return Error{"the prompt needs at least one token"};
   auto pu_cores = pu_core_sets(soc, choice.variant, online_cores());
   if (!pu_cores) return pu_cores.error();
   std::unique_ptr<PlanRunner> runner(new PlanRunner(choice, options));
@@ -246,7 +249,11 @@ Result<PlanRunReport> PlanRunner::run_case(int gamma, std::optional<double> cont
     return Error{"gamma " + std::to_string(gamma) + " needs the draft, which was not built"};
   if (gamma < 0) return Error{"gamma must be >= 0, got " + std::to_string(gamma)};
   PlanRunReport report;
-  report.prompt = synthetic_prompt(options_.prompt_tokens, target_->vocab(), prompt_seed);
+  report.prompt = options_.prompt.empty() ? synthetic_prompt(options_.prompt_tokens, target_->vocab(), prompt_seed)
+                                          : options_.prompt;
+  for (int token : report.prompt)
+    if (token < 0 || token >= target_->vocab())
+      return Error{"prompt token " + std::to_string(token) + " is outside the vocabulary"};
 
   SpeculativeConfig config;
   config.greedy = !options_.temperature.has_value();
@@ -265,6 +272,12 @@ Result<PlanRunReport> PlanRunner::run_case(int gamma, std::optional<double> cont
   if (!generated) return generated.error();
 
   report.tokens = std::move(generated->tokens);
+  if (options_.stop_token) {
+    // Everything after the first stop token is dropped; the timing statistics still cover
+    // the whole generation.
+    auto stop = std::find(report.tokens.begin(), report.tokens.end(), *options_.stop_token);
+    if (stop != report.tokens.end()) report.tokens.erase(stop + 1, report.tokens.end());
+  }
   report.stats = generated->stats;
   const Seconds total = report.stats.total_time();
   const auto count = static_cast<double>(report.stats.tokens_generated);

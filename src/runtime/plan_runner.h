@@ -45,6 +45,11 @@ struct PlanChoice {
 
 struct PlanRunOptions {
   std::size_t prompt_tokens = 32;
+  // Real prompts (models with real weights): these token ids instead of prompt_tokens seeded
+  // ones, and generation ends at `stop_token` (the tokenizer's EOS; the report's tokens end
+  // with it, and nothing after it is kept).
+  std::vector<int> prompt;
+  std::optional<int> stop_token;
   std::size_t new_tokens = 32;
   // Seeds the prompt, the sampling and the synthetic weights: draft weights from `seed`,
   // target weights from `seed + 1`, so the two models differ as real ones would.

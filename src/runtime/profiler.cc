@@ -19,6 +19,7 @@
 #include "profile/profile_db.h"
 #include "runtime/plan_runner.h"
 #include "runtime/profile_benchmarks.h"
+#include "runtime/formats/gguf_weights.h"
 #include "runtime/sampling.h"
 #include "runtime/weights/synthetic_weights.h"
 #include "runtime/transformer_executor.h"
@@ -295,12 +296,12 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
   std::map<std::pair<std::size_t, std::size_t>, TransformerExecutor*> executor_of;
   for (std::size_t m = 0; m < runnable.size(); ++m) {
     const ModelGraph& graph = *runnable[m].first;
-    auto weights = SyntheticWeights(runnable[m].second).load(*graph.arch);
+    auto weights = model_weights(graph, runnable[m].second);
     if (!weights) return weights.error();
     auto shared = std::make_shared<const TransformerWeights>(std::move(weights).value());
     for (std::size_t k = 0; k < configs->size(); ++k) {
       const PuConfig& config = (*configs)[k];
-      ExecutorOptions exec_options;
+      ExecutorOptions exec_options = executor_options_for(graph);
       exec_options.kv_cache = workload.kv_cache;
       exec_options.time_ops = true;
       auto placement = placement_for(graph, std::vector<std::string>(graph.subgraphs.size(), config.pu), soc,

@@ -62,8 +62,10 @@ TensorType tensor_type_of(DType dtype) {
     case DType::bf16:
       return TensorType::bf16;
     case DType::int8:
+    case DType::q8_0:
       return TensorType::q8_0;
     case DType::int4:
+    case DType::q4_0:
       return TensorType::q4_0;
   }
   return TensorType::f32;
