@@ -4,7 +4,7 @@
 
 #include "runtime/cpu/core_set.h"
 #include "runtime/plan_runner.h"
-#include "runtime/synthetic_weights.h"
+#include "runtime/weights/synthetic_weights.h"
 
 namespace specmap {
 
