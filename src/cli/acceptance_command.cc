@@ -78,7 +78,7 @@ int run_acceptance(const AcceptanceCommandOptions& opt) {
                         kExitBadInput);
   options.new_tokens = opt.new_tokens.value_or(
       static_cast<std::size_t>(std::max(2.0, std::round(workload->mean_generate_tokens()))));
-  options.temperature = opt.temperature ? opt.temperature : workload->temperature;
+  options.temperature = opt.temperature;
   options.seed = opt.seed;
   options.bootstrap_resamples = opt.resamples;
 
@@ -155,8 +155,8 @@ void add_acceptance_command(CLI::App& app, Runner& runner) {
       "  specmap acceptance configs/experiments/host-small.yaml --prompts prompts.txt --token-ids --out "
       "/tmp/acc\n"
       "Every prompt (one per line; text, or token ids with --token-ids) is decoded speculatively at each\n"
-      "gamma 1..gamma_max with the workload's decoding (greedy, or speculative sampling when the workload\n"
-      "or --temperature gives a temperature) and the runtime's counters are summarised in "
+      "gamma 1..gamma_max, greedily (a drafted token is kept iff it is the target's argmax) or with\n"
+      "--temperature by speculative sampling, and the runtime's counters are summarised in "
       "DIR/acceptance.json:\n"
       "Leviathan alpha (pooled maximum likelihood at gamma_max) with a 90% percentile-bootstrap interval\n"
       "over prompts, acceptance per draft position, accepted/drafted per gamma, per-prompt alphas with\n"
@@ -173,7 +173,7 @@ void add_acceptance_command(CLI::App& app, Runner& runner) {
   cmd->add_option("--gamma-max", opt->gamma_max, "Largest draft length measured (default: the experiment's)")
       ->check(CLI::Range(1, 64));
   cmd->add_option("--temperature", opt->temperature,
-                  "Speculative sampling at this temperature (default: the workload's decoding)")
+                  "Speculative sampling at this temperature (default: greedy decoding)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", opt->seed, "Seed of sampling, bootstrap and synthetic weights");
   cmd->add_option("--resamples", opt->resamples, "Bootstrap resamples of the interval")

@@ -1,7 +1,6 @@
 #pragma once
 // What the models are asked to do: prompt lengths, tokens generated, KV cache,
 // and how often drafted tokens are accepted.
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,9 +22,6 @@ struct Workload {
   std::string name;
   std::string description;
   bool kv_cache = true;
-  // Decoding: empty is greedy (the paper's setting); a value samples at that temperature
-  // with speculative sampling.
-  std::optional<double> temperature;
   std::vector<WorkloadSample> samples;
   // How the acceptance in the file was given and converted, for the outputs.
   std::string acceptance_note;

@@ -142,15 +142,14 @@ AcceptanceReading read_acceptance(const YamlValue& v) {
 }
 
 Workload build_workload(const YamlValue& root) {
-  root.expect_map({"version", "name", "description", "prompt_tokens", "generate_tokens", "kv_cache",
-                   "temperature", "acceptance"});
+  root.expect_map(
+      {"version", "name", "description", "prompt_tokens", "generate_tokens", "kv_cache", "acceptance"});
   Workload workload;
   workload.name = root.at("name").as_string();
   if (auto d = root.find("description")) workload.description = d->as_string();
   std::vector<PromptLength> prompts = read_token_lengths(root.at("prompt_tokens"));
   std::vector<PromptLength> generates = read_token_lengths(root.at("generate_tokens"));
   if (auto kv = root.find("kv_cache")) workload.kv_cache = kv->as_bool();
-  if (auto t = root.find("temperature")) workload.temperature = t->as_positive();
   AcceptanceReading acceptance = read_acceptance(root.at("acceptance"));
   workload.acceptance_note = acceptance.note;
 

@@ -1,7 +1,7 @@
 #pragma once
 // Acceptance of a draft/target pair measured on a prompt set, the paper's step 2: every
-// prompt is decoded speculatively at each gamma 1..gamma_max with the workload's decoding
-// (greedy: a drafted token is kept iff it is the target's argmax; with a temperature:
+// prompt is decoded speculatively at each gamma 1..gamma_max greedily
+// (a drafted token is kept iff it is the target's argmax) or, with a temperature, by
 // speculative sampling), and the runtime's counters are summarised.
 //
 // - alpha: Leviathan's alpha as the maximum-likelihood estimate under i.i.d. acceptance,

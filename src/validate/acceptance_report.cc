@@ -168,7 +168,6 @@ std::string acceptance_workload_yaml(const AcceptanceMeasurement& m, const Promp
   y << "prompt_tokens: " << std::max<long long>(1, std::llround(mean_prompt)) << "\n";
   y << "generate_tokens: " << std::max<long long>(1, std::llround(base.mean_generate_tokens())) << "\n";
   y << "kv_cache: " << (base.kv_cache ? "true" : "false") << "\n";
-  if (ctx.options.temperature) y << "temperature: " << sig(*ctx.options.temperature) << "\n";
   y << "acceptance:\n  definition: leviathan_alpha\n  samples:\n";
   for (const PromptAcceptance& p : m.prompts) {
     const AcceptancePrompt& source = prompts.prompts[p.prompt];
