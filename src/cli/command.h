@@ -26,6 +26,7 @@ void add_run_command(CLI::App& app, Runner& runner);
 void add_detect_command(CLI::App& app, Runner& runner);
 void add_profile_command(CLI::App& app, Runner& runner);
 void add_validate_command(CLI::App& app, Runner& runner);
+void add_acceptance_command(CLI::App& app, Runner& runner);
 // `specmap import`: a group; each format (add_import_<format>_command) is its own file.
 void add_import_command(CLI::App& app, Runner& runner);
 void add_import_llama_bench_command(CLI::App& import, Runner& runner);

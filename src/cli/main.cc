@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
       "  specmap export results/default/plan.json --to llama.cpp\n"
       "  specmap import llama-bench bench.json --model configs/models/host-target-110m.yaml --pu cpu --units "
       "2 --out p.yaml\n"
+      "  specmap acceptance configs/experiments/host-small.yaml --prompts prompts.txt --token-ids --out /tmp/acc\n"
       "Run `specmap <command> --help` for a command's options.");
 
   Runner runner;
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   add_detect_command(app, runner);
   add_profile_command(app, runner);
   add_validate_command(app, runner);
+  add_acceptance_command(app, runner);
   add_import_command(app, runner);
   add_export_command(app, runner);
   try {

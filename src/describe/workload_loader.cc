@@ -117,13 +117,22 @@ AcceptanceReading read_acceptance(const YamlValue& v) {
     reading.note = "mix of " + std::to_string(samples.size()) + " samples: ";
     for (std::size_t i = 0; i < samples.size(); ++i) {
       const YamlValue& s = samples[i];
-      s.expect_map({"weight", value_key, "prompt_tokens"});
+      s.expect_map({"weight", value_key, "per_position", "prompt_tokens"});
       Acceptance setting;
       setting.weight = s.at("weight").as_positive();
       std::string part;
-      double alpha = read_alpha(s.at(value_key), is_ratio, at_gamma, part);
-      if (!is_ratio) part = "Leviathan alpha " + fixed(alpha, 3);
-      setting.alphas = {alpha};
+      if (auto per_position = s.find("per_position")) {
+        if (s.has(value_key)) s.fail(std::string("give one of '") + value_key + "' and 'per_position'");
+        if (is_ratio)
+          per_position->fail("per_position takes Leviathan alphas; use definition leviathan_alpha");
+        for (const YamlValue& a : per_position->items()) setting.alphas.push_back(a.as_fraction());
+        if (setting.alphas.empty()) per_position->fail("per_position needs at least one alpha");
+        part = "per-position Leviathan alphas from " + fixed(setting.alphas.front(), 3);
+      } else {
+        double alpha = read_alpha(s.at(value_key), is_ratio, at_gamma, part);
+        if (!is_ratio) part = "Leviathan alpha " + fixed(alpha, 3);
+        setting.alphas = {alpha};
+      }
       if (auto prompt = s.find("prompt_tokens")) setting.prompt_tokens = prompt->as_positive_int();
       reading.note += (i ? "; " : "") + part;
       reading.settings.push_back(setting);

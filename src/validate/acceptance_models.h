@@ -1,0 +1,26 @@
+#pragma once
+// The draft and target a measurement of acceptance runs: each model of the experiment as a
+// TransformerExecutor over every online core of this host (acceptance does not depend on the
+// mapping), with the workload's KV-cache setting. Weights: seeded synthetic ones in the
+// model's real shapes (draft `seed`, target `seed + 1`, as `specmap run` builds them).
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "describe/model.h"
+#include "runtime/transformer_executor.h"
+
+namespace specmap {
+
+struct AcceptanceModel {
+  std::unique_ptr<runtime::TransformerExecutor> executor;
+  std::string weights;  // where the weights came from, for the outputs
+};
+
+// Errors: a model the executor cannot run (no architecture, encoder-decoder, a data type
+// without kernels), no online core.
+Result<AcceptanceModel> build_acceptance_model(const ModelGraph& graph, std::uint64_t weight_seed,
+                                               bool kv_cache);
+
+}  // namespace specmap
