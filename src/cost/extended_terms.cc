@@ -80,7 +80,8 @@ class ModelTermsBuilder {
   void add(const Pass& pass) {
     const double w = pass.per_token;
     for (int pu : pus_used_) {
-      const std::vector<SubgraphTime>& times = timer_.pass(role_, pu, pass.new_tokens, pass.context);
+      const std::vector<SubgraphTime>& times =
+          timer_.pass(role_, pu, pass.new_tokens, pass.context, pass.rows);
       for (std::size_t s = 0; s < times.size(); ++s) {
         if (!runs_on(s, pu)) continue;
         NodeTerms& terms = out_.node[offset_ + s][pu];

@@ -97,8 +97,11 @@ Prediction predict_overlapped(const CostInputs& in, const Candidate& candidate, 
 
   const int draft_pu = busiest_pu(decode.per_pu[kDraft]);
   const int target_pu = busiest_pu(decode.per_pu[kTarget]);
-  const Slowdown draft_slow = in.oracle.slowdown(draft_pu, timer.units(draft_pu), target_pu, timer.units(target_pu));
-  const Slowdown target_slow = in.oracle.slowdown(target_pu, timer.units(target_pu), draft_pu, timer.units(draft_pu));
+  // Each role's slowdown from its own work beside the other's (contention keyed per role).
+  const Slowdown draft_slow =
+      in.oracle.role_slowdown("draft", draft_pu, timer.units(draft_pu), target_pu, timer.units(target_pu));
+  const Slowdown target_slow =
+      in.oracle.role_slowdown("target", target_pu, timer.units(target_pu), draft_pu, timer.units(draft_pu));
   o.draft_slowdown = draft_slow.factor;
   o.target_slowdown = target_slow.factor;
   const OverlapResult r = overlapped_decode(o);

@@ -72,8 +72,9 @@ Seconds SubgraphTimer::roofline_weight(int role, std::size_t index, int pu, Toke
   return total;
 }
 
-const std::vector<SubgraphTime>& SubgraphTimer::pass(int role, int pu, Tokens new_tokens, Tokens context) {
-  const auto key = std::make_tuple(role, pu, new_tokens, context);
+const std::vector<SubgraphTime>& SubgraphTimer::pass(int role, int pu, Tokens new_tokens, Tokens context,
+                                                     Tokens rows) {
+  const auto key = std::make_tuple(role, pu, new_tokens, context, rows);
   if (auto found = memo_.find(key); found != memo_.end()) return found->second;
 
   const ModelGraph& model = *models_[role];
@@ -83,8 +84,9 @@ const std::vector<SubgraphTime>& SubgraphTimer::pass(int role, int pu, Tokens ne
   bool subgraph_measured = false;
   bool all_available = true;
   for (std::size_t s = 0; s < count; ++s) {
-    own[s] = representative[s] == s ? in_.oracle.subgraph(model, s, pu, units_[pu], new_tokens, context)
-                                    : own[representative[s]];
+    own[s] = representative[s] == s
+                 ? in_.oracle.subgraph_rows(model, s, pu, units_[pu], new_tokens, context, rows)
+                 : own[representative[s]];
     subgraph_measured = subgraph_measured || own[s].source == Provenance::measured_subgraph;
     all_available = all_available && own[s].source != Provenance::unavailable && std::isfinite(own[s].median);
   }
@@ -94,7 +96,7 @@ const std::vector<SubgraphTime>& SubgraphTimer::pass(int role, int pu, Tokens ne
   // The stock oracle without forward entries answers forward() with the sum of the subgraphs:
   // splitting that back changes nothing, so it is not asked.
   const bool ask_forward = !subgraph_measured && count > 0 && (!stock_oracle_ || forward_measured_[role][pu]);
-  if (ask_forward) forward = in_.oracle.forward(model, pu, units_[pu], new_tokens, context);
+  if (ask_forward) forward = in_.oracle.forward_rows(model, pu, units_[pu], new_tokens, context, rows);
   if (ask_forward && is_forward_scale(forward.source)) {
     // Shares follow the subgraphs' own estimates; where one is missing (e.g. a profile in
     // relative units), all shares follow the roofline so they stay comparable; failing that,

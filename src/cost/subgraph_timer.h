@@ -28,7 +28,8 @@ class SubgraphTimer {
   // When the whole forward pass on that PU is measured (or scaled from forward entries) and no
   // subgraph is measured on its own, the forward figure is split over the subgraphs in
   // proportion to their own estimates: a whole-model mapping reproduces the measurement.
-  const std::vector<SubgraphTime>& pass(int role, int pu, Tokens new_tokens, Tokens context);
+  // `rows`: Pass::rows (0: the rows the point implies).
+  const std::vector<SubgraphTime>& pass(int role, int pu, Tokens new_tokens, Tokens context, Tokens rows = 0);
 
   [[nodiscard]] int units(int pu) const { return units_[pu]; }
   [[nodiscard]] const ModelGraph& model(int role) const { return *models_[role]; }
@@ -47,7 +48,7 @@ class SubgraphTimer {
   std::vector<std::size_t> representative_[kRoles];
   std::vector<bool> forward_measured_[kRoles];  // [pu]: the profile has forward entries
   bool stock_oracle_ = true;
-  std::map<std::tuple<int, int, Tokens, Tokens>, std::vector<SubgraphTime>> memo_;
+  std::map<std::tuple<int, int, Tokens, Tokens, Tokens>, std::vector<SubgraphTime>> memo_;
 };
 
 }  // namespace specmap::cost_internal

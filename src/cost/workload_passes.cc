@@ -8,23 +8,23 @@
 namespace specmap::cost_internal {
 namespace {
 
-using PassKey = std::tuple<int, bool, Tokens, Tokens>;
+using PassKey = std::tuple<int, bool, Tokens, Tokens, Tokens>;
 
 class PassCollector {
  public:
-  void add(int role, bool prefill, Tokens new_tokens, Tokens context, double occurrences) {
+  void add(int role, bool prefill, Tokens new_tokens, Tokens context, double occurrences, Tokens rows = 0) {
     if (occurrences <= 0) return;
     new_tokens = std::max<Tokens>(new_tokens, 1);
     context = std::max<Tokens>(context, 0);
-    occurrences_[PassKey{role, prefill, new_tokens, context}] += occurrences;
+    occurrences_[PassKey{role, prefill, new_tokens, context, rows}] += occurrences;
   }
   // Normalised by the generated tokens, in key order (deterministic).
   std::vector<Pass> passes(double generated_tokens) const {
     std::vector<Pass> out;
     out.reserve(occurrences_.size());
     for (const auto& [key, occurrences] : occurrences_) {
-      const auto& [role, prefill, new_tokens, context] = key;
-      out.push_back(Pass{role, prefill, new_tokens, context, occurrences / generated_tokens});
+      const auto& [role, prefill, new_tokens, context, rows] = key;
+      out.push_back(Pass{role, prefill, new_tokens, context, rows, occurrences / generated_tokens});
     }
     return out;
   }
@@ -77,7 +77,8 @@ PassPlan plan_passes(const Workload& workload, int gamma) {
       if (workload.kv_cache)
         collector.add(kTarget, false, gamma + 1, length, occurrences);
       else
-        collector.add(kTarget, false, length + gamma, 0, occurrences);
+        // The whole sequence, sampling the gamma + 1 rows it verifies.
+        collector.add(kTarget, false, length + gamma, 0, occurrences, gamma > 0 ? gamma + 1 : 0);
     }
   }
   // Activation buffers are sized for the largest pass any sample can reach.

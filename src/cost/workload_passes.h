@@ -20,11 +20,14 @@ struct Pass {
   bool prefill = false;
   Tokens new_tokens = 1;
   Tokens context = 0;
+  // Rows of logits sampled when not the ones (new_tokens, context) imply (ProfileEntry::rows):
+  // gamma + 1 for a verification without a KV cache, which runs the whole sequence; else 0.
+  Tokens rows = 0;
   double per_token = 0;  // expected occurrences of this pass per generated token
 };
 
 struct PassPlan {
-  std::vector<Pass> passes;                 // merged by (role, prefill, new_tokens, context), in that order
+  std::vector<Pass> passes;  // merged by (role, prefill, new_tokens, context, rows), in that order
   double generated_tokens = 0;              // sum_i w_i G_i
   double iterations = 0;                    // sum_i w_i G_i / E_i
   Tokens max_pass_tokens[kRoles] = {0, 0};  // largest new_tokens of any pass (activation buffers)

@@ -31,6 +31,8 @@ struct ParsedName {
   int units = 0;
   Tokens new_tokens = 0;
   Tokens context = 0;
+  Tokens rows = 0;   // points: the optional "rows:<R>" segment
+  std::string role;  // contention: the optional "role:<draft|target>" segment
 };
 
 std::vector<std::string_view> split(std::string_view s, char sep) {
@@ -81,9 +83,16 @@ std::optional<ParsedName> parse_transfer_name(const std::vector<std::string_view
   return p;
 }
 
-// specmap/contention/<pu>/units:<u>/beside:<other|none>/units:<v>
+// specmap/contention/<pu>/units:<u>/beside:<other|none>/units:<v>[/role:<draft|target>]
 std::optional<ParsedName> parse_contention_name(const std::vector<std::string_view>& parts) {
-  if (parts.size() < 6 || !only_library_suffixes(parts, 6) || parts[2].empty()) return std::nullopt;
+  std::string role;
+  std::size_t suffix = 6;
+  if (parts.size() > 6 && parts[6].substr(0, 5) == "role:") {
+    role = std::string(parts[6].substr(5));
+    if (role != "draft" && role != "target") return std::nullopt;
+    suffix = 7;
+  }
+  if (parts.size() < 6 || !only_library_suffixes(parts, suffix) || parts[2].empty()) return std::nullopt;
   auto units = tagged_integer(parts[3], "units:");
   auto beside_units = tagged_integer(parts[5], "units:");
   constexpr std::string_view kBeside = "beside:";
@@ -96,6 +105,7 @@ std::optional<ParsedName> parse_contention_name(const std::vector<std::string_vi
   p.units = static_cast<int>(*units);
   p.key = beside == "none" ? std::string() : std::string(beside);
   p.context = *beside_units;
+  p.role = role;
   if (p.key.empty() ? p.context != 0 : p.context < 1) return std::nullopt;
   return p;
 }
@@ -105,9 +115,16 @@ std::optional<ParsedName> parse_name(std::string_view name) {
   if (parts.size() >= 2 && parts[0] == "specmap" && parts[1] == "transfer") return parse_transfer_name(parts);
   if (parts.size() >= 2 && parts[0] == "specmap" && parts[1] == "contention") return parse_contention_name(parts);
   if (parts.size() < 8 || parts[0] != "specmap") return std::nullopt;
-  for (std::size_t i = 8; i < parts.size(); ++i)
-    if (!is_library_suffix(parts[i])) return std::nullopt;
   ParsedName p;
+  std::size_t suffix = 8;
+  if (parts.size() > 8 && parts[8].substr(0, 5) == "rows:") {
+    auto rows = tagged_integer(parts[8], "rows:");
+    if (!rows || *rows < 1) return std::nullopt;
+    p.rows = *rows;
+    suffix = 9;
+  }
+  for (std::size_t i = suffix; i < parts.size(); ++i)
+    if (!is_library_suffix(parts[i])) return std::nullopt;
   auto level = parse_profile_level(parts[1]);
   if (!level || parts[2].empty() || parts[3].empty() || parts[4].empty()) return std::nullopt;
   if (*level == ProfileLevel::forward && parts[3] != "forward") return std::nullopt;
@@ -119,6 +136,7 @@ std::optional<ParsedName> parse_name(std::string_view name) {
   auto n = tagged_integer(parts[6], "n:");
   auto ctx = tagged_integer(parts[7], "ctx:");
   if (!units || !n || !ctx || *units < 1 || *n < 1 || *ctx < 0) return std::nullopt;
+  if (p.rows > *n + *ctx) return std::nullopt;  // a pass cannot sample more rows than it holds
   p.units = static_cast<int>(*units);
   p.new_tokens = *n;
   p.context = *ctx;
@@ -266,11 +284,12 @@ Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::strin
     std::optional<ParsedName> parsed = parse_name(run_name);
     if (!parsed) {
       if (run_name.rfind(kPrefix, 0) == 0)
-        return at(file_label, path + ".name",
-                  "benchmark name '" + run_name +
-                      "' does not follow specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>, "
-                      "specmap/transfer/<from>/<to>/bytes:<B> or "
-                      "specmap/contention/<pu>/units:<u>/beside:<pu|none>/units:<v>");
+        return at(
+            file_label, path + ".name",
+            "benchmark name '" + run_name +
+                "' does not follow specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>[/rows:<R>], "
+                "specmap/transfer/<from>/<to>/bytes:<B> or "
+                "specmap/contention/<pu>/units:<u>/beside:<pu|none>/units:<v>");
       if (unrecognised++ == 0) first_unrecognised = name;
       continue;
     }
@@ -318,7 +337,8 @@ Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::strin
       sub.level = is_subgraph ? ProfileLevel::subgraph : ProfileLevel::op;
       sub.key = counter.substr(is_subgraph ? kSubgraphCounterPrefix.size() : kOpCounterPrefix.size());
       if (sub.key.empty()) return at(file_label, path + "." + counter, "counter names no subgraph or op");
-      record(benchmark_name(sub.level, sub.model, sub.key, sub.pu, sub.units, sub.new_tokens, sub.context),
+      record(benchmark_name(sub.level, sub.model, sub.key, sub.pu, sub.units, sub.new_tokens, sub.context,
+                            sub.rows),
              sub, value.get<double>());
     }
   }
@@ -339,7 +359,8 @@ Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::strin
     }
     if (g.name.kind == NameKind::contention) {
       db.contention.push_back(ContentionEntry{g.name.pu, g.name.units, g.name.key,
-                                              static_cast<int>(g.name.context), stats, file_label});
+                                              static_cast<int>(g.name.context), stats, file_label,
+                                              g.name.role});
       continue;
     }
     ProfileEntry e;
@@ -350,6 +371,7 @@ Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::strin
     e.units = g.name.units;
     e.new_tokens = g.name.new_tokens;
     e.context = g.name.context;
+    e.rows = g.name.rows;
     e.origin = EntryOrigin::measured;
     e.file = file_label;
     e.stats = stats;

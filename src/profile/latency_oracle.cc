@@ -104,9 +104,12 @@ namespace {
 template <class RooflineFn>
 std::optional<TimeEstimate> from_series(const ProfileIndex& table, ProfileLevel level, std::string_view model,
                                         std::string_view key, const ProcessingUnit& pu, int units,
-                                        Tokens new_tokens, Tokens context, Provenance measured_as,
-                                        const RooflineFn& roofline) {
-  const std::optional<ProfileIndex::Found> found = table.nearest(level, model, key, pu.id, units);
+                                        Tokens new_tokens, Tokens context, Tokens rows,
+                                        Provenance measured_as, const RooflineFn& roofline) {
+  // The series of the pass's own row count when measured, else the implied rows' series.
+  std::optional<ProfileIndex::Found> found;
+  if (rows > 0) found = table.nearest(level, model, key, pu.id, units, rows);
+  if (!found) found = table.nearest(level, model, key, pu.id, units, 0);
   if (!found) return std::nullopt;
   if (found->units == units) {
     if (auto v = found->series->at(new_tokens, context))
@@ -128,12 +131,35 @@ std::optional<TimeEstimate> from_series(const ProfileIndex& table, ProfileLevel 
 
 TimeEstimate LatencyOracle::forward(const ModelGraph& model, int pu, int units, Tokens new_tokens,
                                     Tokens context) const {
+  return forward_at(model, pu, units, new_tokens, context, 0);
+}
+
+TimeEstimate LatencyOracle::subgraph(const ModelGraph& model, std::size_t index, int pu, int units,
+                                     Tokens new_tokens, Tokens context) const {
+  return subgraph_at(model, index, pu, units, new_tokens, context, 0);
+}
+
+TimeEstimate LatencyOracle::forward_rows(const ModelGraph& model, int pu, int units, Tokens new_tokens,
+                                         Tokens context, Tokens rows) const {
+  // Without row series the (possibly substituted) plain lookup answers.
+  if (rows <= 0 || !index_->table.has_rows()) return forward(model, pu, units, new_tokens, context);
+  return forward_at(model, pu, units, new_tokens, context, rows);
+}
+
+TimeEstimate LatencyOracle::subgraph_rows(const ModelGraph& model, std::size_t index, int pu, int units,
+                                          Tokens new_tokens, Tokens context, Tokens rows) const {
+  if (rows <= 0 || !index_->table.has_rows()) return subgraph(model, index, pu, units, new_tokens, context);
+  return subgraph_at(model, index, pu, units, new_tokens, context, rows);
+}
+
+TimeEstimate LatencyOracle::forward_at(const ModelGraph& model, int pu, int units, Tokens new_tokens,
+                                       Tokens context, Tokens rows) const {
   if (pu < 0 || static_cast<std::size_t>(pu) >= soc_.pus.size())
     return unavailable("no processing unit with index " + std::to_string(pu));
   const ProcessingUnit& unit = soc_.pus[static_cast<std::size_t>(pu)];
   const std::optional<TimeEstimate> whole =
       from_series(index_->table, ProfileLevel::forward, model.name, "forward", unit, units, new_tokens,
-                  context, Provenance::measured_forward,
+                  context, rows, Provenance::measured_forward,
                   [&](int u, Tokens n, Tokens c) { return roofline_forward_time(unit, model, u, n, c); });
   if (whole && whole->source == Provenance::measured_forward) return *whole;
 
@@ -147,15 +173,16 @@ TimeEstimate LatencyOracle::forward(const ModelGraph& model, int pu, int units, 
 
   EstimateSum sum;
   for (std::size_t i = 0; i < model.subgraphs.size(); ++i) {
-    sum.add(subgraph(model, i, pu, units, new_tokens, context));
+    sum.add(rows > 0 ? subgraph_at(model, i, pu, units, new_tokens, context, rows)
+                     : subgraph(model, i, pu, units, new_tokens, context));
     // A scaled whole-pass figure beats any sum that is not fully measured.
     if (whole && whole->source != Provenance::unavailable && !sum.all_measured()) return *whole;
   }
   return whole ? better(*whole, sum.result()) : sum.result();
 }
 
-TimeEstimate LatencyOracle::subgraph(const ModelGraph& model, std::size_t index, int pu, int units,
-                                     Tokens new_tokens, Tokens context) const {
+TimeEstimate LatencyOracle::subgraph_at(const ModelGraph& model, std::size_t index, int pu, int units,
+                                        Tokens new_tokens, Tokens context, Tokens rows) const {
   if (pu < 0 || static_cast<std::size_t>(pu) >= soc_.pus.size())
     return unavailable("no processing unit with index " + std::to_string(pu));
   if (index >= model.subgraphs.size())
@@ -167,7 +194,7 @@ TimeEstimate LatencyOracle::subgraph(const ModelGraph& model, std::size_t index,
   std::optional<TimeEstimate> whole;
   if (table.has_level(ProfileLevel::subgraph, model.name, unit.id)) {
     whole = from_series(table, ProfileLevel::subgraph, model.name, graph.name, unit, units, new_tokens,
-                        context, Provenance::measured_subgraph, [&](int u, Tokens n, Tokens c) {
+                        context, rows, Provenance::measured_subgraph, [&](int u, Tokens n, Tokens c) {
                           return roofline_subgraph_time(unit, graph, u, n, c);
                         });
     if (whole && whole->source == Provenance::measured_subgraph) return *whole;
@@ -186,7 +213,7 @@ TimeEstimate LatencyOracle::subgraph(const ModelGraph& model, std::size_t index,
     std::optional<TimeEstimate> part;
     if (ops_profiled) {
       part = from_series(table, ProfileLevel::op, model.name, op_profile_key(op), unit, units, new_tokens,
-                         context, Provenance::measured_op,
+                         context, rows, Provenance::measured_op,
                          [&](int u, Tokens n, Tokens c) { return roofline_op_time(unit, op, u, n, c); });
     }
     if (!part) {
@@ -226,6 +253,22 @@ bool LatencyOracle::transfer_measured(int from_pu, int to_pu) const {
       static_cast<std::size_t>(to_pu) >= pus.size())
     return false;
   return index_->transfers.line(pus[from_pu].id, pus[to_pu].id).has_value();
+}
+
+Slowdown LatencyOracle::role_slowdown(const std::string& role, int pu, int units, int beside,
+                                      int beside_units) const {
+  const auto& pus = soc_.pus;
+  if (pu >= 0 && beside >= 0 && static_cast<std::size_t>(pu) < pus.size() &&
+      static_cast<std::size_t>(beside) < pus.size() && pu != beside) {
+    const bool has_role =
+        std::any_of(db_.contention.begin(), db_.contention.end(),
+                    [&](const ContentionEntry& e) { return e.role == role && e.pu == pus[pu].id; });
+    if (has_role)
+      if (auto factor =
+              measured_slowdown(db_.contention, pus[pu].id, units, pus[beside].id, beside_units, role))
+        return Slowdown{*factor, true};
+  }
+  return slowdown(pu, units, beside, beside_units);
 }
 
 Slowdown LatencyOracle::slowdown(int pu, int units, int beside, int beside_units) const {

@@ -41,6 +41,14 @@ class LatencyOracle {
   // One subgraph: measured subgraph level, else its ops (measured op level, else roofline).
   [[nodiscard]] virtual TimeEstimate subgraph(const ModelGraph& model, std::size_t index, int pu, int units,
                                       Tokens new_tokens, Tokens context) const;
+  // The same for a pass that samples `rows` rows of logits (ProfileEntry::rows; 0: the rows
+  // the point implies): read from the series measured at those rows, never interpolated
+  // across row counts (kernels switch paths with the row count); where the profile has no
+  // such series, forward() / subgraph() (the implied rows).
+  [[nodiscard]] TimeEstimate forward_rows(const ModelGraph& model, int pu, int units, Tokens new_tokens,
+                                          Tokens context, Tokens rows) const;
+  [[nodiscard]] TimeEstimate subgraph_rows(const ModelGraph& model, std::size_t index, int pu, int units,
+                                           Tokens new_tokens, Tokens context, Tokens rows) const;
   // Roofline of one op from the SoC description (time in seconds).
   [[nodiscard]] virtual Seconds roofline_op(const Op& op, int pu, int units, Tokens new_tokens, Tokens context) const;
   // Moving a boundary tensor between PUs: the profile's transfer measurements of the pair
@@ -52,11 +60,21 @@ class LatencyOracle {
   // read the same memory share its bandwidth, factor = max(1, (bw_pu + bw_beside) / bw_memory)
   // with each PU's bandwidth capped at the memory's (so at most 2): a memory-bound worst case.
   [[nodiscard]] virtual Slowdown slowdown(int pu, int units, int beside, int beside_units) const;
+  // The same for one role's work on `pu` ("draft" or "target") beside the other role's: the
+  // profile's references of that role when it has them (the drafter's slowdown measured with
+  // the drafter's own work, the target's with the target's), else slowdown().
+  [[nodiscard]] Slowdown role_slowdown(const std::string& role, int pu, int units, int beside,
+                                       int beside_units) const;
 
   [[nodiscard]] const Soc& soc() const { return soc_; }
   [[nodiscard]] const ProfileDb& db() const { return db_; }
 
  private:
+  [[nodiscard]] TimeEstimate forward_at(const ModelGraph& model, int pu, int units, Tokens new_tokens,
+                                        Tokens context, Tokens rows) const;
+  [[nodiscard]] TimeEstimate subgraph_at(const ModelGraph& model, std::size_t index, int pu, int units,
+                                         Tokens new_tokens, Tokens context, Tokens rows) const;
+
   const Soc& soc_;
   const ProfileDb& db_;
   struct Index;  // lookup tables built once from db_

@@ -82,7 +82,7 @@ std::optional<EntryOrigin> parse_entry_origin(std::string_view name) {
 Status check_unique_points(const std::vector<ProfileEntry>& entries) {
   auto point_of = [&](std::size_t i) {
     const ProfileEntry& e = entries[i];
-    return std::tie(e.level, e.model, e.key, e.pu, e.units, e.new_tokens, e.context);
+    return std::tie(e.level, e.model, e.key, e.pu, e.units, e.new_tokens, e.context, e.rows);
   };
   std::vector<std::size_t> order(entries.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -146,7 +146,7 @@ Status ProfileDb::merge(const ProfileDb& other) {
 }
 
 std::string benchmark_name(ProfileLevel level, const std::string& model, const std::string& key,
-                           const std::string& pu, int units, Tokens new_tokens, Tokens context) {
+                           const std::string& pu, int units, Tokens new_tokens, Tokens context, Tokens rows) {
   std::string name = "specmap/";
   name += profile_level_name(level);
   name += '/';
@@ -158,6 +158,7 @@ std::string benchmark_name(ProfileLevel level, const std::string& model, const s
   name += "/units:" + std::to_string(units);
   name += "/n:" + std::to_string(new_tokens);
   name += "/ctx:" + std::to_string(context);
+  if (rows > 0) name += "/rows:" + std::to_string(rows);
   return name;
 }
 
@@ -166,10 +167,11 @@ std::string transfer_benchmark_name(const std::string& from, const std::string& 
 }
 
 std::string contention_benchmark_name(const std::string& pu, int units, const std::string& beside,
-                                      int beside_units) {
+                                      int beside_units, const std::string& role) {
   return "specmap/contention/" + pu + "/units:" + std::to_string(units) +
          "/beside:" + (beside.empty() ? std::string("none") : beside) +
-         "/units:" + std::to_string(beside.empty() ? 0 : beside_units);
+         "/units:" + std::to_string(beside.empty() ? 0 : beside_units) +
+         (role.empty() ? "" : "/role:" + role);
 }
 
 Result<ProfileDb> load_profile(const std::string& path) {

@@ -39,6 +39,10 @@ struct ProfileEntry {
   int units = 1;      // active units of that PU when measured
   Tokens new_tokens = 1;
   Tokens context = 0;
+  // Rows of logits the pass samples, when not the ones the point implies (0: implied; with a
+  // KV cache n rows at context > 0 and 1 at context 0, without one 1 row). A no-cache
+  // verification runs the whole sequence but samples gamma + 1 rows: rows is not tokens.
+  Tokens rows = 0;
   ProfileStats stats;
   EntryOrigin origin = EntryOrigin::measured;
   std::string note;   // where the number came from
@@ -66,6 +70,9 @@ struct ContentionEntry {
   int beside_units = 0;
   ProfileStats stats;
   std::string file;
+  // Whose work is timed on `pu`, "draft" or "target", beside the other role's own work; empty:
+  // a reference of either (profiles made before roles were measured).
+  std::string role;
 };
 
 struct ProfileDb {
@@ -84,13 +91,16 @@ struct ProfileDb {
 };
 
 // A compact hand-written YAML profile (see profiles/paper.yaml) or Google Benchmark JSON
-// (file ending .json) whose benchmark names follow "specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>".
+// (file ending .json) whose benchmark names follow
+// "specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>" with an optional "/rows:<R>"
+// (ProfileEntry::rows; names without it still load).
 Result<ProfileDb> load_profile(const std::string& path);
 Result<ProfileDb> parse_profile_yaml(const std::string& text, const std::string& file_label);
 Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::string& file_label);
 // Benchmark name the profiler emits and the JSON reader parses.
 std::string benchmark_name(ProfileLevel level, const std::string& model, const std::string& key,
-                           const std::string& pu, int units, Tokens new_tokens, Tokens context);
+                           const std::string& pu, int units, Tokens new_tokens, Tokens context,
+                           Tokens rows = 0);
 // A forward benchmark may carry the subgraphs and ops timed within its passes as user
 // counters named "subgraph:<subgraph name>" and "op:<op_profile_key>", in seconds per
 // iteration; the JSON reader turns each into the subgraph or op entry of the same PU,
@@ -99,9 +109,10 @@ inline constexpr std::string_view kSubgraphCounterPrefix = "subgraph:";
 inline constexpr std::string_view kOpCounterPrefix = "op:";
 // Transfer and contention benchmarks (the profiler's --transfers / --contention):
 //   specmap/transfer/<from pu>/<to pu>/bytes:<B>
-//   specmap/contention/<pu>/units:<u>/beside:<other pu>/units:<v>   (beside:none/units:0 = alone)
+//   specmap/contention/<pu>/units:<u>/beside:<other pu>/units:<v>[/role:<draft|target>]
+//   (beside:none/units:0 = alone; role: whose work is timed, names without it still load)
 std::string transfer_benchmark_name(const std::string& from, const std::string& to, Bytes bytes);
 std::string contention_benchmark_name(const std::string& pu, int units, const std::string& beside,
-                                      int beside_units);
+                                      int beside_units, const std::string& role = "");
 
 }  // namespace specmap

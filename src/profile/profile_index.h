@@ -21,15 +21,19 @@ class ProfileIndex {
     const PointSeries* series = nullptr;
   };
   // The series at `units` if measured, else the one of the same (level, model, key, PU) with the
-  // nearest units count (ties: fewer units); nullopt when the head was never measured.
+  // nearest units count (ties: fewer units); nullopt when the head was never measured. Series of
+  // different `rows` (ProfileEntry::rows) are different series: a lookup never mixes them.
   [[nodiscard]] std::optional<Found> nearest(ProfileLevel level, std::string_view model, std::string_view key,
-                                             std::string_view pu, int units) const;
+                                             std::string_view pu, int units, Tokens rows = 0) const;
+  // Whether any entry carries rows > 0.
+  [[nodiscard]] bool has_rows() const { return has_rows_; }
   // Whether any entry of this level exists for the model on the PU (any key, any units).
   [[nodiscard]] bool has_level(ProfileLevel level, std::string_view model, std::string_view pu) const;
 
  private:
-  using SeriesKey = std::tuple<ProfileLevel, std::string, std::string, std::string, int>;
-  using SeriesView = std::tuple<ProfileLevel, std::string_view, std::string_view, std::string_view, int>;
+  using SeriesKey = std::tuple<ProfileLevel, std::string, std::string, std::string, Tokens, int>;
+  using SeriesView =
+      std::tuple<ProfileLevel, std::string_view, std::string_view, std::string_view, Tokens, int>;
   using HeadKey = std::tuple<ProfileLevel, std::string, std::string>;
   using HeadView = std::tuple<ProfileLevel, std::string_view, std::string_view>;
 
@@ -37,7 +41,7 @@ class ProfileIndex {
   struct ViewLess {
     using is_transparent = void;
     static SeriesView view(const SeriesKey& k) {
-      return {std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), std::get<4>(k)};
+      return {std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k), std::get<4>(k), std::get<5>(k)};
     }
     static const SeriesView& view(const SeriesView& k) { return k; }
     static HeadView view(const HeadKey& k) { return {std::get<0>(k), std::get<1>(k), std::get<2>(k)}; }
@@ -50,6 +54,7 @@ class ProfileIndex {
 
   std::map<SeriesKey, PointSeries, ViewLess> series_;
   std::set<HeadKey, ViewLess> levels_present_;  // (level, model, pu)
+  bool has_rows_ = false;
 };
 
 }  // namespace specmap

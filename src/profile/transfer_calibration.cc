@@ -52,14 +52,18 @@ std::optional<std::pair<Seconds, double>> TransferCalibration::line(const std::s
   return std::make_pair(found->second.latency, found->second.seconds_per_byte);
 }
 
-std::optional<double> measured_slowdown(const std::vector<ContentionEntry>& entries, const std::string& pu,
-                                        int units, const std::string& beside, int beside_units) {
+namespace {
+
+// The slowdown from the references of one role only (alone and beside never mix roles).
+std::optional<double> slowdown_among(const std::vector<ContentionEntry>& entries, const std::string& pu,
+                                     int units, const std::string& beside, int beside_units,
+                                     const std::string& role) {
   // Exact units first, then any measured units of the same PUs.
   for (bool exact : {true, false}) {
     const ContentionEntry* alone = nullptr;
     const ContentionEntry* loaded = nullptr;
     for (const ContentionEntry& e : entries) {
-      if (e.pu != pu || (exact && e.units != units)) continue;
+      if (e.pu != pu || e.role != role || (exact && e.units != units)) continue;
       if (e.beside.empty()) {
         if (!alone) alone = &e;
       } else if (e.beside == beside && (!exact || e.beside_units == beside_units)) {
@@ -68,6 +72,19 @@ std::optional<double> measured_slowdown(const std::vector<ContentionEntry>& entr
     }
     if (alone && loaded && alone->stats.median > 0) return std::max(1.0, loaded->stats.median / alone->stats.median);
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<double> measured_slowdown(const std::vector<ContentionEntry>& entries, const std::string& pu,
+                                        int units, const std::string& beside, int beside_units,
+                                        const std::string& role) {
+  if (!role.empty())
+    if (auto factor = slowdown_among(entries, pu, units, beside, beside_units, role)) return factor;
+  if (auto factor = slowdown_among(entries, pu, units, beside, beside_units, "")) return factor;
+  // No role asked: the target's references, which is what profiles without roles measured.
+  if (role.empty()) return slowdown_among(entries, pu, units, beside, beside_units, "target");
   return std::nullopt;
 }
 

@@ -44,8 +44,10 @@ struct Slowdown {
 
 // Measured slowdown of `pu` (at `units`) beside `beside` (at `beside_units`): the entry with
 // exactly these units if present, else any units of the same pair; nullopt when either the
-// alone or the beside reference is missing.
+// alone or the beside reference is missing. `role` ("draft"/"target"): the references of that
+// role's work when the profile has them, else those without a role; "": those without a role.
 std::optional<double> measured_slowdown(const std::vector<ContentionEntry>& entries, const std::string& pu,
-                                        int units, const std::string& beside, int beside_units);
+                                        int units, const std::string& beside, int beside_units,
+                                        const std::string& role = "");
 
 }  // namespace specmap

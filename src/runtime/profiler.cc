@@ -46,6 +46,7 @@ struct Point {
   Tokens name_context = 0;
   std::size_t prefix = 0;
   std::size_t timed = 1;
+  Tokens rows = 0;  // rows sampled when not the implied ones (ProfileEntry::rows)
 };
 
 std::vector<int> synthetic_tokens(std::size_t count, int vocab, std::uint64_t seed) {
@@ -94,7 +95,15 @@ std::vector<Point> points_for(const Workload& workload, const std::vector<Tokens
   std::set<Tokens> lengths;
   for (Tokens n : new_tokens)
     for (Tokens ctx : contexts) lengths.insert(n + ctx);
-  for (Tokens length : lengths) points.push_back(Point{length, 0, 0, static_cast<std::size_t>(length)});
+  for (Tokens length : lengths) points.push_back(Point{length, 0, 0, static_cast<std::size_t>(length), 0});
+  // A verification of n - 1 drafts runs the whole sequence and samples its last n rows: the
+  // same tokens as a one-row pass, not the same work (the LM head runs n rows).
+  std::set<std::pair<Tokens, Tokens>> verifications;
+  for (Tokens n : new_tokens)
+    if (n >= 2)
+      for (Tokens ctx : contexts) verifications.insert({n + ctx, n});
+  for (const auto& [length, rows] : verifications)
+    points.push_back(Point{length, 0, 0, static_cast<std::size_t>(length), rows});
   return points;
 }
 
@@ -174,9 +183,10 @@ class PointBenchmark {
     const std::span<const int> timed(tokens_.data() + point_.prefix, point_.timed);
     // With a cache, a pass at context 0 is a prefill, which samples from its last row only;
     // later passes are decoding steps and verifications, which need every appended row. A
-    // no-cache pass stands for one decoding step (last row only); its verifications need
-    // gamma + 1 rows, which this point does not measure (docs/validation.md).
-    const std::size_t rows = executor_.options().kv_cache && point_.prefix > 0 ? point_.timed : 1;
+    // no-cache pass is a decoding step (last row only) or, with rows, a verification.
+    const std::size_t rows = point_.rows > 0 ? static_cast<std::size_t>(point_.rows)
+                             : executor_.options().kv_cache && point_.prefix > 0 ? point_.timed
+                                                                                 : 1;
     const auto start = Clock::now();
     auto r = executor_.try_append(timed, rows);
     const auto sampled = Clock::now();
@@ -315,7 +325,7 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
         benchmarks.push_back(std::make_unique<PointBenchmark>(*executors.back(), graph, point,
                                                               options.seed + point.prefix + point.timed));
         names.push_back(benchmark_name(ProfileLevel::forward, graph.name, "forward", config.pu, config.units,
-                                       point.name_new_tokens, point.name_context));
+                                       point.name_new_tokens, point.name_context, point.rows));
       }
     }
   }
@@ -352,8 +362,9 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
     }
   }
 
-  // Contention: the last model (the target) on each PU of a variant, alone and while the
-  // first model (the draft) keeps another PU of the same variant busy.
+  // Contention, keyed per role: the last model (the target) on each PU of a variant, alone and
+  // while the first model (the draft) keeps another PU of the same variant busy, and the draft
+  // alone and beside the target the same way (role:target / role:draft in the names).
   std::vector<std::unique_ptr<ContentionBenchmark>> contention;
   std::vector<std::string> contention_names;
   if (options.contention && !runnable.empty()) {
@@ -375,20 +386,23 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
           auto ka = config_index(soc.pus[a].id, ua);
           auto kb = config_index(soc.pus[b].id, ub);
           if (!ka || !kb) continue;
-          TransformerExecutor* reference = executor_of[{reference_model, *ka}];
-          TransformerExecutor* load = executor_of[{load_model, *kb}];
-          if (reference == load) continue;
-          const std::string alone = contention_benchmark_name(soc.pus[a].id, ua, "", 0);
-          if (added.insert(alone).second) {
-            contention.push_back(std::make_unique<ContentionBenchmark>(
-                *reference, static_cast<std::size_t>(context), 1, nullptr, options.seed));
-            contention_names.push_back(alone);
-          }
-          const std::string beside = contention_benchmark_name(soc.pus[a].id, ua, soc.pus[b].id, ub);
-          if (added.insert(beside).second) {
-            contention.push_back(std::make_unique<ContentionBenchmark>(
-                *reference, static_cast<std::size_t>(context), 1, load, options.seed));
-            contention_names.push_back(beside);
+          for (const bool target_role : {true, false}) {
+            const std::string role = target_role ? "target" : "draft";
+            TransformerExecutor* reference = executor_of[{target_role ? reference_model : load_model, *ka}];
+            TransformerExecutor* load = executor_of[{target_role ? load_model : reference_model, *kb}];
+            if (reference == load || !reference || !load) continue;
+            const std::string alone = contention_benchmark_name(soc.pus[a].id, ua, "", 0, role);
+            if (added.insert(alone).second) {
+              contention.push_back(std::make_unique<ContentionBenchmark>(
+                  *reference, static_cast<std::size_t>(context), 1, nullptr, options.seed));
+              contention_names.push_back(alone);
+            }
+            const std::string beside = contention_benchmark_name(soc.pus[a].id, ua, soc.pus[b].id, ub, role);
+            if (added.insert(beside).second) {
+              contention.push_back(std::make_unique<ContentionBenchmark>(
+                  *reference, static_cast<std::size_t>(context), 1, load, options.seed));
+              contention_names.push_back(beside);
+            }
           }
         }
       }

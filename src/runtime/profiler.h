@@ -71,7 +71,8 @@ struct ProfileRun {
 // Profiles `models` (e.g. draft and target) on every runnable PU configuration of `soc` with
 // synthetic weights. With the workload's KV cache, a point (n, ctx) prefills ctx tokens
 // untimed and times appending n; without it, a pass over n + ctx tokens is timed and named
-// (n + ctx, 0), as the cost model asks for no-cache passes. `machine` is stored in the
+// (n + ctx, 0), as the cost model asks for no-cache passes, once sampling one row and, for
+// n >= 2, once sampling n rows (a verification; named with rows:n). `machine` is stored in the
 // context as "specmap_machine". Errors: nothing could be measured, an executor failure.
 Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelGraph*>& models,
                                   const Workload& workload, const ProfilerOptions& options,

@@ -13,10 +13,10 @@ namespace specmap {
 
 namespace {
 
-using PointKey = std::tuple<ProfileLevel, std::string, std::string, std::string, int, Tokens, Tokens>;
+using PointKey = std::tuple<ProfileLevel, std::string, std::string, std::string, int, Tokens, Tokens, Tokens>;
 
 PointKey key_of(const ProfileEntry& e) {
-  return {e.level, e.model, e.key, e.pu, e.units, e.new_tokens, e.context};
+  return {e.level, e.model, e.key, e.pu, e.units, e.new_tokens, e.context, e.rows};
 }
 
 double median_of(std::vector<double> v) {
@@ -56,7 +56,8 @@ GroupPoints points_needed(const Workload& workload, const std::vector<int>& gamm
     for (int gamma : gammas) {
       const cost_internal::PassPlan plan = cost_internal::plan_passes(at, gamma);
       for (const cost_internal::Pass& p : plan.passes)
-        points[p.role == cost_internal::kDraft ? 0 : 1].insert(runtime::PassPoint{p.new_tokens, p.context});
+        points[p.role == cost_internal::kDraft ? 0 : 1].insert(
+            runtime::PassPoint{p.new_tokens, p.context, p.rows});
     }
   }
   return GroupPoints{{points[0].begin(), points[0].end()}, {points[1].begin(), points[1].end()}};
@@ -92,6 +93,7 @@ std::vector<ProfileEntry> FreshSamples::entries(const Soc& soc, int variant, con
       e.units = cost_internal::units_in_variant(soc, variant, pu);
       e.new_tokens = p.new_tokens;
       e.context = p.context;
+      e.rows = p.rows;
       e.stats = stats_of(samples);
       e.origin = EntryOrigin::measured;
       e.note = "re-measured beside the validation's cases";
@@ -130,11 +132,11 @@ double profile_drift(const LatencyOracle& stale, const ModelGraph& model,
     if (!pu) continue;
     TimeEstimate before;
     if (e.level == ProfileLevel::forward) {
-      before = stale.forward(model, *pu, e.units, e.new_tokens, e.context);
+      before = stale.forward_rows(model, *pu, e.units, e.new_tokens, e.context, e.rows);
     } else if (e.level == ProfileLevel::subgraph) {
       for (std::size_t i = 0; i < model.subgraphs.size(); ++i)
         if (model.subgraphs[i].name == e.key)
-          before = stale.subgraph(model, i, *pu, e.units, e.new_tokens, e.context);
+          before = stale.subgraph_rows(model, i, *pu, e.units, e.new_tokens, e.context, e.rows);
     }
     if (before.source != Provenance::unavailable && before.median > 0 && std::isfinite(before.median))
       changes.push_back(e.stats.median / before.median - 1);

@@ -45,7 +45,13 @@ TEST(FreshProfile, PointsNeededFollowThePassPlan) {
   for (const auto& p : g.target) EXPECT_TRUE(p.new_tokens == 1 || p.new_tokens == 4 || p.context == 0);
   Workload nokv = w;
   nokv.kv_cache = false;
-  for (const auto& p : points_needed(nokv, {0, 2}).target) EXPECT_EQ(p.context, 0) << "whole-sequence passes";
+  bool verification_rows = false;
+  for (const auto& p : points_needed(nokv, {0, 2}).target) {
+    EXPECT_EQ(p.context, 0) << "whole-sequence passes";
+    EXPECT_TRUE(p.rows == 0 || p.rows == 3) << "a verification samples gamma + 1 rows";
+    verification_rows = verification_rows || p.rows == 3;
+  }
+  EXPECT_TRUE(verification_rows);
 }
 
 TEST(FreshProfile, RoundsBecomeEntriesWithTheirStandardError) {

@@ -10,6 +10,7 @@
 namespace specmap::runtime {
 
 std::size_t sampled_rows(bool kv_cache, const PassPoint& point) {
+  if (point.rows > 0) return static_cast<std::size_t>(point.rows);
   return kv_cache && point.context > 0 ? static_cast<std::size_t>(point.new_tokens) : 1;
 }
 
@@ -17,7 +18,8 @@ Result<std::vector<PassPointTiming>> time_pass_points(TransformerExecutor& execu
                                                       std::vector<PassPoint> points, std::uint64_t seed) {
   const bool kv = executor.options().kv_cache;
   std::sort(points.begin(), points.end(), [](const PassPoint& a, const PassPoint& b) {
-    return a.context != b.context ? a.context < b.context : a.new_tokens < b.new_tokens;
+    if (a.context != b.context) return a.context < b.context;
+    return a.new_tokens != b.new_tokens ? a.new_tokens < b.new_tokens : a.rows < b.rows;
   });
   points.erase(std::unique(points.begin(), points.end()), points.end());
   std::size_t longest = 0;
@@ -25,6 +27,7 @@ Result<std::vector<PassPointTiming>> time_pass_points(TransformerExecutor& execu
     if (p.new_tokens < 1 || p.context < 0)
       return Error{"a pass point needs new tokens >= 1 and context >= 0"};
     if (!kv && p.context > 0) return Error{"without a KV cache a pass point has context 0"};
+    if (p.rows > p.new_tokens) return Error{"a pass point cannot sample more rows than it appends"};
     longest = std::max(longest, static_cast<std::size_t>(p.new_tokens + p.context));
   }
   std::mt19937_64 engine(seed ^ 0x2545f4914f6cdd1dULL);

@@ -17,6 +17,7 @@ namespace specmap::runtime {
 struct PassPoint {
   Tokens new_tokens = 1;
   Tokens context = 0;
+  Tokens rows = 0;  // rows sampled when not the implied ones (ProfileEntry::rows)
   auto operator<=>(const PassPoint&) const = default;
 };
 
@@ -26,9 +27,9 @@ struct PassPointTiming {
   std::vector<Seconds> subgraphs;  // per subgraph of the same pass (head: with the sampling); -1: not run
 };
 
-// Rows a profile point samples: with a KV cache, every appended row of a decoding step or
-// verification (context > 0) and the last row of a prefill (context 0); without a cache,
-// the last row (the profiler's convention, see runtime/profiler.h).
+// Rows a profile point samples: its rows when set; else with a KV cache, every appended row of
+// a decoding step or verification (context > 0) and the last row of a prefill (context 0);
+// without a cache, the last row (the profiler's convention, see runtime/profiler.h).
 std::size_t sampled_rows(bool kv_cache, const PassPoint& point);
 
 // One timed pass per point, in ascending context so each prefix grows from the previous
