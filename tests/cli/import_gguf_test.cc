@@ -152,33 +152,35 @@ namespace {
 // import -> sweep -> run --prompt on a tiny GGUF pair: real weights and text out; a changed
 // checkpoint is refused.
 TEST_F(ImportGguf, RunPromptGeneratesTextFromTheCheckpointAndRefusesAChangedFile) {
-XX, formats::tiny_gguf(spec).bytes());
-const fs::path configs = dir_ / "configs";
-ASSERT_EQ(run("import gguf " + gguf + " --out " + (configs / "tiny.yaml").string()).code, 0);
-std::ofstream(configs / "workload.yaml")
-    << "version: 1\nname: w\nprompt_tokens: 4\ngenerate_tokens: 6\nkv_cache: true\n"
-       "acceptance:\n  definition: leviathan_alpha\n  alpha: 0.6\n";
-std::ofstream(configs / "experiment.yaml")
-    << "version: 1\nname: real\nsoc: " << (fs::path(SPECMAP_SOURCE_DIR) / "configs/soc/host.yaml").string()
-    << "\ndraft: " << (configs / "tiny.yaml").string() << "\ntarget: " << (configs / "tiny.yaml").string()
-    << "\nworkload: " << (configs / "workload.yaml").string()
-    << "\nsearch:\n  mode: extended\n  granularity: coarse\n  objective: latency\n  gamma_max: 2\n";
-const fs::path out = dir_ / "out";
-CliRun sweep = run("sweep " + (configs / "experiment.yaml").string() + " --out " + out.string());
-ASSERT_EQ(sweep.code, 0) << sweep.output;
-CliRun r = run("run " + (out / "plan.json").string() + " --prompt \"ab ab\" --new-tokens 6");
-ASSERT_EQ(r.code, 0) << r.output;
-EXPECT_NE(r.output.find("weights from"), std::string::npos) << r.output;
-EXPECT_NE(r.output.find("text: ab ab"), std::string::npos) << r.output;
-EXPECT_NE(r.output.find("tokens generated"), std::string::npos) << r.output;
+  formats::TinyGgufSpec spec;  // f32: configs/soc/host.yaml runs f32 only
+  spec.tied = true;
+  const std::string gguf = write("pair.gguf", formats::tiny_gguf(spec).bytes());
+  const fs::path configs = dir_ / "configs";
+  ASSERT_EQ(run("import gguf " + gguf + " --out " + (configs / "tiny.yaml").string()).code, 0);
+  std::ofstream(configs / "workload.yaml")
+      << "version: 1\nname: w\nprompt_tokens: 4\ngenerate_tokens: 6\nkv_cache: true\n"
+         "acceptance:\n  definition: leviathan_alpha\n  alpha: 0.6\n";
+  std::ofstream(configs / "experiment.yaml")
+      << "version: 1\nname: real\nsoc: " << (fs::path(SPECMAP_SOURCE_DIR) / "configs/soc/host.yaml").string()
+      << "\ndraft: " << (configs / "tiny.yaml").string() << "\ntarget: " << (configs / "tiny.yaml").string()
+      << "\nworkload: " << (configs / "workload.yaml").string()
+      << "\nsearch:\n  mode: extended\n  granularity: coarse\n  objective: latency\n  gamma_max: 2\n";
+  const fs::path out = dir_ / "out";
+  CliRun sweep = run("sweep " + (configs / "experiment.yaml").string() + " --out " + out.string());
+  ASSERT_EQ(sweep.code, 0) << sweep.output;
+  CliRun r = run("run " + (out / "plan.json").string() + " --prompt \"ab ab\" --new-tokens 6");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("weights from"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("text: ab ab"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("tokens generated"), std::string::npos) << r.output;
 
-// The checkpoint changes after the plan was made: refused, naming the file.
-std::string bytes = formats::tiny_gguf(spec).bytes();
-bytes[bytes.size() - 1] ^= 1;
-write("pair.gguf", bytes);
-CliRun stale = run("run " + (out / "plan.json").string() + " --prompt \"ab\" --new-tokens 2");
-EXPECT_EQ(stale.code, 2) << stale.output;
-EXPECT_NE(stale.output.find(gguf + ": the checkpoint changed"), std::string::npos) << stale.output;
+  // The checkpoint changes after the plan was made: refused, naming the file.
+  std::string bytes = formats::tiny_gguf(spec).bytes();
+  bytes[bytes.size() - 1] ^= 1;
+  write("pair.gguf", bytes);
+  CliRun stale = run("run " + (out / "plan.json").string() + " --prompt \"ab\" --new-tokens 2");
+  EXPECT_EQ(stale.code, 2) << stale.output;
+  EXPECT_NE(stale.output.find(gguf + ": the checkpoint changed"), std::string::npos) << stale.output;
 }
 
 }  // namespace
