@@ -1,9 +1,12 @@
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/command.h"
 #include "core/files.h"
+#include "describe/loaders.h"
 #include "plan/explain.h"
+#include "runtime/plan_file.h"
 
 namespace specmap::cli {
 
@@ -19,7 +22,13 @@ void add_explain_command(CLI::App& app, Runner& runner) {
     runner = [path] {
       auto text = read_file(*path);
       if (!text) return report_error(text.error(), kExitBadInput);
-      auto shown = explain_plan(*text, *path);
+      // With the SoC the plan was made for (unchanged since), its variants and PUs are checked too.
+      std::optional<Soc> soc;
+      if (auto plan = runtime::parse_plan(*text, *path); plan)
+        if (const runtime::PlanInput* in = plan->input("soc"))
+          if (auto bytes = read_file(in->path); bytes && fingerprint(*bytes) == in->fingerprint)
+            if (auto loaded = parse_soc(*bytes, in->path); loaded) soc = std::move(*loaded);
+      auto shown = explain_plan(*text, *path, soc ? &*soc : nullptr);
       if (!shown) return report_error(shown.error(), kExitBadInput);
       std::cout << *shown;
       return kExitOk;

@@ -104,14 +104,14 @@ void add_profile_command(CLI::App& app, Runner& runner) {
       ->required();
   cmd->add_option("--out", opt->out, "Folder for profile.json")->required();
   cmd->add_option("--repetitions", opt->repetitions, "Repetitions of every measurement")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1000));
   cmd->add_option("--new-tokens", opt->new_tokens, "New-token counts to measure (comma separated)")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--contexts", opt->contexts,
                   "Context lengths (comma separated; default 0, the mean prompt and prompt + generated)")
       ->delimiter(',')
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1 << 20));
   cmd->add_option("--min-time", opt->min_time_s, "Seconds each repetition of a measurement runs at least")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", opt->seed,

@@ -3,6 +3,7 @@
 
 #include "cli/command.h"
 #include "core/files.h"
+#include "core/output_set.h"
 #include "report/paper_reproduction.h"
 
 namespace specmap::cli {
@@ -20,17 +21,16 @@ int run_reproduce(const ReproduceOptions& opt) {
   if (!study) return report_error(study.error(), kExitBadInput);
   auto repro = reproduce_paper(*study);
   if (!repro) return report_error(repro.error(), kExitFailure);
-  if (auto st = ensure_directory(opt.out); !st) return report_error(st.error(), kExitFailure);
   const std::pair<const char*, const std::string*> files[] = {{"table2.csv", &repro->table2_csv},
                                                               {"table3.csv", &repro->table3_csv},
                                                               {"table2_extended.csv", &repro->table2_extended_csv},
                                                               {"fig7a.csv", &repro->fig7a_csv},
                                                               {"fig7a.svg", &repro->fig7a_svg},
                                                               {"report.md", &repro->report_md}};
-  for (const auto& [name, text] : files) {
-    if (auto st = write_file_atomic(opt.out + "/" + name, *text); !st) return report_error(st.error(), kExitFailure);
-    std::cout << "wrote " << opt.out << "/" << name << "\n";
-  }
+  OutputSet outputs;
+  for (const auto& [name, text] : files) outputs.add(opt.out + "/" + name, *text);
+  if (auto st = outputs.commit(); !st) return report_error(st.error(), kExitFailure);
+  for (const std::string& path : outputs.paths()) std::cout << "wrote " << path << "\n";
   std::cout << "\nTable II (alpha = 0.90)\n" << repro->table2_csv << "\nTable III (alpha = 0.17)\n" << repro->table3_csv
             << "\nTable II under the extended model, sequential and overlapped (estimated)\n"
             << repro->table2_extended_csv;

@@ -235,14 +235,14 @@ void add_run_command(CLI::App& app, Runner& runner) {
       "A CPU PU with u units in the plan's variant runs on the first u online cores.");
   cmd->add_option("plan", opt->plan, "plan.json written by `specmap sweep`")->required();
   cmd->add_option("--prompt-tokens", opt->prompt_tokens, "Prompt length (default: the workload's mean)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--prompt", opt->prompt,
                   "Prompt text, tokenized with the target checkpoint's tokenizer (models with `weights:`); "
                   "generation stops at EOS and the text is printed");
   cmd->add_option("--prompt-file", opt->prompt_file, "Prompt text read from a file (as --prompt)")
       ->excludes("--prompt");
   cmd->add_option("--new-tokens", opt->new_tokens, "Tokens to generate (default: the workload's mean)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--seed", opt->seed,
                   "Seed of weights, prompt and sampling (draft weights: seed, target: seed+1)");
   cmd->add_option("--temperature", opt->temperature, "Sample at this temperature instead of greedy decoding")
@@ -251,7 +251,7 @@ void add_run_command(CLI::App& app, Runner& runner) {
                   "Accept each drafted token with this probability (synthetic acceptance)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--repeat", opt->repeat, "Generations to run on the same models")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1000));
   cmd->callback([opt, &runner] { runner = [opt] { return run_plan(*opt); }; });
 }
 

@@ -5,6 +5,7 @@
 #include "cli/command.h"
 #include "cli/study_options.h"
 #include "core/files.h"
+#include "core/output_set.h"
 #include "plan/plan_json.h"
 #include "plan/sweep_table.h"
 #include "search/search.h"
@@ -32,9 +33,12 @@ int run_sweep(const SweepOptions& opt) {
   const std::string csv = sweep_csv(*study, result);
   auto plan = plan_json(*study, result);
   std::cout << ranked_table(*study, result, opt.rows);
-  if (auto st = ensure_directory(opt.out); !st) return report_error(st.error(), kExitFailure);
-  if (auto st = write_file_atomic(opt.out + "/sweep.csv", csv); !st) return report_error(st.error(), kExitFailure);
-  std::cout << "wrote " << opt.out << "/sweep.csv\n";
+  // Both files or neither; with nothing feasible, sweep.csv alone says why each candidate failed.
+  OutputSet outputs;
+  outputs.add(opt.out + "/sweep.csv", csv);
+  if (plan) outputs.add(opt.out + "/plan.json", *plan);
+  if (auto st = outputs.commit(); !st) return report_error(st.error(), kExitFailure);
+  for (const std::string& path : outputs.paths()) std::cout << "wrote " << path << "\n";
   if (!plan) {
     // The new sweep.csv says why nothing is feasible; a plan.json left from an earlier sweep
     // would contradict it, so it goes.
@@ -46,8 +50,6 @@ int run_sweep(const SweepOptions& opt) {
                           kExitFailure);
     return report_error(plan.error(), kExitFailure);
   }
-  if (auto st = write_file_atomic(opt.out + "/plan.json", *plan); !st) return report_error(st.error(), kExitFailure);
-  std::cout << "wrote " << opt.out << "/plan.json\n";
   return kExitOk;
 }
 
@@ -63,7 +65,7 @@ void add_sweep_command(CLI::App& app, Runner& runner) {
       "(the predicted-optimal mapping), and prints the best candidates ranked.");
   add_study_options(*cmd, opt->study);
   cmd->add_option("--out", opt->out, "Output folder")->required();
-  cmd->add_option("--rows", opt->rows, "Rows of the ranked table printed")->check(CLI::PositiveNumber);
+  cmd->add_option("--rows", opt->rows, "Rows of the ranked table printed")->check(CLI::Range(1, 1000000));
   cmd->callback([opt, &runner] { runner = [opt] { return run_sweep(*opt); }; });
 }
 

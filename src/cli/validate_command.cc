@@ -12,6 +12,7 @@
 
 #include "cli/command.h"
 #include "core/files.h"
+#include "core/output_set.h"
 #include "core/format.h"
 #include "describe/loaders.h"
 #include "validate/validation.h"
@@ -123,11 +124,9 @@ int run_validate(ValidateOptions opt) {
             << (summary.median_speedup_deviation ? fixed(*summary.median_speedup_deviation * 100, 2) + "%"
                                                  : std::string("-"))
             << ", " << summary.disturbed_runs << "/" << summary.n_runs << " runs disturbed\n";
-  if (auto st = ensure_directory(opt.out); !st) return report_error(st.error(), kExitFailure);
-  for (const auto& f : files) {
-    if (auto st = write_file_atomic(opt.out + "/" + f.name, f.text); !st)
-      return report_error(st.error(), kExitFailure);
-  }
+  OutputSet outputs;
+  for (const auto& f : files) outputs.add(opt.out + "/" + f.name, f.text);
+  if (auto st = outputs.commit(); !st) return report_error(st.error(), kExitFailure);
   std::cout << "wrote " << opt.out << "/report.md, cases.csv, summary.json and plots\n";
   return kExitOk;
 }
@@ -171,14 +170,14 @@ void add_validate_command(CLI::App& app, Runner& runner) {
                   "Controlled acceptance values, comma separated (default: the workload's alpha)")
       ->delimiter(',')
       ->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--prompts", opt->run.prompts, "Distinct prompts per case")->check(CLI::PositiveNumber);
-  cmd->add_option("--repetitions", opt->run.repetitions, "Runs of every prompt")->check(CLI::PositiveNumber);
+  cmd->add_option("--prompts", opt->run.prompts, "Distinct prompts per case")->check(CLI::Range(1, 1000));
+  cmd->add_option("--repetitions", opt->run.repetitions, "Runs of every prompt")->check(CLI::Range(1, 1000));
   cmd->add_option("--seed", opt->run.seed, "Seed of weights, prompts and acceptance");
   cmd->add_option("--c-prompts", opt->run.c_prompts,
                   "Prompt lengths at which to measure and predict c = t_draft / t_target (the paper's "
                   "Fig. 6), comma separated")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--mapping", opt->run.mappings,
                   "Another mapping to validate, \"DRAFT -> TARGET\" in the tables' form, e.g. "
                   "\"ocl -> cpu:embedding..block.7 ocl:head\" (repeatable)");

@@ -9,9 +9,16 @@ double eq1_speedup(double alpha, int gamma, double c) {
   if (gamma <= 0) return 1.0;
   const double g = static_cast<double>(gamma);
   const double denominator = g * c + 1.0;
-  // At alpha == 1 every drafted token is accepted; the closed form is 0/0 there.
-  if (alpha >= 1.0) return (g + 1.0) / denominator;
-  return (1.0 - std::pow(alpha, g + 1.0)) / ((1.0 - alpha) * denominator);
+  // Expected tokens per iteration as the geometric sum: every term is positive, so it is
+  // accurate to a few ulps for any alpha in [0, 1], where the closed form loses digits to
+  // 1 - alpha (1.5e-9 relative at alpha = 0.999999999) and is 0/0 at alpha = 1.
+  const double a = std::clamp(alpha, 0.0, 1.0);
+  double expected = 0, term = 1;
+  for (int k = 0; k <= gamma; ++k) {
+    expected += term;
+    term *= a;
+  }
+  return expected / denominator;
 }
 
 int eq1_best_gamma(double alpha, double c, int gamma_max) {
@@ -20,7 +27,6 @@ int eq1_best_gamma(double alpha, double c, int gamma_max) {
   for (int gamma = 1; gamma <= gamma_max; ++gamma) best = std::max(best, eq1_speedup(alpha, gamma, c));
   // Near-ties (e.g. alpha == c == 0.9 gives S = 1 at gamma 1 up to rounding) go to the
   // smaller gamma: speculation that does not pay should stay off.
-  constexpr double kRelativeTie = 1e-12;
   for (int gamma = 0; gamma <= gamma_max; ++gamma)
     if (eq1_speedup(alpha, gamma, c) >= best * (1.0 - kRelativeTie)) return gamma;
   return 0;

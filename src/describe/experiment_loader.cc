@@ -2,6 +2,8 @@
 #include <filesystem>
 #include <set>
 
+#include "core/files.h"
+#include "core/input_limits.h"
 #include "describe/loaders.h"
 #include "describe/yaml_reader.h"
 
@@ -18,8 +20,7 @@ std::string existing_path(const YamlValue& v, const std::string& base_dir) {
   fs::path path(given);
   if (path.is_relative() && !base_dir.empty()) path = fs::path(base_dir) / path;
   path = path.lexically_normal();
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) v.fail("file '" + path.string() + "' does not exist");
+  if (auto why = unreadable_file_reason(path.string())) v.fail("file '" + path.string() + "' " + *why);
   return path.string();
 }
 
@@ -39,12 +40,10 @@ SearchOptions read_search(const YamlValue& v) {
     bound->fail("a latency bound only applies to objective energy_under_latency");
   }
   if (auto gamma = v.find("gamma_max")) {
-    std::int64_t value = gamma->as_non_negative_int();
-    if (value > 64) gamma->fail("gamma_max must be between 0 and 64");
-    search.gamma_max = static_cast<int>(value);
+    search.gamma_max = static_cast<int>(gamma->as_int(limits::kGamma));
   }
   if (auto alternatives = v.find("alternatives"))
-    search.alternatives = static_cast<int>(alternatives->as_non_negative_int());
+    search.alternatives = static_cast<int>(alternatives->as_int(limits::kAlternatives));
   if (auto schedules = v.find("schedules")) {
     search.schedules.clear();
     std::set<Schedule> seen;
@@ -71,9 +70,16 @@ Result<Experiment> parse_experiment(const std::string& yaml_text, const std::str
     experiment.draft_path = existing_path(root.at("draft"), base_dir);
     experiment.target_path = existing_path(root.at("target"), base_dir);
     experiment.workload_path = existing_path(root.at("workload"), base_dir);
-    if (auto profiles = root.find("profiles"))
-      for (const YamlValue& p : profiles->items(true))
-        experiment.profile_paths.push_back(existing_path(p, base_dir));
+    if (auto profiles = root.find("profiles")) {
+      std::vector<YamlValue> listed = profiles->items(true);
+      for (std::size_t i = 0; i < listed.size(); ++i) {
+        experiment.profile_paths.push_back(existing_path(listed[i], base_dir));
+        for (std::size_t j = 0; j < i; ++j)
+          if (experiment.profile_paths[j] == experiment.profile_paths[i])
+            listed[i].fail("profile '" + experiment.profile_paths[i] + "' is listed twice (first at line " +
+                           std::to_string(listed[j].error("").line) + ")");
+      }
+    }
     if (auto search = root.find("search")) experiment.search = read_search(*search);
     return experiment;
   };

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "core/input_limits.h"
 #include "describe/loaders.h"
 #include "describe/subgraph_dag.h"
 #include "describe/yaml_reader.h"
@@ -33,14 +34,14 @@ ModelArch read_architecture(const YamlValue& v) {
                 "head_dim", "kv_dtype", "encoder_layers", "attention_bias", "rope_theta", "rope_style", "norm_eps",
                 "context_length"});
   ModelArch arch;
-  arch.layers = v.at("layers").as_positive_int();
-  arch.d_model = v.at("d_model").as_positive_int();
-  arch.d_ff = v.at("d_ff").as_positive_int();
-  arch.heads = v.at("heads").as_positive_int();
+  arch.layers = v.at("layers").as_int(limits::kLayers);
+  arch.d_model = v.at("d_model").as_int(limits::kWidth);
+  arch.d_ff = v.at("d_ff").as_int(limits::kWidth);
+  arch.heads = v.at("heads").as_int(limits::kHeads);
   YamlValue kv_heads = v.at("kv_heads");
-  arch.kv_heads = kv_heads.as_positive_int();
+  arch.kv_heads = kv_heads.as_int(limits::kHeads);
   if (arch.heads % arch.kv_heads != 0) kv_heads.fail("heads must be a multiple of kv_heads");
-  arch.vocab = v.at("vocab").as_positive_int();
+  arch.vocab = v.at("vocab").as_int(limits::kVocab);
   if (auto tied = v.find("tied_embeddings")) arch.tied_embeddings = tied->as_bool();
   std::optional<YamlValue> dtype = v.find("dtype");
   std::optional<YamlValue> dtypes = v.find("dtypes");
@@ -56,14 +57,14 @@ ModelArch read_architecture(const YamlValue& v) {
   if (auto eps = v.find("norm_eps")) arch.norm_eps = eps->as_positive();
   if (auto context = v.find("context_length")) arch.context_length = context->as_positive_int();
   if (auto head_dim = v.find("head_dim")) {
-    arch.head_dim = head_dim->as_positive_int();
+    arch.head_dim = head_dim->as_int(limits::kWidth);
   } else {
     if (arch.d_model % arch.heads != 0)
       v.at("heads").fail("d_model is not a multiple of heads; give head_dim explicitly");
     arch.head_dim = arch.d_model / arch.heads;
   }
   if (auto kv_dtype = v.find("kv_dtype")) arch.kv_dtype = kv_dtype->as_dtype();
-  if (auto encoder = v.find("encoder_layers")) arch.encoder_layers = encoder->as_non_negative_int();
+  if (auto encoder = v.find("encoder_layers")) arch.encoder_layers = encoder->as_int(limits::kEncoderLayers);
   return arch;
 }
 
@@ -76,14 +77,14 @@ Op read_op(const YamlValue& v) {
     case OpKind::matmul:
       v.expect_map({"name", "kind", "dtype", "in_features", "out_features"});
       op.dtype = v.at("dtype").as_dtype();
-      op.in_features = v.at("in_features").as_positive_int();
-      op.out_features = v.at("out_features").as_positive_int();
+      op.in_features = v.at("in_features").as_int(limits::kFeatures);
+      op.out_features = v.at("out_features").as_int(limits::kFeatures);
       break;
     case OpKind::attention:
       v.expect_map({"name", "kind", "dtype", "heads", "kv_heads", "head_dim", "kv_dtype"});
-      op.heads = v.at("heads").as_positive_int();
-      op.kv_heads = v.at("kv_heads").as_positive_int();
-      op.head_dim = v.at("head_dim").as_positive_int();
+      op.heads = v.at("heads").as_int(limits::kHeads);
+      op.kv_heads = v.at("kv_heads").as_int(limits::kHeads);
+      op.head_dim = v.at("head_dim").as_int(limits::kWidth);
       if (auto kv_dtype = v.find("kv_dtype")) op.kv_dtype = kv_dtype->as_dtype();
       op.dtype = op.kv_dtype;
       if (auto dtype = v.find("dtype")) op.dtype = dtype->as_dtype();
@@ -91,7 +92,7 @@ Op read_op(const YamlValue& v) {
     case OpKind::norm:
     case OpKind::elementwise:
       v.expect_map({"name", "kind", "dtype", "width", "flops_per_element"});
-      op.width = v.at("width").as_positive_int();
+      op.width = v.at("width").as_int(limits::kFeatures);
       op.flops_per_element = op.kind == OpKind::norm ? 4.0 : 1.0;  // RMSNorm ~4, add ~1
       if (auto fpe = v.find("flops_per_element")) op.flops_per_element = fpe->as_non_negative();
       if (auto dtype = v.find("dtype")) op.dtype = dtype->as_dtype();
@@ -99,8 +100,8 @@ Op read_op(const YamlValue& v) {
     case OpKind::embedding:
       v.expect_map({"name", "kind", "dtype", "vocab", "width"});
       op.dtype = v.at("dtype").as_dtype();
-      op.vocab = v.at("vocab").as_positive_int();
-      op.width = v.at("width").as_positive_int();
+      op.vocab = v.at("vocab").as_int(limits::kVocab);
+      op.width = v.at("width").as_int(limits::kWidth);
       break;
   }
   op.name = v.at("name").as_string();

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <set>
 
+#include "core/input_limits.h"
 #include "describe/loaders.h"
 #include "describe/yaml_reader.h"
 
@@ -29,7 +30,7 @@ CpuCluster read_cluster(const YamlValue& v) {
   CpuCluster cluster;
   cluster.name = v.at("name").as_string();
   cluster.core_type = v.at("core_type").as_string();
-  cluster.cores = static_cast<int>(v.at("cores").as_positive_int());
+  cluster.cores = static_cast<int>(v.at("cores").as_int(limits::kUnits));
   return cluster;
 }
 
@@ -71,11 +72,14 @@ ProcessingUnit read_pu(const YamlValue& v, const std::set<std::string>& memory_i
     pu.units = 0;
     for (const YamlValue& c : v.at("clusters").items()) {
       pu.clusters.push_back(read_cluster(c));
-      pu.units += pu.clusters.back().cores;
+      std::string problem;
+      std::optional<std::int64_t> units = checked_sum(pu.units, pu.clusters.back().cores, limits::kUnits, problem);
+      if (!units) c.at("cores").fail("the cores of all clusters: " + problem);
+      pu.units = static_cast<int>(*units);
     }
   } else {
     if (auto clusters = v.find("clusters")) clusters->fail("only CPUs have clusters; use 'units'");
-    if (auto units = v.find("units")) pu.units = static_cast<int>(units->as_positive_int());
+    if (auto units = v.find("units")) pu.units = static_cast<int>(units->as_int(limits::kUnits));
   }
   pu.freq_ghz = v.at("freq_ghz").as_positive();
   YamlValue peaks = v.at("peak_gflops_per_unit");
@@ -150,7 +154,7 @@ DesignVariant read_variant(const YamlValue& v, const Soc& soc) {
   YamlValue units = v.at("units");
   for (const auto& [key, value] : units.entries()) {
     int pu = *soc.pu_index(pu_reference(key, soc));
-    std::int64_t count = value.as_non_negative_int();
+    std::int64_t count = value.as_int(limits::kVariantUnits);
     if (count > soc.pus[pu].units)
       value.fail("'" + soc.pus[pu].id + "' has only " + std::to_string(soc.pus[pu].units) + " units");
     variant.units[pu] = static_cast<int>(count);

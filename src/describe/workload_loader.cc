@@ -2,6 +2,7 @@
 // weighted samples with Leviathan alphas.
 #include <cstdio>
 
+#include "core/input_limits.h"
 #include "describe/loaders.h"
 #include "describe/yaml_reader.h"
 
@@ -23,12 +24,12 @@ std::string fixed(double value, int digits) {
 
 // A token count as a value or {distribution: [{tokens, weight}, ...]} (prompt_tokens, generate_tokens).
 std::vector<PromptLength> read_token_lengths(const YamlValue& v) {
-  if (v.node().IsScalar()) return {{1.0, v.as_positive_int()}};
+  if (v.node().IsScalar()) return {{1.0, v.as_int(limits::kTokens)}};
   v.expect_map({"distribution"});
   std::vector<PromptLength> lengths;
   for (const YamlValue& entry : v.at("distribution").items()) {
     entry.expect_map({"tokens", "weight"});
-    lengths.push_back({entry.at("weight").as_positive(), entry.at("tokens").as_positive_int()});
+    lengths.push_back({entry.at("weight").as_positive(), entry.at("tokens").as_int(limits::kTokens)});
   }
   return lengths;
 }
@@ -76,9 +77,9 @@ AcceptanceReading read_acceptance(const YamlValue& v) {
   int at_gamma = 0;
   if (at_gamma_value) {
     if (!is_ratio) at_gamma_value->fail("at_gamma only applies to definition accepted_over_drafted");
-    at_gamma = static_cast<int>(at_gamma_value->as_positive_int());
+    at_gamma = static_cast<int>(at_gamma_value->as_int(limits::kDraftedGamma));
   } else if (is_ratio && !v.has("counts")) {
-    at_gamma = static_cast<int>(v.at("at_gamma").as_positive_int());  // reports it missing
+    at_gamma = static_cast<int>(v.at("at_gamma").as_int(limits::kDraftedGamma));  // reports it missing
   }
 
   AcceptanceReading reading;
@@ -99,12 +100,12 @@ AcceptanceReading read_acceptance(const YamlValue& v) {
   } else if (auto counts = v.find("counts")) {
     if (!is_ratio) counts->fail("counts are accepted/drafted counters; use definition accepted_over_drafted");
     counts->expect_map({"accepted", "drafted", "gamma"});
-    double accepted = static_cast<double>(counts->at("accepted").as_non_negative_int());
+    double accepted = static_cast<double>(counts->at("accepted").as_int(limits::kCount));
     YamlValue drafted_value = counts->at("drafted");
-    double drafted = static_cast<double>(drafted_value.as_positive_int());
+    double drafted = static_cast<double>(drafted_value.as_int({1, limits::kCount.max}));
     if (accepted > drafted) counts->at("accepted").fail("more tokens accepted than drafted");
     YamlValue gamma_value = counts->at("gamma");
-    int gamma = static_cast<int>(gamma_value.as_positive_int());
+    int gamma = static_cast<int>(gamma_value.as_int(limits::kDraftedGamma));
     if (at_gamma_value && at_gamma != gamma) at_gamma_value->fail("at_gamma differs from counts.gamma");
     double ratio = accepted / drafted;
     double alpha = alpha_from_accept_ratio(ratio, gamma);
@@ -133,7 +134,7 @@ AcceptanceReading read_acceptance(const YamlValue& v) {
         if (!is_ratio) part = "Leviathan alpha " + fixed(alpha, 3);
         setting.alphas = {alpha};
       }
-      if (auto prompt = s.find("prompt_tokens")) setting.prompt_tokens = prompt->as_positive_int();
+      if (auto prompt = s.find("prompt_tokens")) setting.prompt_tokens = prompt->as_int(limits::kTokens);
       reading.note += (i ? "; " : "") + part;
       reading.settings.push_back(setting);
     }

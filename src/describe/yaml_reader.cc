@@ -1,9 +1,12 @@
 #include "describe/yaml_reader.h"
 
-#include <cmath>
-#include <fstream>
+#include <limits>
 #include <set>
-#include <sstream>
+
+#include <yaml-cpp/depthguard.h>
+
+#include "core/files.h"
+#include "core/input_limits.h"
 
 namespace specmap {
 
@@ -112,51 +115,35 @@ std::string YamlValue::as_string() const {
   return node_.Scalar();
 }
 
-double YamlValue::as_double() const {
+double YamlValue::as_real(RealRange range) const {
   if (!node_.IsScalar()) fail("expected a number, found " + describe_type(node_));
-  double value = 0;
-  if (!YAML::convert<double>::decode(node_, value) || !std::isfinite(value))
-    fail("expected a number, found " + describe_type(node_));
-  return value;
+  std::string problem;
+  std::optional<double> value = parse_checked_real(node_.Scalar(), range, problem);
+  if (!value) fail(problem);
+  return *value;
 }
+
+double YamlValue::as_double() const { return as_real({}); }
 
 double YamlValue::as_positive() const {
-  double value = as_double();
-  if (value <= 0) fail("must be greater than zero, found " + node_.Scalar());
-  return value;
+  return as_real({0.0, std::numeric_limits<double>::max(), /*min_exclusive=*/true});
 }
 
-double YamlValue::as_non_negative() const {
-  double value = as_double();
-  if (value < 0) fail("must not be negative, found " + node_.Scalar());
-  return value;
-}
+double YamlValue::as_non_negative() const { return as_real({0.0, std::numeric_limits<double>::max()}); }
 
-double YamlValue::as_fraction() const {
-  double value = as_double();
-  if (value < 0 || value > 1) fail("must be between 0 and 1, found " + node_.Scalar());
-  return value;
-}
+double YamlValue::as_fraction() const { return as_real({0.0, 1.0}); }
 
-std::int64_t YamlValue::as_int() const {
+std::int64_t YamlValue::as_int(IntRange range) const {
   if (!node_.IsScalar()) fail("expected an integer, found " + describe_type(node_));
-  long long value = 0;
-  if (!YAML::convert<long long>::decode(node_, value))
-    fail("expected an integer, found " + describe_type(node_));
-  return value;
+  std::string problem;
+  std::optional<std::int64_t> value = parse_checked_int(node_.Scalar(), range, problem);
+  if (!value) fail(problem);
+  return *value;
 }
 
-std::int64_t YamlValue::as_positive_int() const {
-  std::int64_t value = as_int();
-  if (value <= 0) fail("must be greater than zero, found " + node_.Scalar());
-  return value;
-}
+std::int64_t YamlValue::as_positive_int() const { return as_int({1, std::numeric_limits<int>::max()}); }
 
-std::int64_t YamlValue::as_non_negative_int() const {
-  std::int64_t value = as_int();
-  if (value < 0) fail("must not be negative, found " + node_.Scalar());
-  return value;
-}
+std::int64_t YamlValue::as_non_negative_int() const { return as_int({0, std::numeric_limits<int>::max()}); }
 
 bool YamlValue::as_bool() const {
   if (!node_.IsScalar()) fail("expected true or false, found " + describe_type(node_));
@@ -188,11 +175,59 @@ Error error_from_yaml_exception(const YAML::Exception& e, const std::string& fil
                one_based(e.mark.column), ""};
 }
 
-Result<YamlValue> load_yaml_root(const std::string& text, const std::string& file_label) {
-  auto file = std::make_shared<const std::string>(file_label);
+namespace {
+
+// Walks a parsed document once: duplicate keys, depth, and the expansion through aliases.
+class TreeCheck {
+ public:
+  TreeCheck(std::string file, std::size_t text_size) : file_(std::move(file)), budget_(2 * text_size + 1024) {}
+
+  void walk(const YAML::Node& node, int depth, const std::string& path) {
+    if (++visited_ > budget_)
+      fail(node, path,
+           "the document expands (through aliases) to more than " + std::to_string(budget_) + " values");
+    if (!node.IsMap() && !node.IsSequence()) return;
+    if (depth > limits::kMaxNestingDepth)
+      fail(node, path,
+           "nested deeper than " + std::to_string(limits::kMaxNestingDepth) + " levels of maps and lists");
+    if (node.IsSequence()) {
+      std::size_t i = 0;
+      for (auto it = node.begin(); it != node.end(); ++it, ++i)
+        walk(*it, depth + 1, path + "[" + std::to_string(i) + "]");
+      return;
+    }
+    std::set<std::string> seen;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!it->first.IsScalar()) fail(it->first, path, "a key must be a plain name, not " + describe_type(it->first));
+      const std::string& key = it->first.Scalar();
+      const std::string key_path = child_path(path, key);
+      if (!seen.insert(key).second) fail(it->first, key_path, "key '" + key + "' is given twice in this map");
+      walk(it->second, depth + 1, key_path);
+    }
+  }
+
+ private:
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& message) const {
+    const YAML::Mark mark = node.Mark();
+    throw InputError{Error{message, file_, one_based(mark.line), one_based(mark.column), path}};
+  }
+
+  std::string file_;
+  std::size_t budget_;
+  std::size_t visited_ = 0;
+};
+
+}  // namespace
+
+Result<YAML::Node> load_yaml_text(const std::string& text, const std::string& file_label) {
+  if (Status st = check_text_input(text, file_label); !st) return st.error();
   YAML::Node node;
   try {
     node = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    Error error = error_from_yaml_exception(e, file_label);
+    error.message = "nested deeper than " + std::to_string(limits::kMaxNestingDepth) + " levels of maps and lists";
+    return error;
   } catch (const YAML::ParserException& e) {
     Error error = error_from_yaml_exception(e, file_label);
     error.message = "malformed YAML: " + error.message;
@@ -200,6 +235,19 @@ Result<YamlValue> load_yaml_root(const std::string& text, const std::string& fil
   } catch (const YAML::Exception& e) {
     return error_from_yaml_exception(e, file_label);
   }
+  try {
+    TreeCheck(file_label, text.size()).walk(node, 0, "");
+  } catch (const InputError& e) {
+    return e.error;
+  }
+  return node;
+}
+
+Result<YamlValue> load_yaml_root(const std::string& text, const std::string& file_label) {
+  auto file = std::make_shared<const std::string>(file_label);
+  Result<YAML::Node> loaded = load_yaml_text(text, file_label);
+  if (!loaded) return loaded.error();
+  YAML::Node node = *loaded;
   if (!node.IsMap()) {
     Error error{"expected a map of keys at the top of the file (starting with 'version: 1')", file_label, 0,
                 0, ""};
@@ -212,7 +260,7 @@ Result<YamlValue> load_yaml_root(const std::string& text, const std::string& fil
   YamlValue root(node, "", file);
   try {
     YamlValue version = root.at("version");
-    if (version.as_int() != 1)
+    if (version.as_int({}) != 1)
       version.fail("unsupported version " + version.as_string() + " (this specmap reads version 1)");
   } catch (const InputError& e) {
     return e.error;
@@ -220,13 +268,6 @@ Result<YamlValue> load_yaml_root(const std::string& text, const std::string& fil
   return root;
 }
 
-Result<std::string> read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"cannot open file '" + path + "'", path, 0, 0, ""};
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Error{"cannot read file '" + path + "'", path, 0, 0, ""};
-  return text.str();
-}
+Result<std::string> read_text_file(const std::string& path) { return read_text_input(path); }
 
 }  // namespace specmap

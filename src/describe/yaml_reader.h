@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/checked_number.h"
 #include "core/dtype.h"
 #include "core/result.h"
 
@@ -40,13 +41,17 @@ class YamlValue {
   // Sequence elements with paths "path[i]"; `allow_empty` false rejects [].
   [[nodiscard]] std::vector<YamlValue> items(bool allow_empty = false) const;
 
-  // Scalars; each rejects other node types and values that do not parse.
+  // Scalars; each rejects other node types and values that do not parse. Numbers go through
+  // core/checked_number.h: a number out of range, beyond a double's range or not finite is an
+  // error with the range, never a truncated, wrapped or infinite value.
   [[nodiscard]] std::string as_string() const;
-  [[nodiscard]] double as_double() const;
+  [[nodiscard]] double as_real(RealRange range) const;
+  [[nodiscard]] double as_double() const;        // any finite number
   [[nodiscard]] double as_positive() const;      // > 0
   [[nodiscard]] double as_non_negative() const;  // >= 0
   [[nodiscard]] double as_fraction() const;      // in [0, 1]
-  [[nodiscard]] std::int64_t as_int() const;
+  [[nodiscard]] std::int64_t as_int(IntRange range) const;
+  // Without a stated range: [1, 2^31 - 1] and [0, 2^31 - 1], so a value always fits an int.
   [[nodiscard]] std::int64_t as_positive_int() const;
   [[nodiscard]] std::int64_t as_non_negative_int() const;
   [[nodiscard]] bool as_bool() const;
@@ -66,8 +71,15 @@ template <class T>
 Result<T> parse_yaml_document(const std::string& text, const std::string& file_label,
                               const std::function<T(const YamlValue& root)>& build);
 
-// Reads a whole file; a missing or unreadable file is an Error naming it.
+// Reads a whole text input (core/files.h read_text_input): a missing file, a folder, a FIFO,
+// a file over the size limit or one with a NUL byte is an Error naming it.
 Result<std::string> read_text_file(const std::string& path);
+
+// The one YAML parse every loader uses: checks the text (size, NUL bytes), parses it and walks
+// the tree once, so that in every map (block or flow style) a key given twice is an error at
+// the second one, nesting deeper than limits::kMaxNestingDepth is an error where it gets too
+// deep, and aliases cannot expand the document beyond about twice its size in values.
+Result<YAML::Node> load_yaml_text(const std::string& text, const std::string& file_label);
 
 // Implementation detail of parse_yaml_document (non-template part).
 Result<YamlValue> load_yaml_root(const std::string& text, const std::string& file_label);

@@ -5,7 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 #include "core/format.h"
+#include "core/input_limits.h"
+#include "core/json_document.h"
 #include "plan/plan_json.h"
 
 namespace specmap {
@@ -83,23 +87,79 @@ class Renderer {
   bool seconds_;
 };
 
+// What rendering relies on beyond types: a draft length in range and every PU the plan names
+// among its variant's PUs (and, given the SoC, a variant and PUs the SoC defines).
+void check_plan(const JsonDocument& doc, const Soc* soc) {
+  const json& plan = doc.root;
+  const json& choice = doc.member(plan, "", "choice");
+  (void)doc.integer(doc.member(choice, "choice", "gamma"), "choice.gamma", limits::kGamma);
+  const std::string variant = doc.string(doc.member(choice, "choice", "variant"), "choice.variant");
+  const json& units = doc.member(choice, "choice", "variant_units");
+  if (!units.is_object()) doc.fail("choice.variant_units", "expected an object of PU: units, found " + describe_json(units));
+  std::set<std::string> pus;
+  for (const auto& [pu, count] : units.items()) {
+    (void)doc.integer(count, "choice.variant_units." + pu, limits::kVariantUnits);
+    pus.insert(pu);
+  }
+  if (soc != nullptr) {
+    bool known = false;
+    for (const DesignVariant& v : soc->variants) known = known || v.name == variant;
+    if (!known) doc.fail("choice.variant", "design variant '" + variant + "' is not defined in " + soc->source_file);
+    for (const std::string& pu : pus)
+      if (!soc->pu_index(pu)) doc.fail("choice.variant_units." + pu, "processing unit '" + pu + "' is not defined in " + soc->source_file);
+  }
+  auto check_pu = [&](const json& value, const std::string& path) {
+    if (value.is_null()) return;
+    const std::string pu = doc.string(value, path);
+    if (pus.count(pu) == 0)
+      doc.fail(path, "processing unit '" + pu + "' is not one of the plan's variant_units");
+  };
+  const json& assignment = doc.member(choice, "choice", "assignment");
+  for (const char* role : {"draft", "target"}) {
+    const std::string path = std::string("choice.assignment.") + role;
+    const json& list = doc.member(assignment, "choice.assignment", role);
+    if (!list.is_array()) doc.fail(path, "expected a list, found " + describe_json(list));
+    for (std::size_t i = 0; i < list.size(); ++i)
+      check_pu(doc.member(list[i], JsonDocument::item(path, i), "pu"), JsonDocument::item(path, i) + ".pu");
+  }
+  const json& breakdown = doc.member(plan, "", "breakdown");
+  for (const char* part : {"per_pu", "per_subgraph"}) {
+    const std::string path = std::string("breakdown.") + part;
+    const json& list = doc.member(breakdown, "breakdown", part);
+    if (!list.is_array()) doc.fail(path, "expected a list, found " + describe_json(list));
+    for (std::size_t i = 0; i < list.size(); ++i)
+      check_pu(doc.member(list[i], JsonDocument::item(path, i), "pu"), JsonDocument::item(path, i) + ".pu");
+  }
+  if (const json* alternatives = doc.find(plan, "", "alternatives"); alternatives && alternatives->is_array())
+    for (std::size_t i = 0; i < alternatives->size(); ++i) {
+      const std::string path = JsonDocument::item("alternatives", i);
+      (void)doc.integer(doc.member((*alternatives)[i], path, "gamma"), path + ".gamma", limits::kGamma);
+      if (soc != nullptr) {
+        const std::string name = doc.string(doc.member((*alternatives)[i], path, "variant"), path + ".variant");
+        bool known = false;
+        for (const DesignVariant& v : soc->variants) known = known || v.name == name;
+        if (!known) doc.fail(path + ".variant", "design variant '" + name + "' is not defined in " + soc->source_file);
+      }
+    }
+}
+
 }  // namespace
 
-Result<std::string> explain_plan(const std::string& plan_text, const std::string& file_label) {
-  json plan;
-  try {
-    plan = json::parse(plan_text);
-  } catch (const json::parse_error& e) {
-    return Error{std::string("not valid JSON: ") + e.what(), file_label};
-  }
+Result<std::string> explain_plan(const std::string& plan_text, const std::string& file_label, const Soc* soc) {
+  Result<JsonDocument> doc = parse_json_document(plan_text, file_label);
+  if (!doc) return doc.error();
+  const json& plan = doc->root;
   if (!plan.is_object() || !plan.contains("schema_version"))
-    return Error{"not a specmap plan (no schema_version)", file_label, 0, 0, "schema_version"};
-  if (plan["schema_version"] != kPlanSchemaVersion)
-    return Error{"plan schema version " + plan["schema_version"].dump() + " is not supported (expected " +
-                     std::to_string(kPlanSchemaVersion) + ")",
-                 file_label, 0, 0, "schema_version"};
+    return doc->error("schema_version", "not a specmap plan (no schema_version)");
   try {
+    const std::int64_t version = doc->integer(plan["schema_version"], "schema_version", {0, 1 << 20});
+    if (version != kPlanSchemaVersion)
+      doc->fail("schema_version", "plan schema version " + std::to_string(version) + " is not supported (expected " +
+                                      std::to_string(kPlanSchemaVersion) + ")");
+    check_plan(*doc, soc);
     return Renderer(plan).render();
+  } catch (const InputError& e) {
+    return e.error;
   } catch (const json::exception& e) {
     return Error{std::string("malformed plan: ") + e.what(), file_label};
   }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/input_limits.h"
+#include "core/json_document.h"
 #include "profile/profile_db.h"
 #include "profile/profile_names.h"
 
@@ -158,6 +160,8 @@ struct RunGroup {
   std::vector<double> samples_s;
   std::optional<double> mean_s, median_s, stddev_s;
   int aggregate_repetitions = 0;
+  int line = 0, column = 0;  // where its first benchmark object starts
+  std::string path;          // and its key path
 };
 
 double median_of(std::vector<double> v) {
@@ -197,27 +201,9 @@ std::string machine_from_context(const json& context) {
   return machine;
 }
 
-// 1-based line and column of a byte offset, for parse errors.
-std::pair<int, int> line_column(const std::string& text, std::size_t offset) {
-  int line = 1, column = 1;
-  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return {line, column};
-}
-
-Error at(const std::string& file, const std::string& key_path, const std::string& message) {
-  return Error{message, file, 0, 0, key_path};
-}
-
 // Median, mean, spread and repetitions of one benchmark instance: the library's aggregates
 // when it wrote them, else computed from the repetitions.
-Status group_stats(const RunGroup& g, const std::string& file_label, ProfileStats& stats) {
+Status group_stats(const RunGroup& g, const JsonDocument& doc, ProfileStats& stats) {
   if (g.median_s || g.mean_s) {
     stats.median = g.median_s ? *g.median_s : *g.mean_s;
     stats.mean = g.mean_s ? *g.mean_s : stats.median;
@@ -230,35 +216,25 @@ Status group_stats(const RunGroup& g, const std::string& file_label, ProfileStat
     stats.stddev = stddev_of(g.samples_s);
     stats.repetitions = static_cast<int>(g.samples_s.size());
   } else {
-    return at(file_label, "benchmarks", "benchmark '" + g.run_name + "' has only a stddev aggregate, no mean or median");
+    return doc.error(g.path, "benchmark '" + g.run_name + "' has only a stddev aggregate, no mean or median");
   }
   if (!(stats.median > 0) || !std::isfinite(stats.median))
-    return at(file_label, "benchmarks", "benchmark '" + g.run_name + "' has a non-positive time");
+    return doc.error(g.path, "benchmark '" + g.run_name + "' has a non-positive time");
   return {};
 }
 
-}  // namespace
-
-Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::string& file_label) {
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    // e.byte counts the characters read, the offending one included.
-    const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
-    auto [line, column] = line_column(text, offset);
-    return Error{"malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what(), file_label, line,
-                 column, ""};
-  }
-  if (!doc.is_object())
-    return at(file_label, "", "Google Benchmark JSON is an object with `context` and `benchmarks`");
-  auto benchmarks = doc.find("benchmarks");
-  if (benchmarks == doc.end() || !benchmarks->is_array())
-    return at(file_label, "benchmarks", "missing `benchmarks` list (is this Google Benchmark JSON output?)");
+// The benchmarks of a parsed document; errors throw InputError with the value's location.
+ProfileDb read_benchmarks(const JsonDocument& doc) {
+  const std::string& file_label = doc.file();
+  const json& root = doc.root;
+  if (!root.is_object()) doc.fail("", "Google Benchmark JSON is an object with `context` and `benchmarks`");
+  const json* benchmarks = doc.find(root, "", "benchmarks");
+  if (benchmarks == nullptr || !benchmarks->is_array())
+    doc.fail("benchmarks", "missing `benchmarks` list (is this Google Benchmark JSON output?)");
 
   ProfileDb db;
   db.time_unit = "s";
-  if (auto context = doc.find("context"); context != doc.end()) db.machine = machine_from_context(*context);
+  if (const json* context = doc.find(root, "", "context")) db.machine = machine_from_context(*context);
 
   std::vector<RunGroup> groups;
   std::map<std::string, std::size_t> group_of_run;
@@ -266,53 +242,73 @@ Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::strin
   int unrecognised = 0;
   for (std::size_t i = 0; i < benchmarks->size(); ++i) {
     const json& b = (*benchmarks)[i];
-    const std::string path = "benchmarks[" + std::to_string(i) + "]";
-    if (!b.is_object() || !b.contains("name") || !b["name"].is_string())
-      return at(file_label, path + ".name", "every benchmark needs a string `name`");
-    const std::string name = b["name"].get<std::string>();
-    std::string run_name = name;
-    if (auto it = b.find("run_name"); it != b.end() && it->is_string()) run_name = it->get<std::string>();
+    const std::string path = JsonDocument::item("benchmarks", i);
+    if (!b.is_object()) doc.fail(path, "every benchmark is an object with a string `name`");
+    const json* name_value = doc.find(b, path, "name");
+    if (name_value == nullptr || !name_value->is_string())
+      doc.fail(JsonDocument::child(path, "name"), "every benchmark needs a string `name`");
+    const std::string name = name_value->get<std::string>();
+    auto text_of = [&](const char* key, const std::string& fallback) {
+      const json* v = doc.find(b, path, key);
+      return v == nullptr ? fallback : doc.string(*v, JsonDocument::child(path, key));
+    };
+    const std::string run_name = text_of("run_name", name);
 
-    if (b.value("error_occurred", false) ||
-        (b.contains("skipped") && b["skipped"].is_boolean() && b["skipped"].get<bool>()) ||
-        (b.contains("skipped") && b["skipped"].is_number() && b["skipped"].get<double>() != 0)) {
-      return at(file_label, path,
-                "benchmark '" + name +
-                    "' did not complete: " + b.value("error_message", std::string("(no message)")));
+    bool failed = false;
+    if (const json* error = doc.find(b, path, "error_occurred"))
+      failed = doc.boolean(*error, JsonDocument::child(path, "error_occurred"));
+    if (const json* skipped = doc.find(b, path, "skipped")) {
+      if (skipped->is_boolean())
+        failed = failed || skipped->get<bool>();
+      else
+        failed = failed || doc.integer(*skipped, JsonDocument::child(path, "skipped"), {0, 1 << 20}) != 0;
+    }
+    if (failed) {
+      const json* message = doc.find(b, path, "error_message");
+      const std::string why =
+          message != nullptr && message->is_string() ? message->get<std::string>() : std::string("(no message)");
+      doc.fail(path, "benchmark '" + name + "' did not complete: " + why);
     }
 
     std::optional<ParsedName> parsed = parse_name(run_name);
     if (!parsed) {
       if (run_name.rfind(kPrefix, 0) == 0)
-        return at(
-            file_label, path + ".name",
-            "benchmark name '" + run_name +
-                "' does not follow specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>[/rows:<R>], "
-                "specmap/transfer/<from>/<to>/bytes:<B> or "
-                "specmap/contention/<pu>/units:<u>/beside:<pu|none>/units:<v>");
+        doc.fail(JsonDocument::child(path, "name"),
+                 "benchmark name '" + run_name +
+                     "' does not follow specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>[/rows:<R>], "
+                     "specmap/transfer/<from>/<to>/bytes:<B> or "
+                     "specmap/contention/<pu>/units:<u>/beside:<pu|none>/units:<v>");
       if (unrecognised++ == 0) first_unrecognised = name;
       continue;
     }
 
-    const std::string unit = b.value("time_unit", std::string("ns"));
+    // Google Benchmark always writes the unit; without it a figure could be off by 10^9.
+    const json* unit_value = doc.find(b, path, "time_unit");
+    if (unit_value == nullptr)
+      doc.fail(path, "benchmark '" + name + "' has no `time_unit` (ns, us, ms or s)");
+    const std::string unit = doc.string(*unit_value, JsonDocument::child(path, "time_unit"));
     const auto scale = seconds_per(unit);
-    if (!scale)
-      return at(file_label, path + ".time_unit", "unknown time unit '" + unit + "' (ns, us, ms, s)");
-    auto real_time = b.find("real_time");
-    if (real_time == b.end() || !real_time->is_number())
-      return at(file_label, path + ".real_time", "benchmark '" + name + "' has no numeric real_time");
-    const double seconds = real_time->get<double>() * *scale;
+    if (!scale) doc.fail(JsonDocument::child(path, "time_unit"), "unknown time unit '" + unit + "' (ns, us, ms, s)");
+    const json* real_time = doc.find(b, path, "real_time");
+    if (real_time == nullptr) doc.fail(path, "benchmark '" + name + "' has no numeric real_time");
+    const double seconds = doc.real(*real_time, JsonDocument::child(path, "real_time")) * *scale;
 
-    const bool aggregate = b.value("run_type", std::string("iteration")) == "aggregate";
+    const bool aggregate = text_of("run_type", "iteration") == "aggregate";
     // Only time aggregates; "cv" and user statistics in percent are not latencies.
-    if (aggregate && b.value("aggregate_unit", std::string("time")) != "time") continue;
-    const std::string aggregate_name = b.value("aggregate_name", std::string());
+    if (aggregate && text_of("aggregate_unit", "time") != "time") continue;
+    const std::string aggregate_name = text_of("aggregate_name", "");
     int repetitions = 0;
-    if (auto reps = b.find("repetitions"); reps != b.end() && reps->is_number_integer())
-      repetitions = reps->get<int>();
+    if (const json* reps = doc.find(b, path, "repetitions"))
+      repetitions = static_cast<int>(doc.integer(*reps, JsonDocument::child(path, "repetitions"), limits::kRepetitions));
+    const Error where = doc.error(path, "");
     auto record = [&](const std::string& group_name, const ParsedName& point, double value) {
       auto [slot, inserted] = group_of_run.emplace(group_name, groups.size());
-      if (inserted) groups.push_back(RunGroup{group_name, point, {}, {}, {}, {}, 0});
+      if (inserted) {
+        groups.push_back(RunGroup{group_name, point, {}, {}, {}, {}, 0});
+        groups.back().line = where.line;
+        groups.back().column = where.column;
+        groups.back().path = path;
+      }
       RunGroup& group = groups[slot->second];
       if (aggregate) {
         if (aggregate_name == "mean") group.mean_s = value;
@@ -331,19 +327,20 @@ Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::strin
       const bool is_subgraph = counter.rfind(kSubgraphCounterPrefix, 0) == 0;
       const bool is_op = counter.rfind(kOpCounterPrefix, 0) == 0;
       if (!is_subgraph && !is_op) continue;
-      if (!value.is_number())
-        return at(file_label, path + "." + counter, "counter '" + counter + "' must be a number of seconds");
+      const std::string counter_path = JsonDocument::child(path, counter);
+      if (!value.is_number()) doc.fail(counter_path, "counter '" + counter + "' must be a number of seconds");
+      const double counter_seconds = doc.real(value, counter_path);
       ParsedName sub = *parsed;
       sub.level = is_subgraph ? ProfileLevel::subgraph : ProfileLevel::op;
       sub.key = counter.substr(is_subgraph ? kSubgraphCounterPrefix.size() : kOpCounterPrefix.size());
-      if (sub.key.empty()) return at(file_label, path + "." + counter, "counter names no subgraph or op");
+      if (sub.key.empty()) doc.fail(counter_path, "counter names no subgraph or op");
       record(benchmark_name(sub.level, sub.model, sub.key, sub.pu, sub.units, sub.new_tokens, sub.context,
                             sub.rows),
-             sub, value.get<double>());
+             sub, counter_seconds);
     }
   }
   if (unrecognised > 0) {
-    return at(file_label, "benchmarks",
+    doc.fail("benchmarks",
               std::to_string(unrecognised) + " benchmark(s) do not start with 'specmap/', first '" +
                   first_unrecognised +
                   "'; run the profiler with --benchmark_filter=^specmap/ so every entry is a profile point");
@@ -351,7 +348,7 @@ Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::strin
 
   for (const RunGroup& g : groups) {
     ProfileStats stats;
-    if (Status st = group_stats(g, file_label, stats); !st) return st.error();
+    if (Status st = group_stats(g, doc, stats); !st) throw InputError{st.error()};
     if (g.name.kind == NameKind::transfer) {
       db.transfers.push_back(TransferEntry{g.name.pu, g.name.key, static_cast<Bytes>(g.name.new_tokens), stats,
                                            file_label});
@@ -374,12 +371,31 @@ Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::strin
     e.rows = g.name.rows;
     e.origin = EntryOrigin::measured;
     e.file = file_label;
+    e.line = g.line;
+    e.column = g.column;
+    e.path = g.path;
     e.stats = stats;
     db.entries.push_back(std::move(e));
   }
-  if (Status st = check_unique_points(db.entries); !st) return st.error();
+  if (Status st = check_unique_points(db.entries); !st) throw InputError{st.error()};
   db.source_files.push_back(file_label);
   return db;
+}
+
+}  // namespace
+
+
+Result<ProfileDb> parse_benchmark_json(const std::string& text, const std::string& file_label) {
+  Result<JsonDocument> parsed = parse_json_document(text, file_label);
+  if (!parsed) return parsed.error();
+  try {
+    return read_benchmarks(*parsed);
+  } catch (const InputError& e) {
+    return e.error;
+  } catch (const json::exception& e) {
+    // Every access above checks types first; this keeps a missed one an error, not an abort.
+    return Error{std::string("unexpected JSON content: ") + e.what(), file_label};
+  }
 }
 
 }  // namespace specmap

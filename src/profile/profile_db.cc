@@ -33,6 +33,7 @@ std::string describe_point(const ProfileEntry& e) {
 }
 
 std::string where(const ProfileEntry& e) {
+  if (e.line > 0 && e.column > 0) return e.file + ":" + std::to_string(e.line) + ":" + std::to_string(e.column);
   if (e.line > 0) return e.file + ":" + std::to_string(e.line);
   return e.file;
 }
@@ -93,7 +94,7 @@ Status check_unique_points(const std::vector<ProfileEntry>& entries) {
     const ProfileEntry& first = entries[order[k - 1]];
     const ProfileEntry& second = entries[order[k]];
     return Error{"duplicate profile point " + describe_point(second) + " (also at " + where(first) + ")",
-                 second.file, second.line, 0, ""};
+                 second.file, second.line, second.column, ""};
   }
   return {};
 }
@@ -181,7 +182,7 @@ Result<ProfileDb> load_profile(const std::string& path) {
     return Error{"profile files end in .yaml, .yml (hand-written) or .json (Google Benchmark output)", path,
                  0, 0, ""};
   }
-  Result<std::string> text = read_file(path);
+  Result<std::string> text = read_text_input(path);
   if (!text) return text.error();
   return json ? parse_benchmark_json(*text, path) : parse_profile_yaml(*text, path);
 }

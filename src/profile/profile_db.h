@@ -47,7 +47,9 @@ struct ProfileEntry {
   EntryOrigin origin = EntryOrigin::measured;
   std::string note;   // where the number came from
   std::string file;   // for messages
-  int line = 0;
+  int line = 0;    // 1-based; 0 when unknown
+  int column = 0;  // 1-based; 0 when unknown
+  std::string path;  // key path of the entry in its file ("entries[3]"), for messages
 };
 
 // Moving `bytes` of a boundary tensor from one PU to another (the runtime's copy between

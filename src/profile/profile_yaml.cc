@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "core/checked_number.h"
+#include "core/input_limits.h"
+#include "describe/yaml_reader.h"
 #include "profile/profile_db.h"
 #include "profile/profile_names.h"
 
@@ -43,7 +46,7 @@ class ProfileYamlReader {
     check_keys(root, "", {"version", "time_unit", "machine", "reference", "entries"});
 
     const YAML::Node version = required(root, "version", "");
-    if (integer(version, "version") != 1) fail(version, "version", "only version 1 is supported");
+    if (integer(version, "version", {}) != 1) fail(version, "version", "only version 1 is supported");
 
     const YAML::Node unit_node = required(root, "time_unit", "");
     const std::string unit_name = text(unit_node, "time_unit");
@@ -119,25 +122,20 @@ class ProfileYamlReader {
     return node.Scalar();
   }
 
-  long long integer(const YAML::Node& node, const std::string& path) const {
+  std::int64_t integer(const YAML::Node& node, const std::string& path, IntRange range) const {
     if (!node.IsScalar()) fail(node, path, "must be an integer");
-    try {
-      return node.as<long long>();
-    } catch (const YAML::BadConversion&) {
-      fail(node, path, "must be an integer, not '" + node.Scalar() + "'");
-    }
+    std::string problem;
+    std::optional<std::int64_t> v = parse_checked_int(node.Scalar(), range, problem);
+    if (!v) fail(node, path, problem);
+    return *v;
   }
 
   double number(const YAML::Node& node, const std::string& path) const {
     if (!node.IsScalar()) fail(node, path, "must be a number");
-    double v = 0;
-    try {
-      v = node.as<double>();
-    } catch (const YAML::BadConversion&) {
-      fail(node, path, "must be a number, not '" + node.Scalar() + "'");
-    }
-    if (!std::isfinite(v)) fail(node, path, "must be a finite number");
-    return v;
+    std::string problem;
+    std::optional<double> v = parse_checked_real(node.Scalar(), {}, problem);
+    if (!v) fail(node, path, problem);
+    return *v;
   }
 
   // A latency is a bare number (the median) or {median, mean, stddev, repetitions}.
@@ -161,9 +159,8 @@ class ProfileYamlReader {
       stats.stddev = sd * scale;
     }
     if (node["repetitions"]) {
-      const long long reps = integer(node["repetitions"], child_path(path, "repetitions"));
-      if (reps < 1) fail(node["repetitions"], child_path(path, "repetitions"), "must be at least 1");
-      stats.repetitions = static_cast<int>(reps);
+      stats.repetitions =
+          static_cast<int>(integer(node["repetitions"], child_path(path, "repetitions"), limits::kRepetitions));
     }
     return stats;
   }
@@ -174,19 +171,18 @@ class ProfileYamlReader {
     return v;
   }
 
-  Tokens tokens(const YAML::Node& node, const std::string& path, long long minimum) const {
-    const long long v = integer(node, path);
-    if (v < minimum) fail(node, path, "must be at least " + std::to_string(minimum));
-    return static_cast<Tokens>(v);
+  Tokens tokens(const YAML::Node& node, const std::string& path, IntRange range) const {
+    return static_cast<Tokens>(integer(node, path, range));
   }
 
   // Fills new_tokens, context and stats of `entry` from a mapping that holds them.
   void read_point(const YAML::Node& node, const std::string& path, ProfileEntry& entry) {
     const std::string lat(unit_->latency_key);
-    entry.new_tokens = tokens(required(node, "new_tokens", path), child_path(path, "new_tokens"), 1);
-    entry.context = tokens(required(node, "context", path), child_path(path, "context"), 0);
+    entry.new_tokens = tokens(required(node, "new_tokens", path), child_path(path, "new_tokens"), limits::kTokens);
+    entry.context = tokens(required(node, "context", path), child_path(path, "context"), limits::kContext);
     entry.stats = latency(required(node, lat, path), child_path(path, lat));
     entry.line = node.Mark().line + 1;
+    entry.column = node.Mark().column + 1;
   }
 
   void read_entry(const YAML::Node& node, const std::string& path, ProfileDb& db) {
@@ -213,9 +209,7 @@ class ProfileYamlReader {
         fail(node["key"], child_path(path, "key"), "must be a non-empty op key or subgraph name without '/'");
     }
     head.pu = text(required(node, "pu", path), child_path(path, "pu"));
-    const long long units = integer(required(node, "units", path), child_path(path, "units"));
-    if (units < 1) fail(node["units"], child_path(path, "units"), "must be at least 1");
-    head.units = static_cast<int>(units);
+    head.units = static_cast<int>(integer(required(node, "units", path), child_path(path, "units"), limits::kUnits));
 
     head.origin = EntryOrigin::measured;
     if (node["origin"]) {
@@ -245,12 +239,14 @@ class ProfileYamlReader {
         check_keys(points[i], point_path, {"new_tokens", "context", lat});
         ProfileEntry entry = head;
         read_point(points[i], point_path, entry);
+        entry.path = path;
         db.entries.push_back(std::move(entry));
       }
       return;
     }
     ProfileEntry entry = head;
     read_point(node, path, entry);
+    entry.path = path;
     db.entries.push_back(std::move(entry));
   }
 
@@ -262,7 +258,9 @@ class ProfileYamlReader {
 
 Result<ProfileDb> parse_profile_yaml(const std::string& text, const std::string& file_label) {
   try {
-    YAML::Node root = YAML::Load(text);
+    Result<YAML::Node> loaded = load_yaml_text(text, file_label);
+    if (!loaded) return loaded.error();
+    YAML::Node root = *loaded;
     if (!root || root.IsNull())
       return Error{"empty profile (expected version, time_unit and entries)", file_label, 0, 0, ""};
     ProfileDb db = ProfileYamlReader(file_label).read(root);

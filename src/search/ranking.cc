@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "cost/eq1.h"
 #include "search/search_internal.h"
 
 namespace specmap::search_detail {
@@ -26,6 +27,17 @@ void rank(std::vector<RankedCandidate>& ranked) {
     if (fa && a.objective != b.objective) return a.objective < b.objective;
     return candidate_less(a.candidate, b.candidate);
   });
+  // Eq. 1's tie rule (cost/eq1.h): among the candidates within kRelativeTie of the one at a
+  // position, the smallest gamma goes first. A tolerance cannot live in the sort's comparison
+  // (it would not be transitive), hence this pass over the sorted list.
+  for (std::size_t i = 0; i < ranked.size() && ranked[i].prediction.feasible; ++i) {
+    std::size_t pick = i;
+    for (std::size_t j = i + 1; j < ranked.size() && ranked[j].prediction.feasible &&
+                                ties_or_beats_min(ranked[j].objective, ranked[i].objective);
+         ++j)
+      if (ranked[j].candidate.gamma < ranked[pick].candidate.gamma) pick = j;
+    if (pick != i) std::rotate(ranked.begin() + i, ranked.begin() + pick, ranked.begin() + pick + 1);
+  }
 }
 
 std::size_t best_baseline_index(const std::vector<RankedCandidate>& ranked) {

@@ -25,6 +25,9 @@ Status record_input(Study& study, const std::string& role, const std::string& pa
   return {};
 }
 
+// "entries[3].pu": the key of a profile entry that a cross-check complains about.
+std::string entry_key(const ProfileEntry& e, const std::string& key) { return e.path.empty() ? key : e.path + "." + key; }
+
 }  // namespace
 
 void set_alpha(Workload& workload, double alpha) {
@@ -38,17 +41,17 @@ Status check_profiles(const ProfileDb& db, const Soc& soc, const ModelGraph& dra
     if (e.model != draft.name && e.model != target.name) {
       return Error{"profile entry is for model '" + e.model + "', but the experiment's models are '" +
                        draft.name + "' (draft) and '" + target.name + "' (target)",
-                   e.file, e.line, 0, "model"};
+                   e.file, e.line, e.column, entry_key(e, "model")};
     }
     auto pu = soc.pu_index(e.pu);
     if (!pu) {
       return Error{"profile entry names PU '" + e.pu + "', which SoC '" + soc.name + "' does not define",
-                   e.file, e.line, 0, "pu"};
+                   e.file, e.line, e.column, entry_key(e, "pu")};
     }
     if (e.units <= 0 || e.units > soc.pus[*pu].units) {
       return Error{"profile entry has " + std::to_string(e.units) + " units on PU '" + e.pu + "', which has " +
                        std::to_string(soc.pus[*pu].units),
-                   e.file, e.line, 0, "units"};
+                   e.file, e.line, e.column, entry_key(e, "units")};
     }
   }
   // Transfers and contention name PUs too: a measurement of a PU this SoC lacks is an error,

@@ -82,3 +82,33 @@ TEST(Eq1, BestGammaIsTheArgmax) {
 
 }  // namespace
 }  // namespace specmap
+
+namespace specmap {
+namespace {
+
+// Near alpha = 1 the closed form loses digits (1.5e-9 relative at alpha = 0.999999999);
+// the geometric sum does not. Reference in long double.
+TEST(Eq1Precision, ExactNearAlphaOne) {
+  for (double alpha : {0.999999999, 1.0 - 1e-12, 0.9999, 1.0 - 1e-15}) {
+    for (int gamma : {1, 4, 8, 64}) {
+      const double c = 0.05;
+      long double sum = 0, term = 1;
+      for (int k = 0; k <= gamma; ++k) {
+        sum += term;
+        term *= static_cast<long double>(alpha);
+      }
+      const long double reference = sum / (gamma * static_cast<long double>(c) + 1);
+      const double got = eq1_speedup(alpha, gamma, c);
+      EXPECT_LT(std::fabs(static_cast<long double>(got) - reference) / reference, 1e-14L)
+          << "alpha " << alpha << " gamma " << gamma;
+    }
+  }
+}
+
+TEST(Eq1Precision, AlphaEqualToCIsATieAtGammaOne) {
+  // S(a, 1, a) = (1 + a) / (a + 1) = 1: no gain, so the best gamma is 0.
+  for (double a : {0.9, 0.41, 0.3, 0.7}) EXPECT_EQ(eq1_best_gamma(a, a, 1), 0) << a;
+}
+
+}  // namespace
+}  // namespace specmap

@@ -90,3 +90,34 @@ TEST(DesignSpace, WholeModelCandidates) {
 
 }  // namespace
 }  // namespace specmap
+
+namespace specmap {
+namespace {
+
+// The search ranks with Eq. 1's tie rule: a speculative candidate that is faster only by
+// rounding (alpha = c gives S = 1.0000000000000002 at gamma 1) does not beat gamma 0.
+TEST(RankingTieRule, RoundingTieKeepsSpeculationOff) {
+  const double t = 0.125;
+  const double speculative = t / 1.0000000000000002;
+  ASSERT_LT(speculative, t);
+  std::vector<RankedCandidate> r;
+  RankedCandidate fast;
+  fast.candidate.gamma = 1;
+  fast.candidate.mapping.target = {0};
+  fast.prediction.feasible = true;
+  fast.objective = speculative;
+  RankedCandidate baseline = fast;
+  baseline.candidate.gamma = 0;
+  baseline.objective = t;
+  r = {fast, baseline};
+  search_detail::rank(r);
+  EXPECT_EQ(r[0].candidate.gamma, 0);
+  // A real gain is not a tie.
+  r[0].objective = t;
+  r[1].objective = t * (1 - 1e-9);
+  search_detail::rank(r);
+  EXPECT_EQ(r[0].candidate.gamma, 1);
+}
+
+}  // namespace
+}  // namespace specmap
