@@ -52,6 +52,12 @@ PlanFile read_plan(const JsonDocument& doc) {
   const json& choice = doc.member(root, "", "choice");
   plan.choice.variant = doc.string(doc.member(choice, "choice", "variant"), "choice.variant");
   plan.choice.gamma = static_cast<int>(doc.integer(doc.member(choice, "choice", "gamma"), "choice.gamma", limits::kGamma));
+  // The top-level gamma repeats the choice's for tools that read one number; an edit to one
+  // of the two alone is a contradiction, not something to ignore.
+  if (const json* top_gamma = doc.find(root, "", "gamma"))
+    if (doc.integer(*top_gamma, "gamma", limits::kGamma) != plan.choice.gamma)
+      doc.fail("gamma", "the top-level gamma " + top_gamma->dump() + " contradicts choice.gamma " +
+                            std::to_string(plan.choice.gamma));
   if (const json* schedule_value = doc.find(choice, "choice", "schedule")) {
     const std::string schedule = doc.string(*schedule_value, "choice.schedule");
     if (schedule != "sequential" && schedule != "overlapped")

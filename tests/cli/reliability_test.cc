@@ -111,10 +111,10 @@ class PlanEdits : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     plan_ = slurp(dir_ / "plan.json");
   }
-  // The plan with one text edit, written beside the original.
-  std::string edited(const std::string& from, const std::string& to) {
+  // The plan with one text edit (the first `from` after `after`), written beside the original.
+  std::string edited(const std::string& from, const std::string& to, const std::string& after = "") {
     std::string text = plan_;
-    const auto at = text.find(from);
+    const auto at = text.find(from, after.empty() ? 0 : text.find(after));
     EXPECT_NE(at, std::string::npos) << from;
     if (at != std::string::npos) text.replace(at, from.size(), to);
     return write(dir_ / "edited.json", text);
@@ -126,10 +126,16 @@ fs::path PlanEdits::dir_;
 std::string PlanEdits::plan_;
 
 TEST_F(PlanEdits, ExplainRejectsGammaMinusOne) {
-  const CliRun r = run_cli("explain '" + edited("\"gamma\": 2", "\"gamma\": -1") + "'");
+  const CliRun r = run_cli("explain '" + edited("\"gamma\": 2", "\"gamma\": -1", "\"choice\"") + "'");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(std::regex_search(r.err, std::regex("edited\\.json:[0-9]+:[0-9]+: key 'choice\\.gamma'")))
       << r.err;
+}
+
+TEST_F(PlanEdits, RunRejectsATopLevelGammaThatContradictsTheChoice) {
+  const CliRun r = run_cli("run '" + edited("\"gamma\": 2", "\"gamma\": 3") + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("edited\\.json:[0-9]+:[0-9]+: key 'gamma': .*contradicts"))) << r.err;
 }
 
 TEST_F(PlanEdits, ExplainRejectsAnUndefinedPu) {
@@ -145,7 +151,7 @@ TEST_F(PlanEdits, ExplainRejectsAnUnknownVariant) {
 }
 
 TEST_F(PlanEdits, RunSaysWhatIsWrongAndWhere) {
-  CliRun r = run_cli("run '" + edited("\"gamma\": 2", "\"gamma\": \"two\"") + "'");
+  CliRun r = run_cli("run '" + edited("\"gamma\": 2", "\"gamma\": \"two\"", "\"choice\"") + "'");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_TRUE(std::regex_search(
       r.err, std::regex("edited\\.json:[0-9]+:[0-9]+: key 'choice\\.gamma': expected an integer")))
