@@ -271,7 +271,10 @@ void step_benchmark(benchmark::State& state, TensorType type, std::size_t rows) 
     state.SkipWithError(t.error.c_str());
     return;
   }
-  auto executor = TransformerExecutor::create(t.graph, t.weights, place_all_on(t.graph, make_core_set({0})));
+  ExecutorOptions options;
+  options.time_ops = true;  // a clock read per op: the per-kind breakdown below
+  auto executor =
+      TransformerExecutor::create(t.graph, t.weights, place_all_on(t.graph, make_core_set({0})), options);
   if (!executor) {
     state.SkipWithError(executor.error().format().c_str());
     return;
@@ -280,6 +283,7 @@ void step_benchmark(benchmark::State& state, TensorType type, std::size_t rows) 
   std::vector<int> prompt(kContext);
   for (std::size_t i = 0; i < kContext; ++i) prompt[i] = int((i * 7919) % 32000);
   model.append(prompt, 1);
+  model.reset_timings();
   std::vector<int> next(rows);
   for (std::size_t i = 0; i < rows; ++i) next[i] = int((i * 104729 + 11) % 32000);
   for (auto _ : state) {
@@ -290,6 +294,19 @@ void step_benchmark(benchmark::State& state, TensorType type, std::size_t rows) 
       double(t.weights->matrix_bytes_per_step()) + double(rows) * double(t.weights->embedding.row_stride());
   state.SetBytesProcessed(static_cast<std::int64_t>(double(state.iterations()) * step_bytes));
   state.counters["weight_bytes_per_step"] = step_bytes;
+  // Where a step's time goes: the products (projections, MLP, head), attention over the
+  // cache, and everything else (norms, rotary, SwiGLU, residuals, embedding), ms per step.
+  double matmul = 0, attention = 0, other = 0;
+  const std::vector<std::vector<Seconds>>& seconds = model.op_seconds();
+  for (std::size_t s = 0; s < seconds.size() && s < t.graph.subgraphs.size(); ++s)
+    for (std::size_t o = 0; o < seconds[s].size() && o < t.graph.subgraphs[s].ops.size(); ++o) {
+      const OpKind kind = t.graph.subgraphs[s].ops[o].kind;
+      (kind == OpKind::matmul ? matmul : kind == OpKind::attention ? attention : other) += seconds[s][o];
+    }
+  const double steps = std::max(1.0, double(state.iterations()));
+  state.counters["matmul_ms"] = matmul / steps * 1e3;
+  state.counters["attention_ms"] = attention / steps * 1e3;
+  state.counters["other_ms"] = other / steps * 1e3;
 }
 
 // The product of gate_proj's shape for `rows` rows through the kernels or OpenBLAS: the
