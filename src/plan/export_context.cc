@@ -1,6 +1,7 @@
 #include "plan/export_context.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "core/files.h"
 #include "describe/loaders.h"
@@ -103,6 +104,20 @@ ModelFile model_file(const ExportContext& ctx, const std::string& role, const Mo
                      const std::string& extension) {
   if (auto it = ctx.model_files.find(role); it != ctx.model_files.end()) return {it->second, std::nullopt};
   const std::string placeholder = model.name + extension;
+  if (model.weights) {
+    // The checkpoint the model YAML names is the file a runtime that reads GGUF loads as is;
+    // a compiler such as iree-compile needs it imported first, so it gets a placeholder.
+    if (extension == ".gguf") {
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(model.weights->path, ec))
+        return {model.weights->path, "the " + role + " model's weights file " + model.weights->path +
+                                         " (from " + model.source_file + ") does not exist here"};
+      return {model.weights->path, std::nullopt};
+    }
+    return {placeholder, "the " + role + " model '" + model.name + "' has weights in " + model.weights->path +
+                             "; '" + placeholder + "' stands for that checkpoint imported to " + extension +
+                             " (give --model-file " + role + "=PATH)"};
+  }
   return {placeholder, "the " + role + " model '" + model.name + "' names no weights file; '" + placeholder +
                            "' is a placeholder (give --model-file " + role + "=PATH)"};
 }

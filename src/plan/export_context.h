@@ -51,8 +51,9 @@ Result<ExportContext> load_export_context(const std::string& plan_path);
 // counted from 0 over its clusters, as the runtime pins them (the first u online cores).
 std::vector<int> cpu_cores(const Soc& soc, int pu, int units);
 
-// A model's weights file: the --model-file given for its role, else a placeholder named
-// after the model ("host-draft-20m.gguf"), with a warning saying so.
+// A model's weights file: the --model-file given for its role, else the model YAML's
+// `weights:` checkpoint (for GGUF consumers), else a placeholder named after the model
+// ("host-draft-20m.gguf"), with a warning saying so.
 struct ModelFile {
   std::string path;
   std::optional<std::string> warning;

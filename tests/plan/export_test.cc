@@ -117,6 +117,28 @@ TEST(ExportLlamaCpp, ModelFilesReplacePlaceholders) {
   for (const std::string& w : out.warnings) EXPECT_EQ(w.find("placeholder"), std::string::npos) << w;
 }
 
+TEST(ExportLlamaCpp, ModelYamlWeightsNameTheCheckpoint) {
+  ExportContext ctx = context("host-validate-110m-nokv");
+  ctx.target.weights = ModelWeightsFile{"brown-target-q8_0.gguf", "models/brown-target-q8_0.gguf", "0"};
+  ctx.draft.weights = ModelWeightsFile{"gone.gguf", "models/gone.gguf", "0"};
+  const ExportText out = export_llama_cpp(ctx, LlamaCppOptions{});
+  EXPECT_NE(out.text.find("-m models/brown-target-q8_0.gguf"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("--spec-draft-model models/gone.gguf"), std::string::npos) << out.text;
+  int placeholders = 0, missing = 0;
+  for (const std::string& w : out.warnings) {
+    placeholders += w.find("placeholder") != std::string::npos;
+    missing += w.find("models/gone.gguf") != std::string::npos && w.find("does not exist") != std::string::npos;
+  }
+  EXPECT_EQ(placeholders, 0);
+  EXPECT_EQ(missing, 1);
+  // IREE compiles MLIR, not GGUF: a placeholder whose warning names the checkpoint to import.
+  const ExportText iree = export_iree(ctx);
+  bool names_checkpoint = false;
+  for (const std::string& w : iree.warnings)
+    names_checkpoint |= w.find("models/brown-target-q8_0.gguf") != std::string::npos;
+  EXPECT_TRUE(names_checkpoint);
+}
+
 TEST(ExportLlamaCpp, WhatLlamaCppCannotDoIsAWarning) {
   ExportContext ctx = context("host-hetero-40m-kv");
   if (ctx.plan.schema_version == 0) return;
