@@ -333,6 +333,28 @@ void linear_rows_benchmark(benchmark::State& state, bool blas, std::size_t rows)
   state.SetBytesProcessed(std::int64_t(state.iterations()) * std::int64_t(w.bytes.size()));
 }
 
+// host-target-110m's gate_proj (2048 x 768) stored in `type` through the active kernel set
+// for `rows` rows, one core: the kernels alone, without the rest of a step.
+void typed_linear_benchmark(benchmark::State& state, TensorType type, std::size_t rows) {
+  const std::size_t in = 768, out = 2048;
+  std::vector<float> values(out * in);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    values[i] = float(int(i * 2654435761u % 1000) - 500) * 1e-4f;
+  const WeightTensor w = WeightTensor::convert(std::move(values), out, in, type);
+  std::vector<float> x(rows * in), y(rows * out);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(int(i * 40503u % 200) - 100) * 1e-2f;
+  pin_to_core_zero(state);
+  ThreadPool pool(make_core_set({0}));
+  for (auto _ : state) {
+    linear_with(kernels::active_kernel_set(), x, rows, w, y, pool);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(std::int64_t(state.iterations()) * std::int64_t(w.bytes.size()));
+  state.counters["macs_per_second"] =
+      benchmark::Counter(double(state.iterations()) * double(rows * in * out), benchmark::Counter::kIsRate);
+}
+
 const bool kRegistered = [] {
   const std::pair<TensorType, const char*> types[] = {{TensorType::f32, "f32"},
                                                       {TensorType::f16, "f16"},
@@ -344,6 +366,13 @@ const bool kRegistered = [] {
           ("BM_Step/host-target-110m/" + std::string(name) + "/rows:" + std::to_string(rows)).c_str(),
           [type = type, rows](benchmark::State& state) { step_benchmark(state, type, rows); })
           ->Unit(benchmark::kMillisecond)
+          ->UseRealTime();
+  for (const auto& [type, name] : types)
+    for (std::size_t rows : {1, 2, 4, 9, 16})
+      benchmark::RegisterBenchmark(
+          ("BM_LinearRows/" + std::string(name) + "/rows:" + std::to_string(rows)).c_str(),
+          [type = type, rows](benchmark::State& state) { typed_linear_benchmark(state, type, rows); })
+          ->Unit(benchmark::kMicrosecond)
           ->UseRealTime();
   for (bool blas : {false, true})
     for (std::size_t rows : {1, 2, 4, 8, 10, 12, 14, 16, 24, 32, 64})

@@ -148,7 +148,9 @@ inline float half_at(const std::byte* p) {
 
 // A pair of quantized weight blocks (2p, 2p+1; the second absent past the row's end) as 64
 // bytes, and their scales in lanes 0-7 / 8-15.
-template <TensorType T>
+// q4_0's nibbles come as stored (0..15) or, with `Signed`, as the weights' int8 values
+// (nibble - 8).
+template <TensorType T, bool Signed = false>
 inline void load_pair(const std::byte* row, std::size_t p, std::size_t blocks, __m512i& w, __m512& d) {
   constexpr std::size_t kBlock = T == TensorType::q8_0 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
   const std::byte* b0 = row + 2 * p * kBlock;
@@ -172,16 +174,22 @@ inline void load_pair(const std::byte* row, std::size_t p, std::size_t blocks, _
     z = _mm512_inserti32x4(z, q1, 3);
     const __m512i nibbles = _mm512_mask_blend_epi64(0xCC, z, _mm512_srli_epi16(z, 4));
     w = _mm512_and_si512(nibbles, _mm512_set1_epi8(0x0F));
+    if constexpr (Signed) w = _mm512_sub_epi8(w, _mm512_set1_epi8(8));
   }
 }
 
 // One output feature for R rows: per pair of blocks and row, one VNNI dot product of 64
 // int8 products into 16 int32 lanes (each block in 8 of them), converted and scaled by
-// both blocks' scales. q8_0: the activations enter as unsigned x + 128 and the lanes start
-// at -128 * sum(w) (computed once per pair for all rows). q4_0: the weights enter as their
-// unsigned nibbles and the lanes start at -8 * sum(x) of the row's block.
+// both blocks' scales. The activations enter as unsigned x + 128 and the lanes start at
+// -128 * sum(w), computed once per pair for all rows; from kSignedQ4Rows rows on, q4_0's
+// weights are decoded to their signed values once per pair and take the same path, so per
+// row both types do the same work. Fewer q4_0 rows do not repay that per-pair sum: their
+// weights enter as unsigned nibbles and the lanes start at -8 * sum(x) of the row's block.
+constexpr int kSignedQ4Rows = 3;
+
 template <TensorType T, int R>
 void quant_output(const QuantRowsArgs& a, std::size_t o) {
+  constexpr bool kOffsetByWeights = T == TensorType::q8_0 || R >= kSignedQ4Rows;
   const QuantizedRows& x = *a.x;
   const std::byte* row = a.weight + o * a.row_bytes;
   const std::size_t stride = x.row_values();
@@ -191,8 +199,8 @@ void quant_output(const QuantRowsArgs& a, std::size_t o) {
   for (std::size_t p = 0; p < x.pairs; ++p) {
     __m512i w;
     __m512 dw;
-    load_pair<T>(row, p, x.blocks, w, dw);
-    if constexpr (T == TensorType::q8_0) {
+    load_pair<T, kOffsetByWeights>(row, p, x.blocks, w, dw);
+    if constexpr (kOffsetByWeights) {
       const __m512i base =
           _mm512_sub_epi32(_mm512_setzero_si512(),
                            _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(char(0x80)), w));
