@@ -48,14 +48,15 @@ inline __m512 load16_masked(const std::byte* row, std::size_t i, __mmask16 m) {
 // few rows would leave the FMA latency exposed with one accumulator per row, so they get U
 // independent accumulators over consecutive 16-column steps. O * U * R + O <= 32 registers.
 template <TensorType T, int R, int O>
-void float_outputs_at(const FloatRowsArgs& a, std::size_t o) {
+void float_outputs_at(const FloatRowsArgs& a, std::size_t o, std::size_t r0) {
   constexpr int U = R == 1 ? 4 : R <= 3 ? 2 : 1;
   const std::size_t cols = a.cols;
+  const float* const x = a.x + r0 * cols;
   const std::byte* rows[O];
-#pragma GCC unroll 2
+#pragma GCC unroll 4
   for (int k = 0; k < O; ++k) rows[k] = a.weight + (o + k) * a.row_bytes;
   __m512 acc[O][U][R];
-#pragma GCC unroll 2
+#pragma GCC unroll 4
   for (int k = 0; k < O; ++k)
 #pragma GCC unroll 4
     for (int u = 0; u < U; ++u)
@@ -66,55 +67,71 @@ void float_outputs_at(const FloatRowsArgs& a, std::size_t o) {
 #pragma GCC unroll 4
     for (int u = 0; u < U; ++u) {
       __m512 w[O];
-#pragma GCC unroll 2
+#pragma GCC unroll 4
       for (int k = 0; k < O; ++k) w[k] = load16<T>(rows[k], i + 16 * u);
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) {
-        const __m512 xv = _mm512_loadu_ps(a.x + r * cols + i + 16 * u);
-#pragma GCC unroll 2
+        const __m512 xv = _mm512_loadu_ps(x + r * cols + i + 16 * u);
+#pragma GCC unroll 4
         for (int k = 0; k < O; ++k) acc[k][u][r] = _mm512_fmadd_ps(w[k], xv, acc[k][u][r]);
       }
     }
   for (; i + 16 <= cols; i += 16) {
     __m512 w[O];
-#pragma GCC unroll 2
+#pragma GCC unroll 4
     for (int k = 0; k < O; ++k) w[k] = load16<T>(rows[k], i);
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
-      const __m512 xv = _mm512_loadu_ps(a.x + r * cols + i);
-#pragma GCC unroll 2
+      const __m512 xv = _mm512_loadu_ps(x + r * cols + i);
+#pragma GCC unroll 4
       for (int k = 0; k < O; ++k) acc[k][0][r] = _mm512_fmadd_ps(w[k], xv, acc[k][0][r]);
     }
   }
   if (i < cols) {
     const auto m = static_cast<__mmask16>((1u << (cols - i)) - 1);
     __m512 w[O];
-#pragma GCC unroll 2
+#pragma GCC unroll 4
     for (int k = 0; k < O; ++k) w[k] = load16_masked<T>(rows[k], i, m);
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
-      const __m512 xv = _mm512_maskz_loadu_ps(m, a.x + r * cols + i);
-#pragma GCC unroll 2
+      const __m512 xv = _mm512_maskz_loadu_ps(m, x + r * cols + i);
+#pragma GCC unroll 4
       for (int k = 0; k < O; ++k) acc[k][0][r] = _mm512_fmadd_ps(w[k], xv, acc[k][0][r]);
     }
   }
-#pragma GCC unroll 2
+#pragma GCC unroll 4
   for (int k = 0; k < O; ++k)
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
       __m512 sum = acc[k][0][r];
 #pragma GCC unroll 4
       for (int u = 1; u < U; ++u) sum = _mm512_add_ps(sum, acc[k][u][r]);
-      a.y[r * a.y_stride + o + k] = _mm512_reduce_add_ps(sum);
+      a.y[(r0 + r) * a.y_stride + o + k] = _mm512_reduce_add_ps(sum);
     }
+}
+
+// Up to 14 rows in one pass of two outputs. 15 and 16 rows leave no registers for a second
+// output, so they run as two tiles of half the rows with three outputs each (the 16 rows'
+// activations overflow the L1 cache: the more outputs share each of their loads, the
+// better): the second tile finds the weight rows in the L1 cache, so memory still sees
+// each weight once.
+template <TensorType T, int R, int O>
+void float_tiles_at(const FloatRowsArgs& a, std::size_t o) {
+  if constexpr (R <= 14) {
+    float_outputs_at<T, R, O>(a, o, 0);
+  } else {
+    constexpr int kFirst = (R + 1) / 2;
+    float_outputs_at<T, kFirst, O>(a, o, 0);
+    float_outputs_at<T, R - kFirst, O>(a, o, kFirst);
+  }
 }
 
 template <TensorType T, int R>
 void float_outputs(const FloatRowsArgs& a, std::size_t begin, std::size_t end) {
-  constexpr int O = R <= 14 ? 2 : 1;
+  constexpr int O = R <= 14 ? 2 : 3;
   std::size_t o = begin;
-  for (; o + O <= end; o += O) float_outputs_at<T, R, O>(a, o);
-  for (; o < end; ++o) float_outputs_at<T, R, 1>(a, o);
+  for (; o + O <= end; o += O) float_tiles_at<T, R, O>(a, o);
+  for (; o < end; ++o) float_tiles_at<T, R, 1>(a, o);
 }
 
 template <TensorType T>
