@@ -15,7 +15,8 @@ cd "$SPECMAP_ROOT"
 seconds="${1:-60}"
 shift || true
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(soc model workload experiment profile_yaml benchmark_json plan_json)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(soc model workload experiment profile_yaml benchmark_json plan_json
+  gguf_header gguf_tensors gguf_tokenizer)
 
 install_dependencies
 install_missing clang-14 libclang-rt-14-dev

@@ -1,6 +1,9 @@
 #include "runtime/formats/gguf_model.h"
 
+#include <limits>
 #include <map>
+
+#include "core/input_limits.h"
 
 namespace specmap::formats {
 
@@ -37,26 +40,29 @@ class ModelReader {
  private:
   std::string key(const std::string& suffix) const { return model_.architecture + "." + suffix; }
 
-  // A positive integer that fits the model's int64 sizes.
-  Result<std::int64_t> positive(const std::string& k) {
+  // A positive size within `range`: the limits a model YAML has (docs/formats.md#limits), so
+  // products such as heads * head_dim cannot overflow and the imported YAML loads.
+  Result<std::int64_t> positive(const std::string& k, IntRange range = {1, std::int64_t(1) << 40}) {
     auto v = file_.uint_value(k);
     if (!v) return v.error();
-    if (*v == 0 || *v > (std::uint64_t(1) << 40))
-      return file_.key_error(k, "expected a positive size, found " + std::to_string(*v));
+    if (*v == 0) return file_.key_error(k, "expected a positive size, found 0");
+    if (*v > static_cast<std::uint64_t>(range.max))
+      return file_.key_error(k, "size " + std::to_string(*v) + " is above the largest specmap accepts (" +
+                                    std::to_string(range.max) + ")");
     return static_cast<std::int64_t>(*v);
   }
 
   Status read_hyperparameters() {
     ModelArch& a = model_.arch;
-    auto layers = positive(key("block_count"));
+    auto layers = positive(key("block_count"), limits::kLayers);
     if (!layers) return layers.error();
-    auto d_model = positive(key("embedding_length"));
+    auto d_model = positive(key("embedding_length"), limits::kWidth);
     if (!d_model) return d_model.error();
-    auto d_ff = positive(key("feed_forward_length"));
+    auto d_ff = positive(key("feed_forward_length"), limits::kWidth);
     if (!d_ff) return d_ff.error();
-    auto heads = positive(key("attention.head_count"));
+    auto heads = positive(key("attention.head_count"), limits::kHeads);
     if (!heads) return heads.error();
-    auto context = positive(key("context_length"));
+    auto context = positive(key("context_length"), {1, std::numeric_limits<int>::max()});
     if (!context) return context.error();
     a.layers = *layers;
     a.d_model = *d_model;
@@ -65,7 +71,7 @@ class ModelReader {
     a.context_length = *context;
     a.kv_heads = a.heads;  // without the key: no grouped-query attention
     if (file_.find(key("attention.head_count_kv"))) {
-      auto kv = positive(key("attention.head_count_kv"));
+      auto kv = positive(key("attention.head_count_kv"), limits::kHeads);
       if (!kv) return kv.error();
       if (a.heads % *kv != 0)
         return file_.key_error(key("attention.head_count_kv"),
@@ -76,11 +82,11 @@ class ModelReader {
     // head_dim: the key length when given, else the rotary dimension count, else d_model / heads.
     std::optional<std::int64_t> key_length, rope_dims;
     if (file_.find(key("attention.key_length"))) {
-      auto v = positive(key("attention.key_length"));
+      auto v = positive(key("attention.key_length"), limits::kWidth);
       if (!v) return v.error();
       key_length = *v;
       if (file_.find(key("attention.value_length"))) {
-        auto vl = positive(key("attention.value_length"));
+        auto vl = positive(key("attention.value_length"), limits::kWidth);
         if (!vl) return vl.error();
         if (*vl != *v)
           return file_.key_error(key("attention.value_length"), "value length " + std::to_string(*vl) +
@@ -89,7 +95,7 @@ class ModelReader {
       }
     }
     if (file_.find(key("rope.dimension_count"))) {
-      auto v = positive(key("rope.dimension_count"));
+      auto v = positive(key("rope.dimension_count"), limits::kWidth);
       if (!v) return v.error();
       rope_dims = *v;
     }
