@@ -47,17 +47,20 @@ for b in medians:
         steps[b["run_name"]] = b
 step_rows = []
 for name, b in steps.items():
-    base = name.rsplit("/rows:", 1)[0] + "/rows:1"
-    one = steps.get(base)
+    # rows:1 of the same model and type (names may carry a suffix such as /real_time).
+    prefix, rest = name.rsplit("/rows:", 1)
+    suffix = rest[len(rest.split("/", 1)[0]):]
+    one = steps.get(prefix + "/rows:1" + suffix)
     vs_one = f"{b['real_time'] / one['real_time']:.2f}" if one else ""
     share = f"{b['bytes_per_second'] / triad:.2f}" if triad and "bytes_per_second" in b else ""
-    step_rows.append(f"| {name} | {b['real_time']:.2f} ms | {b.get('bytes_per_second', 0) / 1e9:.1f} GB/s | {share} | {vs_one} |")
+    split = " | ".join(f"{b[k]:.2f}" if k in b else "" for k in ("matmul_ms", "attention_ms", "other_ms"))
+    step_rows.append(f"| {name} | {b['real_time']:.2f} ms | {b.get('bytes_per_second', 0) / 1e9:.1f} GB/s | {share} | {vs_one} | {split} |")
 for b in medians:
     name = b["run_name"]
     gbs = lambda key: f"{b[key] / 1e9:.1f} GB/s" if key in b else ""
     if name.startswith("BM_Step/"):
         continue
-    if name.startswith("BM_TiedHeadRows") or name.startswith("BM_LinearF32Rows"):
+    if name.startswith("BM_TiedHeadRows") or name.startswith("BM_Linear"):
         rows.append(f"| {name} | {b['real_time']:.2f} {b.get('time_unit', 'ms')} | | |")
     elif name.startswith("BM_Decode"):
         ratio = f"{b['ratio_to_triad']:.2f}" if "ratio_to_triad" in b else ""
@@ -77,9 +80,13 @@ text = (
     "Steps: BM_Step/<model>/<dtype>/rows:<r> is one decode (r = 1) or verification step of r rows at "
     "context 64 with a KV cache on one core, weights stored in that type; bandwidth is the weight bytes "
     "the step streams over its time (targets: rows:1 at least 0.80 of the triad for f32 and f16, 0.70 "
-    "for q8_0 and q4_0; rows:9 at most 1.25 times rows:1). BM_LinearF32Rows: a 2048 x 768 f32 product "
-    "through the kernels and through OpenBLAS, where linear() switches to OpenBLAS.\n\n"
-    "| step | time | weight bandwidth | / triad | / rows:1 |\n|---|---:|---:|---:|---:|\n"
+    "for q8_0 and q4_0; rows:9 at most 1.25 times rows:1); matmul, attention and other: where the step's "
+    "time goes, ms per step (the products, attention over the cache, the rest). BM_LinearF32Rows: a "
+    "2048 x 768 f32 product through the kernels and through OpenBLAS, where linear() switches to "
+    "OpenBLAS; BM_LinearRows/<dtype>/rows:<r>: the same shape in each stored type through the kernels "
+    "alone.\n\n"
+    "| step | time | weight bandwidth | / triad | / rows:1 | matmul ms | attention ms | other ms |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|\n"
     + "\n".join(step_rows) + "\n")
 with open(sys.argv[2], "w") as f:
     f.write(text)
