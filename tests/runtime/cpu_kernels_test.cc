@@ -137,6 +137,24 @@ TEST_P(CpuKernels, SiluMulMatchesNaive) {
   EXPECT_LT(relative_max_error(out, expected), 1e-6);
 }
 
+TEST_P(CpuKernels, SiluMulAtExtremeGates) {
+  // Past the exponential's clamp on both sides, around zero, and a length that leaves a
+  // remainder after the vector loop.
+  std::vector<float> gate = {-1000.0f, -100.0f, -88.5f, -87.0f, -30.0f, -5.5f,   -1e-3f, 0.0f, 1e-3f, 0.75f,
+                             5.5f,     30.0f,   87.5f,  88.5f,  100.0f, 1000.0f, -0.3f,  2.0f, -12.0f};
+  std::vector<float> up(gate.size(), 1.5f);
+  std::vector<float> out(gate.size());
+  silu_mul(gate, up, out, pool());
+  for (std::size_t i = 0; i < gate.size(); ++i) {
+    const double expected = silu(gate[i]) * up[i];
+    EXPECT_NEAR(out[i], expected, 1e-6 * std::fabs(expected) + 1e-30) << "gate " << gate[i];
+  }
+  const std::vector<float> nan_gate(17, std::nanf(""));
+  std::vector<float> nan_out(nan_gate.size());
+  silu_mul(nan_gate, std::vector<float>(nan_gate.size(), 1.0f), nan_out, pool());
+  for (float v : nan_out) EXPECT_TRUE(std::isnan(v));
+}
+
 TEST_P(CpuKernels, SwigluMlpMatchesNaive) {
   const std::size_t d = 24, ff = 56, rows = 5;
   std::vector<float> gate = random_values(ff * d, 12), up = random_values(ff * d, 13),
