@@ -12,6 +12,7 @@
 #include "core/files.h"
 #include "core/format.h"
 #include "describe/loaders.h"
+#include "runtime/formats/tokenizer.h"
 #include "validate/acceptance_measure.h"
 #include "validate/acceptance_models.h"
 #include "validate/acceptance_prompts.h"
@@ -31,6 +32,7 @@ struct AcceptanceCommandOptions {
   std::uint64_t seed = 0;
   int resamples = 2000;
   bool token_ids = false;
+  std::optional<std::size_t> prompt_length;
 };
 
 std::string opt_fixed(const std::optional<double>& v, int digits) { return v ? fixed(*v, digits) : "-"; }
@@ -82,20 +84,29 @@ int run_acceptance(const AcceptanceCommandOptions& opt) {
   options.seed = opt.seed;
   options.bootstrap_resamples = opt.resamples;
 
-  Tokenizer tokenize;  // empty: token-id lines
-  if (!opt.token_ids) {
-    return report_error(
-        Error{"text prompts need the target's tokenizer, which only models with GGUF weights "
-              "carry; for models with synthetic weights give a file of token ids and --token-ids",
-              opt.prompts},
-        kExitBadInput);
-  }
   if (!target->arch)
     return report_error(Error{"the target model has no architecture (explicit subgraphs cannot run)",
                               experiment->target_path},
                         kExitBadInput);
+  // Text prompts: the target checkpoint's tokenizer (the drafter shares its vocabulary).
+  Tokenizer tokenize;  // empty: token-id lines
+  std::optional<formats::Tokenizer> text_tokenizer;
+  if (!opt.token_ids) {
+    auto t = checkpoint_tokenizer(*target);
+    if (!t) return report_error(t.error(), kExitBadInput);
+    text_tokenizer = std::move(t).value();
+    tokenize = [&text_tokenizer](const std::string& text) -> Result<std::vector<int>> {
+      return text_tokenizer->encode(text);
+    };
+  }
   auto prompts = load_prompt_set(opt.prompts, static_cast<int>(target->arch->vocab), tokenize);
   if (!prompts) return report_error(prompts.error(), kExitBadInput);
+  std::size_t dropped = 0;
+  if (opt.prompt_length) {
+    auto cut = cut_prompts_to(*prompts, *opt.prompt_length);
+    if (!cut) return report_error(cut.error(), kExitBadInput);
+    dropped = *cut;
+  }
   std::vector<std::vector<int>> token_prompts;
   for (const AcceptancePrompt& p : prompts->prompts) token_prompts.push_back(p.tokens);
 
@@ -124,7 +135,10 @@ int run_acceptance(const AcceptanceCommandOptions& opt) {
   ctx.target_model = target->name;
   ctx.weights = "draft " + draft_model->weights + ", target " + target_model->weights;
   ctx.host = host_machine_name();
-  ctx.prompt_format = opt.token_ids ? "token ids" : "text";
+  ctx.prompt_format = opt.token_ids ? "token ids" : "text, tokenized with the target checkpoint's tokenizer";
+  if (opt.prompt_length)
+    ctx.prompt_format += ", each cut to its first " + std::to_string(*opt.prompt_length) + " tokens (" +
+                         std::to_string(dropped) + " shorter prompts dropped)";
   ctx.kv_cache = workload->kv_cache;
   ctx.options = options;
   const std::string json = acceptance_json(*measured, *prompts, ctx);
@@ -152,8 +166,9 @@ void add_acceptance_command(CLI::App& app, Runner& runner) {
       "Measure the acceptance (Leviathan alpha) of the experiment's draft/target pair on a prompt set");
   cmd->footer(
       "Example:\n"
-      "  specmap acceptance configs/experiments/host-small.yaml --prompts prompts.txt --token-ids --out "
-      "/tmp/acc\n"
+      "  specmap acceptance configs/experiments/host-real-f32-kv.yaml --prompts models/prompts-train.txt "
+      "--out /tmp/acc\n"
+      "  specmap acceptance configs/experiments/host-small.yaml --prompts ids.txt --token-ids --out /tmp/acc2\n"
       "Every prompt (one per line; text, or token ids with --token-ids) is decoded speculatively at each\n"
       "gamma 1..gamma_max, greedily (a drafted token is kept iff it is the target's argmax) or with\n"
       "--temperature by speculative sampling, and the runtime's counters are summarised in "
@@ -162,11 +177,17 @@ void add_acceptance_command(CLI::App& app, Runner& runner) {
       "over prompts, acceptance per draft position, accepted/drafted per gamma, per-prompt alphas with\n"
       "their 10/50/90th percentiles and the prompt set's fingerprint. DIR/workload.yaml is the experiment's\n"
       "workload with that acceptance (one sample per prompt, per-position alphas), for `specmap sweep`.\n"
-      "Models run on every online core of this host, with the workload's KV-cache setting.");
+      "Models run on every online core of this host, with the workload's KV-cache setting, on their\n"
+      "`weights:` checkpoints (text prompts are tokenized with the target's tokenizer) or, without one,\n"
+      "on synthetic weights (token-id prompts; alpha is then about 0).");
   cmd->add_option("experiment", opt->experiment, "Experiment YAML (draft, target, workload)")->required();
   cmd->add_option("--prompts", opt->prompts, "Prompt set: one prompt per line")->required();
   cmd->add_option("--out", opt->out, "Output folder for acceptance.json and workload.yaml")->required();
   cmd->add_flag("--token-ids", opt->token_ids, "Each line is a prompt of whitespace-separated token ids");
+  cmd->add_option("--prompt-length", opt->prompt_length,
+                  "Keep each prompt's first N tokens and drop shorter prompts (one request shape, "
+                  "for `specmap validate`)")
+      ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--new-tokens", opt->new_tokens,
                   "Tokens generated per prompt and gamma (default: the workload's)")
       ->check(CLI::Range(2, 100000));

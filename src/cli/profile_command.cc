@@ -58,7 +58,12 @@ int run_profile(const ProfileOptions& opt) {
   const std::string machine = host_machine_name();
   std::cout << "profiling " << draft->name << " and " << target->name << " on " << machine << ", KV cache "
             << (workload->kv_cache ? "on" : "off") << ", " << opt.repetitions << " repetitions of at least "
-            << opt.min_time_s << " s, synthetic weights (seed " << opt.seed << ")\n";
+            << opt.min_time_s << " s, "
+            << (draft->weights || target->weights
+                    ? std::string("weights from the models' checkpoints (synthetic, seed ") + std::to_string(opt.seed) +
+                          ", for a model without one)"
+                    : "synthetic weights (seed " + std::to_string(opt.seed) + ")")
+            << "\n";
 
   auto run = runtime::profile_models(*soc, {&*draft, &*target}, *workload, options, machine);
   if (progress) std::cerr << "\n";
@@ -93,7 +98,7 @@ void add_profile_command(CLI::App& app, Runner& runner) {
       "count of the SoC's design variants (a CPU PU with u units runs on the first u online cores; an\n"
       "OpenCL PU on the device its opencl_device names), per new-token count and context.\n"
       "With a KV cache, ctx tokens are prefilled untimed and appending n tokens is timed; without one,\n"
-      "a pass over n + ctx tokens is timed and recorded as (n + ctx, ctx 0). Weights are synthetic.\n"
+      "a pass over n + ctx tokens is timed and recorded as (n + ctx, ctx 0). Weights: each model's `weights:` checkpoint, else synthetic.\n"
       "The output is Google Benchmark JSON with benchmarks named\n"
       "specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>.\n"
       "Also times copies between host memory and every OpenCL PU (specmap/transfer/<from>/<to>/bytes:<B>,\n"

@@ -15,6 +15,9 @@
 #include "core/output_set.h"
 #include "core/format.h"
 #include "describe/loaders.h"
+#include "runtime/formats/tokenizer.h"
+#include "validate/acceptance_models.h"
+#include "validate/acceptance_prompts.h"
 #include "validate/validation.h"
 #include "validate/validation_report.h"
 
@@ -28,8 +31,29 @@ struct ValidateOptions {
   std::string out;
   std::vector<std::string> schedules = {"sequential"};
   bool no_search_pick = false;
+  std::string prompt_file;  // real prompts (models with checkpoints): measured acceptance
   ValidationOptions run;
 };
+
+// The first `count` prompts of the file, tokenized with the study's target checkpoint's
+// tokenizer and cut to its workload's prompt length (shorter prompts skipped).
+Result<std::vector<std::vector<int>>> real_prompts(const std::string& path, const Study& study, int count) {
+  auto tokenizer = checkpoint_tokenizer(study.target);
+  if (!tokenizer) return tokenizer.error();
+  const formats::Tokenizer& t = *tokenizer;
+  auto set = load_prompt_set(path, static_cast<int>(study.target.arch->vocab),
+                             [&t](const std::string& text) -> Result<std::vector<int>> { return t.encode(text); });
+  if (!set) return set.error();
+  const auto length = static_cast<std::size_t>(study.workload.samples.front().prompt_tokens);
+  if (auto cut = cut_prompts_to(*set, length); !cut) return cut.error();
+  if (set->prompts.size() < static_cast<std::size_t>(count))
+    return Error{"--prompts " + std::to_string(count) + " asks for more prompts than the file has with at least " +
+                     std::to_string(length) + " tokens (" + std::to_string(set->prompts.size()) + ")",
+                 path};
+  std::vector<std::vector<int>> ids;
+  for (int i = 0; i < count; ++i) ids.push_back(set->prompts[static_cast<std::size_t>(i)].tokens);
+  return ids;
+}
 
 // DIR/<experiment name>/profile.json, or DIR/profile.json when one experiment is validated.
 Result<std::string> profile_for(const std::string& dir, const std::string& name, bool only_one) {
@@ -61,6 +85,7 @@ std::string command_line(const ValidateOptions& opt) {
   cmd << " --schedules ";
   for (std::size_t i = 0; i < opt.schedules.size(); ++i) cmd << (i ? "," : "") << opt.schedules[i];
   if (opt.no_search_pick) cmd << " --no-search-pick";
+  if (!opt.prompt_file.empty()) cmd << " --prompt-file " << opt.prompt_file;
   cmd << " --prompts " << opt.run.prompts << " --repetitions " << opt.run.repetitions << " --seed "
       << opt.run.seed;
   return cmd.str();
@@ -74,6 +99,7 @@ int run_validate(ValidateOptions opt) {
   // Load and check everything before the first (long) run.
   std::vector<Study> studies;
   std::vector<std::string> profile_paths;
+  std::vector<ValidationOptions> study_options;
   for (const auto& path : opt.experiments) {
     auto experiment = load_experiment(path);
     if (!experiment) return report_error(experiment.error(), kExitBadInput);
@@ -83,8 +109,17 @@ int run_validate(ValidateOptions opt) {
     overrides.profile_paths = {*profile};
     auto study = load_study(path, overrides);
     if (!study) return report_error(study.error(), kExitBadInput);
-    if (auto st = check_validation_options(opt.run, study->workload); !st)
+    ValidationOptions run = opt.run;
+    if (!opt.prompt_file.empty()) {
+      if (!study->target.arch)
+        return report_error(Error{"the target has no architecture", study->target.source_file}, kExitBadInput);
+      auto ids = real_prompts(opt.prompt_file, *study, opt.run.prompts);
+      if (!ids) return report_error(ids.error(), kExitBadInput);
+      run.prompt_ids = std::move(ids).value();
+    }
+    if (auto st = check_validation_options(run, study->workload); !st)
       return report_error(st.error(), kExitBadInput);
+    study_options.push_back(std::move(run));
     for (const std::string& mapping : opt.run.mappings)
       if (auto m = parse_case_mapping(*study, mapping); !m) return report_error(m.error(), kExitBadInput);
     studies.push_back(std::move(study).value());
@@ -104,7 +139,7 @@ int run_validate(ValidateOptions opt) {
   for (std::size_t i = 0; i < studies.size(); ++i) {
     std::cout << "validating " << studies[i].experiment.name << " on " << machine << " with "
               << profile_paths[i] << "\n";
-    auto result = validate_study(studies[i], profile_paths[i], opt.run, hook);
+    auto result = validate_study(studies[i], profile_paths[i], study_options[i], hook);
     if (progress) std::cerr << "\n";
     if (!result) return report_error(result.error(), kExitFailure);
     results.push_back(std::move(result).value());
@@ -155,7 +190,10 @@ void add_validate_command(CLI::App& app, Runner& runner) {
       "Mappings: every whole-model pair of runnable PUs (CPU PUs and OpenCL PUs of the SoC), each\n"
       "--mapping given, and the search's pick over the experiment's space (checked against the fastest\n"
       "measured case: summary.json search_pick). An overlapped case needs draft and target on\n"
-      "different PUs; the others are listed as skipped.");
+      "different PUs; the others are listed as skipped.\n"
+      "Real pair (measured acceptance, no controlled alpha; speedup_per_prompt.csv/.svg: Fig. 7 per prompt):\n"
+      "  specmap validate configs/experiments/host-real-f32-kv.yaml --profiles /tmp/p --out /tmp/vr \\\n"
+      "    --prompt-file models/prompts-heldout.txt --prompts 8");
   cmd->add_option("experiment", opt->experiments, "Experiment YAML files (one or more)")
       ->required()
       ->check(CLI::ExistingFile);
@@ -184,6 +222,12 @@ void add_validate_command(CLI::App& app, Runner& runner) {
   cmd->add_option("--schedules", opt->schedules, "Schedules of the speculative cases, comma separated")
       ->delimiter(',')
       ->check(CLI::IsMember({"sequential", "overlapped"}));
+  cmd->add_option("--prompt-file", opt->prompt_file,
+                  "Real prompts, one per line (models with `weights:`): the first --prompts of them, tokenized "
+                  "with the target's tokenizer and cut to the workload's prompt length, run with measured "
+                  "acceptance; predictions use the workload's acceptance (from `specmap acceptance` on "
+                  "another prompt set)")
+      ->check(CLI::ExistingFile);
   cmd->add_flag("--no-search-pick", opt->no_search_pick,
                 "Do not add and check the search's pick over the experiment's space");
   cmd->callback([opt, &runner] { runner = [opt] { return run_validate(*opt); }; });

@@ -262,6 +262,7 @@ Result<PlanRunReport> PlanRunner::run_case(int gamma, std::optional<double> cont
   config.controlled_alpha = controlled_alpha;
   config.schedule = schedule.value_or(options_.schedule);
   config.on_iteration = options_.on_iteration;
+  config.stop_token = options_.stop_token;  // generation ends there
 
   target_->reset_timings();
   if (draft_) draft_->reset_timings();
@@ -272,12 +273,6 @@ Result<PlanRunReport> PlanRunner::run_case(int gamma, std::optional<double> cont
   if (!generated) return generated.error();
 
   report.tokens = std::move(generated->tokens);
-  if (options_.stop_token) {
-    // Everything after the first stop token is dropped; the timing statistics still cover
-    // the whole generation.
-    auto stop = std::find(report.tokens.begin(), report.tokens.end(), *options_.stop_token);
-    if (stop != report.tokens.end()) report.tokens.erase(stop + 1, report.tokens.end());
-  }
   report.stats = generated->stats;
   const Seconds total = report.stats.total_time();
   const auto count = static_cast<double>(report.stats.tokens_generated);

@@ -139,6 +139,9 @@ class PlanRunner {
   Result<PlanRunReport> run_case(int gamma, std::optional<double> controlled_alpha, std::uint64_t prompt_seed,
                                  std::uint64_t sampling_seed, std::optional<Schedule> schedule = std::nullopt);
 
+  // Later runs decode these token ids (real prompts; a run's prompt_seed is then unused).
+  void use_prompt(std::vector<int> prompt) { options_.prompt = std::move(prompt); }
+
   // Median seconds of one whole forward pass over a fresh `tokens`-token prompt (sampling
   // its last row included), for the draft and the target: the c of the paper's Fig. 6 is
   // their ratio. Needs a built draft.

@@ -134,6 +134,19 @@ void GenerationBase::record(const Block& block) {
   hook_time_ += seconds_since(start);
 }
 
+bool GenerationBase::stop_reached(std::size_t from) {
+  if (stopped_) return true;
+  if (!config_.stop_token) return false;
+  from = std::max(from, prompt_length_);
+  for (std::size_t i = from; i < sequence_.size(); ++i) {
+    if (sequence_[i] != *config_.stop_token) continue;
+    sequence_.resize(i + 1);
+    stopped_ = true;
+    return true;
+  }
+  return false;
+}
+
 bool GenerationBase::start(std::size_t new_tokens) {
   start_time_ = Clock::now();
   if (new_tokens == 0) return false;
@@ -170,7 +183,9 @@ class Generation : public internal::GenerationBase {
         const std::size_t missing = new_tokens - generated();
         const int gamma =
             static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(gamma_), missing - 1));
+        const std::size_t before = sequence_.size();
         if (Status status = iterate(gamma); !status) return status.error();
+        if (stop_reached(before)) break;
       }
     }
     return finish();

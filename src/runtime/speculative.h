@@ -62,6 +62,10 @@ struct SpeculativeConfig {
   // decoding with the target alone.
   Schedule schedule = Schedule::sequential;
   IterationHook on_iteration;  // optional; its own run time is excluded from the stats
+  // Generation ends once this token (the tokenizer's EOS) is emitted: no further iteration
+  // runs, and the result's tokens end with it. Tokens an iteration kept after it are
+  // dropped; the statistics still count that iteration's drafts as verified.
+  std::optional<int> stop_token;
 };
 
 struct SpeculativeStats {
@@ -137,7 +141,7 @@ class SpeculativeDecoder {
   SpeculativeDecoder& operator=(const SpeculativeDecoder&) = delete;
 
   // Resets both models (truncate(0)), feeds `prompt` and generates exactly `new_tokens`
-  // tokens. The last iteration drafts at most (tokens still missing - 1) so it never
+  // tokens, or fewer when config.stop_token is emitted first. The last iteration drafts at most (tokens still missing - 1) so it never
   // produces tokens that would be thrown away (the overlapped schedule clips its
   // pre-drafts the same way). Errors: empty prompt, tokens outside the
   // vocabulary, gamma < 0, vocabularies that differ, temperature <= 0 when sampling,

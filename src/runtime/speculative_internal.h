@@ -103,6 +103,11 @@ class GenerationBase {
   };
   void record(const Block& block);
 
+  // With a stop token: true once it is in the generated tokens from `from` (an index of
+  // sequence_) on, which are then cut right after it. Later calls return true at once.
+  bool stop_reached(std::size_t from);
+  [[nodiscard]] bool stopped() const { return stopped_; }
+
   // Resets both models; true when there is anything to generate.
   bool start(std::size_t new_tokens);
   // The result once the loop is done: other_time from the wall clock since start().
@@ -121,6 +126,7 @@ class GenerationBase {
   SpeculativeStats stats_;
   Seconds hook_time_ = 0.0;
   Clock::time_point start_time_;
+  bool stopped_ = false;
 };
 
 }  // namespace specmap::runtime::internal

@@ -133,8 +133,11 @@ class OverlappedGeneration : public GenerationBase {
     new_tokens_ = new_tokens;
     if (start(new_tokens)) {
       while (generated() < new_tokens) {
+        const std::size_t before = sequence_.size();
         Status status = warm_ ? warm_block() : cold_block();
         if (!status) return status.error();  // the destructor stops a running job
+        // A pre-draft handed over to the next block is simply not used (the drafter is idle).
+        if (stop_reached(before)) break;
       }
     }
     return finish();

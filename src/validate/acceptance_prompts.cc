@@ -99,4 +99,19 @@ Result<PromptSet> load_prompt_set(const std::string& path, int vocab, const Toke
   return parse_prompt_set(*bytes, path, vocab, tokenize);
 }
 
+Result<std::size_t> cut_prompts_to(PromptSet& set, std::size_t length) {
+  if (length == 0) return Error{"a prompt length must be at least 1", set.path};
+  std::vector<AcceptancePrompt> kept;
+  for (AcceptancePrompt& p : set.prompts) {
+    if (p.tokens.size() < length) continue;
+    p.tokens.resize(length);
+    kept.push_back(std::move(p));
+  }
+  const std::size_t dropped = set.prompts.size() - kept.size();
+  set.prompts = std::move(kept);
+  if (set.prompts.empty())
+    return Error{"no prompt has " + std::to_string(length) + " tokens (every one is shorter)", set.path};
+  return dropped;
+}
+
 }  // namespace specmap

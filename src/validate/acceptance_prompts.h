@@ -34,4 +34,9 @@ Result<PromptSet> parse_prompt_set(const std::string& bytes, const std::string& 
                                    const Tokenizer& tokenize);
 Result<PromptSet> load_prompt_set(const std::string& path, int vocab, const Tokenizer& tokenize);
 
+// Keeps each prompt's first `length` tokens and drops the prompts that are shorter, so every
+// prompt has one length (a workload of one request shape, as `specmap validate` needs).
+// Returns how many were dropped; an error naming the file when none is left.
+Result<std::size_t> cut_prompts_to(PromptSet& set, std::size_t length);
+
 }  // namespace specmap

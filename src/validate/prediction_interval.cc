@@ -21,14 +21,14 @@ IntervalPrediction predict_with_interval(const CostInputs& in, const Candidate& 
                                          const AcceptanceEvidence& acceptance, double relative_noise) {
   IntervalPrediction out;
   const double alpha = std::clamp(acceptance.alpha, 0.0, 1.0);
-  out.prediction = predict_at(in, candidate, alpha);
+  out.prediction = acceptance.as_workload ? predict(in, candidate) : predict_at(in, candidate, alpha);
   const Prediction& p = out.prediction;
   if (!p.feasible) return out;
 
   const double profile_half = kZ90 * p.time_per_token_stddev;
   double faster = 0;  // how much a higher alpha shortens the time per token
   double slower = 0;  // how much a lower alpha lengthens it
-  if (candidate.gamma > 0 && acceptance.trials > 0) {
+  if (candidate.gamma > 0 && acceptance.trials > 0 && !acceptance.as_workload) {
     const auto trials = static_cast<double>(acceptance.trials);
     // At alpha 0 or 1 the binomial error vanishes; half a trial's worth keeps it honest.
     const double variance = std::max(alpha * (1 - alpha), 0.5 / trials) / trials;

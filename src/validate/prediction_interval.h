@@ -30,6 +30,9 @@ inline constexpr double kZ90 = 1.6448536269514722;
 struct AcceptanceEvidence {
   double alpha = 0;        // Leviathan alpha estimate
   std::int64_t trials = 0;  // accepted + rejections it was estimated from; 0: known exactly
+  // The workload's own acceptance (per sample and position, e.g. measured by `specmap
+  // acceptance` on another prompt set) instead of `alpha`; its error is not in the interval.
+  bool as_workload = false;
 };
 
 // Prediction at `acceptance` (the workload's acceptance replaced by it) and its interval.

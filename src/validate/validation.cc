@@ -74,6 +74,13 @@ Status check_validation_options(const ValidationOptions& o, const Workload& work
   for (double a : o.alphas)
     if (!(a >= 0 && a <= 1)) return Error{"controlled alpha " + sig(a) + " is outside [0, 1]"};
   if (o.prompts < 1) return Error{"validation needs at least one prompt"};
+  if (!o.prompt_ids.empty()) {
+    if (!o.alphas.empty())
+      return Error{"real prompts run with measured acceptance: controlled alphas do not apply"};
+    if (static_cast<std::size_t>(o.prompts) > o.prompt_ids.size())
+      return Error{"validation asks for " + std::to_string(o.prompts) + " prompts, but only " +
+                   std::to_string(o.prompt_ids.size()) + " are given"};
+  }
   if (o.repetitions < 1) return Error{"validation needs at least one repetition"};
   for (Tokens p : o.c_prompts)
     if (p < 1) return Error{"a prompt length for c must be at least 1, got " + std::to_string(p)};
@@ -142,6 +149,9 @@ void pool(CaseMeasurement& m, const runtime::PlanRunReport& r) {
   m.target_seconds += s.target_time;
   m.other_seconds += s.other_time;
 }
+
+// The alphas of the predicted speedup-versus-alpha curve.
+constexpr int kCurvePoints = 21;
 
 // The pick's case (same variant, mapping, gamma, schedule at the first alpha) against the
 // fastest measured case of the experiment.
@@ -233,8 +243,17 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
   const Soc& soc = study.soc;
   const LatencyOracle oracle(soc, study.profiles);
   const CostInputs in{soc, study.draft, study.target, study.workload, oracle, study.experiment.search.mode};
+  const bool measured_acceptance = !options.prompt_ids.empty();
   const std::vector<double> alphas =
       options.alphas.empty() ? std::vector<double>{study.workload.mean_alpha()} : options.alphas;
+  if (measured_acceptance) {
+    for (const auto& prompt : options.prompt_ids)
+      if (static_cast<Tokens>(prompt.size()) != study.workload.samples.front().prompt_tokens)
+        return Error{"every real prompt must have the workload's " +
+                         std::to_string(study.workload.samples.front().prompt_tokens) + " tokens, one has " +
+                         std::to_string(prompt.size()),
+                     study.workload.source_file, 0, 0, "prompt_tokens"};
+  }
 
   // Mappings: every whole-model pair of runnable PUs, the ones asked for, the search's pick.
   std::vector<Mapping> mappings;
@@ -270,6 +289,7 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
   ExperimentValidation out;
   out.name = study.experiment.name;
   out.profile_path = profile_path;
+  out.measured_acceptance = measured_acceptance;
   std::vector<CaseGroup> groups;
   std::set<std::tuple<int, std::vector<int>>> baselines;  // (variant, target mapping) validated at gamma 0
   for (std::size_t v = 0; v < soc.variants.size(); ++v) {
@@ -287,7 +307,8 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
         for (Schedule schedule : schedules) {
           if (gamma == 0 && schedule != schedules.front()) continue;  // nothing to overlap
           for (std::size_t a = 0; a < (gamma == 0 ? 1 : alphas.size()); ++a) {
-            const std::optional<double> alpha = gamma == 0 ? std::nullopt : std::optional<double>(alphas[a]);
+            const std::optional<double> alpha =
+                gamma == 0 || measured_acceptance ? std::nullopt : std::optional<double>(alphas[a]);
             const Schedule used = gamma == 0 ? Schedule::sequential : schedule;
             const Candidate candidate{static_cast<int>(v), mapping, gamma, used};
             ValidationCase c;
@@ -297,10 +318,13 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
             c.gamma = gamma;
             c.schedule = used;
             c.controlled_alpha = alpha;
+            if (measured_acceptance && gamma > 0) c.predicted_alpha = alphas[a];
             // Ids name the draft's placement "none" when it does not run.
             c.id = case_id(out.name, c.variant, (gamma > 0 ? draft_text : "none") + "-" + target_text, one_mapping,
                            gamma, alpha, alphas.size() == 1, used);
-            c.nominal = predict_with_interval(in, candidate, {alpha.value_or(0), 0}).prediction;
+            c.nominal = measured_acceptance
+                            ? predict_with_interval(in, candidate, {0, 0, true}).prediction
+                            : predict_with_interval(in, candidate, {alpha.value_or(0), 0}).prediction;
             if (!c.nominal.feasible) {
               out.skipped.push_back({c.id, c.nominal.infeasible_reason});
             } else if (!cores) {
@@ -341,10 +365,13 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
     run_options.new_tokens = static_cast<std::size_t>(shape.generate_tokens);
     run_options.seed = options.seed;
     run_options.kv_cache = study.workload.kv_cache;
+    if (measured_acceptance) run_options.prompt = options.prompt_ids.front();
     auto runner = runtime::PlanRunner::create(soc, study.draft, study.target, choice, run_options);
     if (!runner) return runner.error();
     // One untimed generation touches every weight and sizes every buffer.
-    if (auto warm = (*runner)->run_case(max_gamma, alphas.front(), options.seed, options.seed); !warm)
+    const std::optional<double> warm_alpha =
+        measured_acceptance ? std::nullopt : std::optional<double>(alphas.front());
+    if (auto warm = (*runner)->run_case(max_gamma, warm_alpha, options.seed, options.seed); !warm)
       return warm.error();
     runners.push_back(std::move(runner).value());
     std::set<int> cores;
@@ -409,6 +436,7 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
     const std::uint64_t prompt_seed = options.seed + static_cast<std::uint64_t>(run.prompt);
     const std::uint64_t sampling_seed = mix_seed(options.seed, run.case_index, static_cast<std::uint64_t>(run.prompt),
                                                  static_cast<std::uint64_t>(run.draw));
+    if (measured_acceptance) runners[g]->use_prompt(options.prompt_ids[static_cast<std::size_t>(run.prompt)]);
     const runtime::MachineSample before = runtime::sample_machine();
     auto report = runners[g]->run_case(c.gamma, c.controlled_alpha, prompt_seed, sampling_seed, c.schedule);
     const runtime::MachineSample after = runtime::sample_machine();
@@ -417,7 +445,8 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
     c.measured.half_seconds[run.half] += report->stats.total_time();
     c.measured.half_tokens[run.half] += report->stats.tokens_generated;
     c.measured.runs.push_back(RunRecord{run.round, run.repetition, run.prompt, run.half, report->time_per_token,
-                                        runtime::conditions_between(before, after, group_cores[g])});
+                                        runtime::conditions_between(before, after, group_cores[g]),
+                                        report->stats.accepted, report->stats.rejections});
     ++progress.done;
   }
 
@@ -471,6 +500,17 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
         evidence = {*alpha, options.repetitions >= 2 ? std::max<std::int64_t>(1, trials / 2) : trials};
       }
       c.noise_half_width = noise_half;
+      if (measured_acceptance) {
+        // Greedy decoding repeats itself: the runs' own alpha is known exactly for them.
+        c.nominal = predict_with_interval(fresh_in, groups[g].candidates[k], {evidence.alpha, 0}).prediction;
+        evidence = AcceptanceEvidence{0, 0, true};  // the headline: the workload's (another prompt set's)
+        if (c.gamma > 0)
+          for (int i = 0; i < kCurvePoints; ++i) {
+            const double a = static_cast<double>(i) / (kCurvePoints - 1);
+            c.alpha_curve.emplace_back(
+                a, predict_with_interval(fresh_in, groups[g].candidates[k], {a, 0}).prediction.time_per_token);
+          }
+      }
       const IntervalPrediction at = predict_with_interval(fresh_in, groups[g].candidates[k], evidence, noise_half);
       c.predicted = at.prediction;
       c.interval = at.interval;

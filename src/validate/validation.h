@@ -3,11 +3,18 @@
 // this host's cores and sets each measured time per token against its prediction and 90%
 // prediction interval.
 //
-// Acceptance. Synthetic weights carry no agreement between draft and target, so every case
-// runs with controlled acceptance (each drafted token kept with probability alpha, both
-// models still run in full). A case's prediction is made at the acceptance its runs
-// measured (the Leviathan alpha estimate over all its runs), as the cost model is meant to
-// be used with a measured acceptance; the prediction at the nominal alpha is kept beside it.
+// Acceptance, controlled (synthetic weights). Synthetic weights carry no agreement between
+// draft and target, so every case runs with controlled acceptance (each drafted token kept
+// with probability alpha, both models still run in full). A case's prediction is made at the
+// acceptance its runs measured (the Leviathan alpha estimate over all its runs), as the cost
+// model is meant to be used with a measured acceptance; the prediction at the nominal alpha
+// is kept beside it.
+//
+// Acceptance, measured (real weights, ValidationOptions::prompt_ids). The runs decode real
+// prompts with the pair's real acceptance, and a case is predicted from the workload's
+// acceptance: the one `specmap acceptance` measured on a different prompt set, so the figure
+// includes the error of the acceptance estimate. The prediction at the acceptance the case's
+// own runs measured is kept beside it (`nominal`: the cost model's error alone).
 //
 // Drift. A shared machine is not equally fast at all times: its speed moves in phases of
 // minutes. Three things keep that out of the model's figures (docs/validation.md):
@@ -40,6 +47,9 @@ struct ValidationOptions {
   // Controlled acceptance of the speculative cases; empty: the workload's mean alpha.
   std::vector<double> alphas;
   int prompts = 3;      // distinct synthetic prompts per case (seed, seed + 1, ...)
+  // Real prompts (token ids, each of the workload's prompt length): measured acceptance, the
+  // runs' prompt p is prompt_ids[p] and `prompts` is their count; `alphas` must be empty.
+  std::vector<std::vector<int>> prompt_ids;
   int repetitions = 2;  // runs of every prompt
   std::uint64_t seed = 0;
   // Prompt lengths at which c = t_draft / t_target of one whole forward pass is measured
@@ -73,6 +83,8 @@ struct RunRecord {
   int half = 0;  // 0: A, 1: B (validate/run_schedule.h)
   Seconds time_per_token = 0;
   runtime::RunConditions conditions;
+  std::int64_t accepted = 0;  // this run's acceptance counters
+  std::int64_t rejections = 0;
 };
 
 // What the runs of one case measured, pooled over prompts and repetitions.
@@ -110,12 +122,19 @@ struct ValidationCase {
   std::string mapping;  // "draft -> target" in mapping_text form
   int gamma = 0;
   Schedule schedule = Schedule::sequential;
-  std::optional<double> controlled_alpha;  // empty at gamma 0
+  std::optional<double> controlled_alpha;  // empty at gamma 0 and with measured acceptance
+  // Measured acceptance: the workload's alpha the prediction used (empty at gamma 0).
+  std::optional<double> predicted_alpha;
+  // Measured acceptance: the fresh prediction's time per token at alpha 0, 0.05, ..., 1, for
+  // the predicted speedup-versus-alpha curve (the paper's Fig. 7).
+  std::vector<std::pair<double, Seconds>> alpha_curve;
   // Predictions at the measured acceptance: from the profile points re-measured beside the
   // runs ("fresh"), and from the committed profile ("stale-profile").
   Prediction predicted;                    // fresh
   Prediction stale;                        // stale-profile
-  Prediction nominal;                      // stale-profile, at the controlled (nominal) alpha
+  // Controlled: stale-profile, at the controlled (nominal) alpha. Measured: fresh, at the
+  // alpha the case's runs measured.
+  Prediction nominal;
   PredictionInterval interval;             // 90%, around predicted
   double noise_half_width = 0;             // relative half-width its interval carries for run noise
   CaseMeasurement measured;
@@ -188,6 +207,7 @@ struct ExperimentValidation {
   std::string schedule;           // how the runs were ordered (describe_schedule)
   std::vector<SkippedCase> skipped;  // infeasible or not runnable here, with the reason
   std::optional<SearchPickCheck> search_pick;
+  bool measured_acceptance = false;  // real prompts and weights (see the top of this file)
 };
 
 // Ok when `options` can be run on `workload` (one request shape, gamma 0 included, ...).

@@ -43,6 +43,12 @@ bool several_alphas(const std::vector<ExperimentValidation>& experiments) {
 
 std::string met(bool ok) { return ok ? "met" : "**not met**"; }
 
+bool any_measured_acceptance(const std::vector<ExperimentValidation>& experiments) {
+  for (const auto& e : experiments)
+    if (e.measured_acceptance) return true;
+  return false;
+}
+
 std::string file_safe(const std::string& s) {
   std::string out;
   for (char ch : s) out += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_') ? ch : '_';
@@ -89,7 +95,7 @@ std::string cases_csv(const std::vector<ExperimentValidation>& experiments) {
          "measured_other_s_per_token,interval_noise,stale_predicted_s_per_token,stale_deviation,"
          "half_a_s_per_token,half_b_s_per_token,half_difference,baseline_case,baseline_predicted_speedup,"
          "baseline_measured_speedup,speedup_deviation,disturbed_runs,median_cpu_per_wall,max_others_share,"
-         "steal_s,mean_load_average\n";
+         "steal_s,mean_load_average,predicted_alpha\n";
   for (const auto& e : experiments) {
     for (const auto& c : e.cases) {
       const Seconds measured = c.measured.time_per_token();
@@ -135,7 +141,7 @@ std::string cases_csv(const std::vector<ExperimentValidation>& experiments) {
           << optional_number(c.baseline_measured_speedup) << ','
           << (c.speedup_deviation() ? fixed(*c.speedup_deviation(), 5) : "") << ',' << m.disturbed_runs() << ','
           << fixed(median(ratios), 3) << ',' << fixed(others, 4) << ',' << sig(steal) << ','
-          << (loads > 0 ? fixed(load / loads, 2) : "") << '\n';
+          << (loads > 0 ? fixed(load / loads, 2) : "") << ',' << optional_number(c.predicted_alpha) << '\n';
     }
   }
   return out.str();
@@ -205,7 +211,12 @@ std::string summary_json(const std::vector<ExperimentValidation>& experiments, c
       {"interval",
        "90% from the fresh points' standard error, the acceptance estimate's binomial error and the runs' "
        "noise (from the noise floor)"},
-      {"acceptance", "controlled: each drafted token kept with probability alpha; both models run in full"}};
+      {"acceptance", any_measured_acceptance(experiments)
+                         ? "measured: real weights decode real prompts; each case is predicted at the workload's "
+                           "acceptance, which `specmap acceptance` measured on a different prompt set "
+                           "(predicted_alpha), beside the alpha its runs measured (measured_alpha); nominal_alpha: "
+                           "the fresh prediction at the runs' own alpha (the cost model's error alone)"
+                         : "controlled: each drafted token kept with probability alpha; both models run in full"}};
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < experiments.size(); ++i) {
     const auto& e = experiments[i];
@@ -236,6 +247,15 @@ std::string summary_json(const std::vector<ExperimentValidation>& experiments, c
                         {"draft_change", d.draft_change},
                         {"target_change", d.target_change}});
     x["drift_checks"] = checks;
+    if (e.measured_acceptance) {
+      nlohmann::ordered_json acceptance = nlohmann::ordered_json::array();
+      for (const auto& c : e.cases)
+        if (c.gamma > 0)
+          acceptance.push_back({{"case", c.id},
+                                {"predicted_alpha", optional_json(c.predicted_alpha)},
+                                {"measured_alpha", optional_json(c.measured.alpha_estimate())}});
+      x["acceptance_predicted_vs_measured"] = acceptance;
+    }
     x["schedule"] = e.schedule;
     if (e.search_pick) {
       const SearchPickCheck& p = *e.search_pick;
@@ -276,14 +296,27 @@ std::string validation_markdown(const std::vector<ExperimentValidation>& experim
   std::ostringstream md;
   md << "# Validation: predicted versus measured time per token\n\n";
   md << "Machine: " << context.machine << ". Made by:\n\n```\n" << context.command << "\n```\n\n";
-  md << "Every case is a design variant, a mapping, a gamma and a schedule (and a controlled alpha) of "
-        "the experiment, run "
-     << context.options.prompts << " prompts x " << context.options.repetitions
-     << " repetitions on this host (its cores, and its OpenCL device where the mapping says so) with "
-        "synthetic weights. Acceptance is **controlled**: each "
-        "drafted token is kept with probability alpha while both models run in full, because synthetic "
-        "weights do not agree. The prediction is made at the acceptance the runs measured; the deviation "
-        "is predicted / measured - 1 of the time per token (prompt processing included).\n\n"
+  if (any_measured_acceptance(experiments)) {
+    md << "Every case is a design variant, a mapping, a gamma and a schedule of the experiment, run "
+       << context.options.prompts << " real prompts x " << context.options.repetitions
+       << " repetitions on this host with the models' checkpoints. Acceptance is **measured**: the runs "
+          "decode the prompts with the pair's own agreement, and every case is predicted at the workload's "
+          "acceptance, which `specmap acceptance` measured on a *different* prompt set, so the deviation "
+          "includes the error of the acceptance estimate (cases.csv: predicted_alpha beside measured_alpha). "
+          "The deviation at the nominal alpha is the fresh prediction at the alpha the case's runs measured: "
+          "the cost model's error alone. The deviation is predicted / measured - 1 of the time per token "
+          "(prompt processing included).\n\n";
+  } else {
+    md << "Every case is a design variant, a mapping, a gamma and a schedule (and a controlled alpha) of "
+          "the experiment, run "
+       << context.options.prompts << " prompts x " << context.options.repetitions
+       << " repetitions on this host (its cores, and its OpenCL device where the mapping says so) with "
+          "synthetic weights. Acceptance is **controlled**: each "
+          "drafted token is kept with probability alpha while both models run in full, because synthetic "
+          "weights do not agree. The prediction is made at the acceptance the runs measured; the deviation "
+          "is predicted / measured - 1 of the time per token (prompt processing included).\n\n";
+  }
+  md <<
         "**Fresh** predictions read the profile points their group needs (draft steps, verifications of "
         "gamma + 1 rows, prefill at the workload's contexts), re-measured in passes of their own before the "
         "group's cases in every round, never the cases' runs; the **stale-profile** prediction reads the "
@@ -500,6 +533,131 @@ std::string speedup_csv(const std::vector<ExperimentValidation>& experiments) {
   return out.str();
 }
 
+// Measured acceptance: the predicted time per token at `alpha`, linear between the curve's points.
+Seconds curve_at(const ValidationCase& c, double alpha) {
+  const auto& curve = c.alpha_curve;
+  if (curve.empty()) return 0;
+  if (alpha <= curve.front().first) return curve.front().second;
+  for (std::size_t i = 1; i < curve.size(); ++i) {
+    if (alpha > curve[i].first) continue;
+    const double t = (alpha - curve[i - 1].first) / (curve[i].first - curve[i - 1].first);
+    return curve[i - 1].second + t * (curve[i].second - curve[i - 1].second);
+  }
+  return curve.back().second;
+}
+
+const ValidationCase* baseline_of(const ExperimentValidation& e, const ValidationCase& c) {
+  for (const auto& b : e.cases)
+    if (b.id == c.baseline_case) return &b;
+  return nullptr;
+}
+
+// One prompt of a speculative case beside the same prompt of its gamma 0 case: the paper's
+// Fig. 7 with real acceptance, one point per prompt at that prompt's measured alpha.
+struct PromptPoint {
+  int prompt = 0;
+  double alpha = 0;
+  double measured_speedup = 0;
+  double predicted_speedup = 0;  // on the predicted curve, at that alpha
+};
+
+std::vector<PromptPoint> prompt_points(const ExperimentValidation& e, const ValidationCase& c) {
+  std::vector<PromptPoint> out;
+  const ValidationCase* b = baseline_of(e, c);
+  if (b == nullptr || c.alpha_curve.empty()) return out;
+  std::map<int, std::pair<double, int>> base;  // prompt -> (sum of s/token, runs)
+  for (const RunRecord& r : b->measured.runs) {
+    base[r.prompt].first += r.time_per_token;
+    base[r.prompt].second += 1;
+  }
+  struct Sums {
+    double time = 0;
+    int runs = 0;
+    std::int64_t accepted = 0, trials = 0;
+  };
+  std::map<int, Sums> own;
+  for (const RunRecord& r : c.measured.runs) {
+    Sums& x = own[r.prompt];
+    x.time += r.time_per_token;
+    x.runs += 1;
+    x.accepted += r.accepted;
+    x.trials += r.accepted + r.rejections;
+  }
+  for (const auto& [prompt, x] : own) {
+    auto it = base.find(prompt);
+    if (it == base.end() || x.trials == 0 || x.time <= 0) continue;
+    PromptPoint p;
+    p.prompt = prompt;
+    p.alpha = static_cast<double>(x.accepted) / static_cast<double>(x.trials);
+    p.measured_speedup = (it->second.first / it->second.second) / (x.time / x.runs);
+    const Seconds at = curve_at(c, p.alpha);
+    p.predicted_speedup = at > 0 ? b->predicted.time_per_token / at : 0;
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::string prompt_speedup_csv(const std::vector<ExperimentValidation>& experiments) {
+  std::ostringstream out;
+  out << "experiment,case,variant,gamma,prompt,measured_alpha,measured_speedup,predicted_speedup_at_alpha\n";
+  for (const auto& e : experiments)
+    for (const auto& c : e.cases)
+      if (c.gamma > 0)
+        for (const PromptPoint& p : prompt_points(e, c))
+          out << csv_field(e.name) << ',' << csv_field(c.id) << ',' << csv_field(c.variant) << ',' << c.gamma << ','
+              << p.prompt << ',' << fixed(p.alpha, 4) << ',' << fixed(p.measured_speedup, 4) << ','
+              << fixed(p.predicted_speedup, 4) << '\n';
+  return out.str();
+}
+
+std::string alpha_curve_csv(const std::vector<ExperimentValidation>& experiments) {
+  std::ostringstream out;
+  out << "experiment,case,variant,gamma,alpha,predicted_s_per_token,predicted_speedup\n";
+  for (const auto& e : experiments)
+    for (const auto& c : e.cases) {
+      const ValidationCase* b = c.gamma > 0 ? baseline_of(e, c) : nullptr;
+      if (b == nullptr) continue;
+      for (const auto& [alpha, t] : c.alpha_curve)
+        out << csv_field(e.name) << ',' << csv_field(c.id) << ',' << csv_field(c.variant) << ',' << c.gamma << ','
+            << fixed(alpha, 2) << ',' << sig(t) << ',' << fixed(t > 0 ? b->predicted.time_per_token / t : 0, 4)
+            << '\n';
+    }
+  return out.str();
+}
+
+// Fig. 7 with real acceptance for one variant: the predicted curve per gamma and the
+// measured speedup of every prompt at its own alpha.
+std::string prompt_speedup_svg(const ExperimentValidation& e, const std::string& variant,
+                               const std::vector<int>& gammas) {
+  PlotSpec plot;
+  plot.title = e.name + " (" + variant + "): speedup per prompt versus its measured alpha";
+  plot.x_label = "alpha (measured per prompt)";
+  plot.y_label = "speedup over gamma 0";
+  for (const auto& c : e.cases) {
+    if (c.gamma == 0 || c.variant != variant || c.alpha_curve.empty()) continue;
+    if (std::find(gammas.begin(), gammas.end(), c.gamma) == gammas.end()) continue;
+    const ValidationCase* b = baseline_of(e, c);
+    if (b == nullptr) continue;
+    PlotSeries line;
+    line.label = "gamma " + std::to_string(c.gamma) + " predicted";
+    for (const auto& [alpha, t] : c.alpha_curve) {
+      line.x.push_back(alpha);
+      line.y.push_back(t > 0 ? b->predicted.time_per_token / t : 0);
+    }
+    PlotSeries points;
+    points.label = "gamma " + std::to_string(c.gamma) + " measured (one point per prompt)";
+    points.points = true;
+    for (const PromptPoint& p : prompt_points(e, c)) {
+      points.x.push_back(p.alpha);
+      points.y.push_back(p.measured_speedup);
+    }
+    plot.series.push_back(std::move(line));
+    plot.series.push_back(std::move(points));
+  }
+  plot.guides.push_back({false, 1.0, "no gain"});
+  return svg_plot(plot);
+}
+
 std::string c_csv(const std::vector<ExperimentValidation>& experiments) {
   std::ostringstream out;
   out << "experiment,variant,mapping,prompt_tokens,predicted_c,measured_c,deviation,predicted_draft_s,"
@@ -546,6 +704,18 @@ std::vector<OutputFile> validation_files(const std::vector<ExperimentValidation>
         files.push_back({"speedup_vs_alpha_" + file_safe(e.name) + ".svg", speedup_svg(e, c.variant, c.mapping)});
         break;
       }
+    }
+  }
+  if (any_measured_acceptance(experiments)) {
+    files.push_back({"speedup_per_prompt.csv", prompt_speedup_csv(experiments)});
+    files.push_back({"speedup_vs_alpha_predicted.csv", alpha_curve_csv(experiments)});
+    for (const auto& e : experiments) {
+      if (!e.measured_acceptance) continue;
+      std::set<std::string> variants;
+      for (const auto& c : e.cases) variants.insert(c.variant);
+      for (const std::string& v : variants)
+        files.push_back({"speedup_per_prompt_" + file_safe(e.name) + "_" + file_safe(v) + ".svg",
+                         prompt_speedup_svg(e, v, {1, 2, 4, 8})});
     }
   }
   bool any_c = false;
