@@ -26,8 +26,8 @@ TEST(OpenClRealPair, GreedySpeculativeWithTheTargetOnTheDeviceIsTheTargetsGreedy
   ASSERT_TRUE(soc.ok()) << soc.error().format();
   auto draft = load_model(source_path("configs/models/brown-draft-f16.yaml"));
   ASSERT_TRUE(draft.ok()) << draft.error().format();
-  for (const char* target_yaml :
-       {"configs/models/brown-target-f32.yaml", "configs/models/brown-target-q8_0.yaml"}) {
+  // The Q8_0 target: the device runs its weights dequantized, the CPU drafter its F16 ones.
+  for (const char* target_yaml : {"configs/models/brown-target-q8_0.yaml"}) {
     auto target = load_model(source_path(target_yaml));
     ASSERT_TRUE(target.ok()) << target.error().format();
     auto file = formats::open_gguf(target->weights->path);
@@ -39,7 +39,7 @@ TEST(OpenClRealPair, GreedySpeculativeWithTheTargetOnTheDeviceIsTheTargetsGreedy
     for (bool kv : {true, false}) {
       PlanRunOptions options;
       options.prompt = tokenizer->encode("The jury said it did find");
-      options.new_tokens = 10;
+      options.new_tokens = 6;
       options.kv_cache = kv;
       // The drafter on the CPU PU, the target on the OpenCL PU.
       const PlanChoice choice{"1core+ocl", 8, std::vector<std::string>(draft->subgraphs.size(), "cpu"),
@@ -48,7 +48,7 @@ TEST(OpenClRealPair, GreedySpeculativeWithTheTargetOnTheDeviceIsTheTargetsGreedy
       ASSERT_TRUE(runner.ok()) << runner.error().format();
       auto plain = (*runner)->run_case(0, std::nullopt, 0, 0);
       ASSERT_TRUE(plain.ok()) << plain.error().format();
-      ASSERT_EQ(plain->tokens.size(), 10u);
+      ASSERT_EQ(plain->tokens.size(), 6u);
       ASSERT_FALSE(plain->target_subgraphs.empty());
       EXPECT_FALSE(plain->target_subgraphs.front().opencl_device.empty()) << "the target ran on the device";
       for (int gamma = 1; gamma <= 8; ++gamma) {
