@@ -70,7 +70,7 @@ class PositionedBuilder {
   using binary_t = json::binary_t;
 
   PositionedBuilder(const std::string& text, const char** high_water, json& root,
-                    std::unordered_map<std::string, std::size_t>& starts)
+                    std::vector<JsonDocument::PathStart>& starts)
       : text_(text), high_water_(high_water), root_(root), starts_(starts) {}
 
   bool null() { return value(nullptr); }
@@ -136,7 +136,7 @@ class PositionedBuilder {
     if (frames_.empty()) {
       root_ = std::move(v);
       path.clear();
-      starts_[path] = start;
+      record(path, start);
       return &root_;
     }
     Frame& frame = frames_.back();
@@ -150,8 +150,12 @@ class PositionedBuilder {
       slot = &(*frame.container)[frame.key];
       *slot = std::move(v);
     }
-    starts_.emplace(path, start);
+    record(path, start);
     return slot;
+  }
+
+  void record(const std::string& path, std::size_t start) {
+    starts_.push_back(JsonDocument::PathStart{JsonDocument::path_hash(path), static_cast<std::uint32_t>(start)});
   }
 
   bool value(json&& v) {
@@ -183,7 +187,7 @@ class PositionedBuilder {
   const std::string& text_;
   const char** high_water_;
   json& root_;
-  std::unordered_map<std::string, std::size_t>& starts_;
+  std::vector<JsonDocument::PathStart>& starts_;
   std::vector<Frame> frames_;
   std::size_t last_end_ = 0;
   std::optional<Error> failure_;
@@ -191,6 +195,12 @@ class PositionedBuilder {
 };
 
 }  // namespace
+
+std::uint64_t JsonDocument::path_hash(const std::string& path) {
+  std::uint64_t h = 14695981039346656037ull;  // FNV-1a
+  for (unsigned char c : path) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
 
 std::string JsonDocument::child(const std::string& parent, const std::string& key) {
   return parent.empty() ? key : parent + "." + key;
@@ -212,9 +222,11 @@ Error JsonDocument::error(const std::string& key_path, const std::string& messag
   // The value itself, else the nearest enclosing value that was parsed.
   std::string path = key_path;
   while (true) {
-    auto it = starts_.find(path);
-    if (it != starts_.end()) {
-      std::tie(e.line, e.column) = line_column(it->second);
+    const std::uint64_t h = path_hash(path);
+    auto it = std::lower_bound(starts_.begin(), starts_.end(), h,
+                               [](const PathStart& s, std::uint64_t v) { return s.hash < v; });
+    if (it != starts_.end() && it->hash == h) {
+      std::tie(e.line, e.column) = line_column(it->offset);
       break;
     }
     if (path.empty()) break;
@@ -308,7 +320,7 @@ Result<JsonDocument> parse_json_document(const std::string& text, const std::str
   doc.file_ = file_label;
   doc.line_starts_.push_back(0);
   for (std::size_t i = 0; i < text.size(); ++i)
-    if (text[i] == '\n') doc.line_starts_.push_back(i + 1);
+    if (text[i] == '\n') doc.line_starts_.push_back(static_cast<std::uint32_t>(i + 1));
 
   const char* high_water = text.data();
   PositionedBuilder builder(text, &high_water, doc.root, doc.starts_);
@@ -320,6 +332,10 @@ Result<JsonDocument> parse_json_document(const std::string& text, const std::str
     // The builder reports errors through parse_error; this is only a safety net.
     return Error{plain_message(e.what()), file_label};
   }
+  std::stable_sort(doc.starts_.begin(), doc.starts_.end(),
+                   [](const JsonDocument::PathStart& a, const JsonDocument::PathStart& b) { return a.hash < b.hash; });
+  doc.starts_.shrink_to_fit();
+  doc.line_starts_.shrink_to_fit();
   if (!ok || builder.failure()) {
     Error e = builder.failure().value_or(Error{"malformed JSON"});
     e.file = file_label;

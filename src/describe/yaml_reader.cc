@@ -3,8 +3,6 @@
 #include <limits>
 #include <set>
 
-#include <yaml-cpp/depthguard.h>
-
 #include "core/files.h"
 #include "core/input_limits.h"
 
@@ -28,30 +26,46 @@ std::string child_path(const std::string& parent, std::string_view key) {
   return parent.empty() ? std::string(key) : parent + "." + std::string(key);
 }
 
-std::string describe_type(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-      return "nothing";
-    case YAML::NodeType::Scalar:
-      return "'" + node.Scalar() + "'";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a map";
-    case YAML::NodeType::Undefined:
-      return "nothing";
-  }
-  return "something else";
+std::string describe_type(const YamlNode& node) {
+  if (node.IsScalar()) return "'" + node.Scalar() + "'";
+  if (node.IsSequence()) return "a list";
+  if (node.IsMap()) return "a map";
+  return "nothing";
+}
+
+// YAML 1.1 booleans as yaml-cpp reads them: y/yes/true/on and n/no/false/off, each in lower
+// case, upper case or capitalised.
+std::optional<bool> yaml_bool(std::string_view s) {
+  auto is_lower = [](char c) { return c >= 'a' && c <= 'z'; };
+  auto is_upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  auto entirely = [](std::string_view t, auto test) {
+    for (char c : t)
+      if (!test(c)) return false;
+    return true;
+  };
+  if (s.empty()) return std::nullopt;
+  const std::string_view rest = s.substr(1);
+  const bool flexible =
+      entirely(s, is_lower) || (is_upper(s[0]) && (entirely(rest, is_lower) || entirely(rest, is_upper)));
+  if (!flexible) return std::nullopt;
+  std::string folded(s);
+  for (char& c : folded)
+    if (is_upper(c)) c = static_cast<char>(c - 'A' + 'a');
+  for (const char* t : {"y", "yes", "true", "on"})
+    if (folded == t) return true;
+  for (const char* f : {"n", "no", "false", "off"})
+    if (folded == f) return false;
+  return std::nullopt;
 }
 
 }  // namespace
 
-YamlValue::YamlValue(YAML::Node node, std::string path, std::shared_ptr<const std::string> file)
-    : node_(std::move(node)), path_(std::move(path)), file_(std::move(file)) {}
+YamlValue::YamlValue(YamlNode node, std::string path, std::shared_ptr<const YamlSource> source)
+    : node_(node), path_(std::move(path)), source_(std::move(source)) {}
 
 Error YamlValue::error(const std::string& message) const {
-  YAML::Mark mark = node_.IsDefined() ? node_.Mark() : YAML::Mark::null_mark();
-  return Error{message, *file_, one_based(mark.line), one_based(mark.column), path_};
+  const YamlMark mark = node_.Mark();
+  return Error{message, source_->file, one_based(mark.line), one_based(mark.column), path_};
 }
 
 void YamlValue::fail(const std::string& message) const { throw InputError{error(message)}; }
@@ -73,11 +87,9 @@ bool YamlValue::has(std::string_view key) const { return find(key).has_value(); 
 
 std::optional<YamlValue> YamlValue::find(std::string_view key) const {
   if (!node_.IsMap()) return std::nullopt;
-  // Iterate instead of operator[]: a missing key must not create a node without a mark.
-  for (auto it = node_.begin(); it != node_.end(); ++it)
-    if (it->first.IsScalar() && it->first.Scalar() == key)
-      return YamlValue(it->second, child_path(path_, key), file_);
-  return std::nullopt;
+  const YamlNode value = node_[key];
+  if (!value) return std::nullopt;
+  return YamlValue(value, child_path(path_, key), source_);
 }
 
 YamlValue YamlValue::at(std::string_view key) const {
@@ -93,10 +105,11 @@ YamlValue YamlValue::at(std::string_view key) const {
 std::vector<std::pair<YamlValue, YamlValue>> YamlValue::entries() const {
   if (!node_.IsMap()) fail("expected a map, found " + describe_type(node_));
   std::vector<std::pair<YamlValue, YamlValue>> out;
-  for (auto it = node_.begin(); it != node_.end(); ++it) {
-    std::string name = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
-    std::string path = child_path(path_, name);
-    out.emplace_back(YamlValue(it->first, path, file_), YamlValue(it->second, path, file_));
+  out.reserve(node_.size());
+  for (std::size_t i = 0; i < node_.size(); ++i) {
+    const YamlNode key = node_.key_at(i);
+    std::string path = child_path(path_, key.IsScalar() ? key.scalar_view() : std::string_view("?"));
+    out.emplace_back(YamlValue(key, path, source_), YamlValue(node_.value_at(i), path, source_));
   }
   return out;
 }
@@ -105,8 +118,9 @@ std::vector<YamlValue> YamlValue::items(bool allow_empty) const {
   if (!node_.IsSequence()) fail("expected a list, found " + describe_type(node_));
   if (!allow_empty && node_.size() == 0) fail("the list must not be empty");
   std::vector<YamlValue> out;
+  out.reserve(node_.size());
   for (std::size_t i = 0; i < node_.size(); ++i)
-    out.emplace_back(node_[i], path_ + "[" + std::to_string(i) + "]", file_);
+    out.emplace_back(node_[i], path_ + "[" + std::to_string(i) + "]", source_);
   return out;
 }
 
@@ -147,10 +161,9 @@ std::int64_t YamlValue::as_non_negative_int() const { return as_int({0, std::num
 
 bool YamlValue::as_bool() const {
   if (!node_.IsScalar()) fail("expected true or false, found " + describe_type(node_));
-  bool value = false;
-  if (!YAML::convert<bool>::decode(node_, value))
-    fail("expected true or false, found " + describe_type(node_));
-  return value;
+  const std::optional<bool> value = yaml_bool(node_.scalar_view());
+  if (!value) fail("expected true or false, found " + describe_type(node_));
+  return *value;
 }
 
 DType YamlValue::as_dtype() const {
@@ -170,94 +183,25 @@ std::size_t YamlValue::as_choice(const std::vector<std::string_view>& choices) c
   fail("unknown value '" + value + "' (expected one of: " + listed + ")");
 }
 
-Error error_from_yaml_exception(const YAML::Exception& e, const std::string& file_label) {
-  return Error{e.msg.empty() ? std::string(e.what()) : e.msg, file_label, one_based(e.mark.line),
-               one_based(e.mark.column), ""};
-}
-
-namespace {
-
-// Walks a parsed document once: duplicate keys, depth, and the expansion through aliases.
-class TreeCheck {
- public:
-  TreeCheck(std::string file, std::size_t text_size) : file_(std::move(file)), budget_(2 * text_size + 1024) {}
-
-  void walk(const YAML::Node& node, int depth, const std::string& path) {
-    if (++visited_ > budget_)
-      fail(node, path,
-           "the document expands (through aliases) to more than " + std::to_string(budget_) + " values");
-    if (!node.IsMap() && !node.IsSequence()) return;
-    if (depth > limits::kMaxNestingDepth)
-      fail(node, path,
-           "nested deeper than " + std::to_string(limits::kMaxNestingDepth) + " levels of maps and lists");
-    if (node.IsSequence()) {
-      std::size_t i = 0;
-      for (auto it = node.begin(); it != node.end(); ++it, ++i)
-        walk(*it, depth + 1, path + "[" + std::to_string(i) + "]");
-      return;
-    }
-    std::set<std::string> seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      if (!it->first.IsScalar()) fail(it->first, path, "a key must be a plain name, not " + describe_type(it->first));
-      const std::string& key = it->first.Scalar();
-      const std::string key_path = child_path(path, key);
-      if (!seen.insert(key).second) fail(it->first, key_path, "key '" + key + "' is given twice in this map");
-      walk(it->second, depth + 1, key_path);
-    }
-  }
-
- private:
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& message) const {
-    const YAML::Mark mark = node.Mark();
-    throw InputError{Error{message, file_, one_based(mark.line), one_based(mark.column), path}};
-  }
-
-  std::string file_;
-  std::size_t budget_;
-  std::size_t visited_ = 0;
-};
-
-}  // namespace
-
-Result<YAML::Node> load_yaml_text(const std::string& text, const std::string& file_label) {
-  if (Status st = check_text_input(text, file_label); !st) return st.error();
-  YAML::Node node;
-  try {
-    node = YAML::Load(text);
-  } catch (const YAML::DeepRecursion& e) {
-    Error error = error_from_yaml_exception(e, file_label);
-    error.message = "nested deeper than " + std::to_string(limits::kMaxNestingDepth) + " levels of maps and lists";
-    return error;
-  } catch (const YAML::ParserException& e) {
-    Error error = error_from_yaml_exception(e, file_label);
-    error.message = "malformed YAML: " + error.message;
-    return error;
-  } catch (const YAML::Exception& e) {
-    return error_from_yaml_exception(e, file_label);
-  }
-  try {
-    TreeCheck(file_label, text.size()).walk(node, 0, "");
-  } catch (const InputError& e) {
-    return e.error;
-  }
-  return node;
+Result<std::shared_ptr<const YamlDocument>> load_yaml_text(const std::string& text, const std::string& file_label) {
+  return parse_yaml_text(text, file_label);
 }
 
 Result<YamlValue> load_yaml_root(const std::string& text, const std::string& file_label) {
-  auto file = std::make_shared<const std::string>(file_label);
-  Result<YAML::Node> loaded = load_yaml_text(text, file_label);
+  Result<std::shared_ptr<const YamlDocument>> loaded = load_yaml_text(text, file_label);
   if (!loaded) return loaded.error();
-  YAML::Node node = *loaded;
+  auto source = std::make_shared<const YamlSource>(YamlSource{*loaded, file_label});
+  const YamlNode node = source->document->root();
   if (!node.IsMap()) {
     Error error{"expected a map of keys at the top of the file (starting with 'version: 1')", file_label, 0,
                 0, ""};
-    if (node.IsDefined() && !node.IsNull()) {
+    if (!node.IsNull()) {
       error.line = one_based(node.Mark().line);
       error.column = one_based(node.Mark().column);
     }
     return error;
   }
-  YamlValue root(node, "", file);
+  YamlValue root(node, "", source);
   try {
     YamlValue version = root.at("version");
     if (version.as_int({}) != 1)

@@ -2,8 +2,6 @@
 // A YAML node that knows its file and key path, so every complaint about user input
 // names file, line, column and key (e.g. "pus[1].peak_gflops_per_unit.f32").
 // Errors are thrown as InputError and turned into Result at each loader's boundary.
-#include <yaml-cpp/yaml.h>
-
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -17,16 +15,23 @@
 #include "core/checked_number.h"
 #include "core/dtype.h"
 #include "core/result.h"
+#include "describe/yaml_document.h"
 
 namespace specmap {
 
+// The parsed document and the file it came from, shared by every YamlValue of one load.
+struct YamlSource {
+  std::shared_ptr<const YamlDocument> document;
+  std::string file;
+};
+
 class YamlValue {
  public:
-  YamlValue(YAML::Node node, std::string path, std::shared_ptr<const std::string> file);
+  YamlValue(YamlNode node, std::string path, std::shared_ptr<const YamlSource> source);
 
   [[nodiscard]] const std::string& path() const { return path_; }
-  [[nodiscard]] const std::string& file() const { return *file_; }
-  [[nodiscard]] const YAML::Node& node() const { return node_; }
+  [[nodiscard]] const std::string& file() const { return source_->file; }
+  [[nodiscard]] const YamlNode& node() const { return node_; }
   [[nodiscard]] Error error(const std::string& message) const;
   [[noreturn]] void fail(const std::string& message) const;
 
@@ -60,13 +65,13 @@ class YamlValue {
   [[nodiscard]] std::size_t as_choice(const std::vector<std::string_view>& choices) const;
 
  private:
-  YAML::Node node_;
+  YamlNode node_;
   std::string path_;
-  std::shared_ptr<const std::string> file_;
+  std::shared_ptr<const YamlSource> source_;
 };
 
-// Parses `text` and runs `build` on the root map after checking `version: 1`. Malformed YAML,
-// InputError and yaml-cpp exceptions become an Error; nothing escapes.
+// Parses `text` and runs `build` on the root map after checking `version: 1`. Malformed YAML
+// and InputError become an Error; nothing escapes.
 template <class T>
 Result<T> parse_yaml_document(const std::string& text, const std::string& file_label,
                               const std::function<T(const YamlValue& root)>& build);
@@ -75,15 +80,15 @@ Result<T> parse_yaml_document(const std::string& text, const std::string& file_l
 // a file over the size limit or one with a NUL byte is an Error naming it.
 Result<std::string> read_text_file(const std::string& path);
 
-// The one YAML parse every loader uses: checks the text (size, NUL bytes), parses it and walks
-// the tree once, so that in every map (block or flow style) a key given twice is an error at
-// the second one, nesting deeper than limits::kMaxNestingDepth is an error where it gets too
-// deep, and aliases cannot expand the document beyond about twice its size in values.
-Result<YAML::Node> load_yaml_text(const std::string& text, const std::string& file_label);
+// The one YAML parse every loader uses (describe/yaml_document.h): checks the text (size, NUL
+// bytes), parses it into a compact document and checks it while it is built, so that in every
+// map (block or flow style) a key given twice is an error at the second one, nesting deeper
+// than limits::kMaxNestingDepth is an error where it gets too deep, and aliases cannot expand
+// the document beyond about twice its size in values.
+Result<std::shared_ptr<const YamlDocument>> load_yaml_text(const std::string& text, const std::string& file_label);
 
 // Implementation detail of parse_yaml_document (non-template part).
 Result<YamlValue> load_yaml_root(const std::string& text, const std::string& file_label);
-Error error_from_yaml_exception(const YAML::Exception& e, const std::string& file_label);
 
 template <class T>
 Result<T> parse_yaml_document(const std::string& text, const std::string& file_label,
@@ -94,8 +99,6 @@ Result<T> parse_yaml_document(const std::string& text, const std::string& file_l
     return build(*root);
   } catch (const InputError& e) {
     return e.error;
-  } catch (const YAML::Exception& e) {
-    return error_from_yaml_exception(e, file_label);
   }
 }
 

@@ -1,6 +1,4 @@
 // The hand-written profile format (see docs/profiles.md and profiles/paper.yaml).
-#include <yaml-cpp/yaml.h>
-
 #include <cmath>
 #include <set>
 #include <string>
@@ -41,14 +39,14 @@ class ProfileYamlReader {
  public:
   explicit ProfileYamlReader(std::string file) : file_(std::move(file)) {}
 
-  ProfileDb read(const YAML::Node& root) {
+  ProfileDb read(const YamlNode& root) {
     if (!root.IsMap()) fail(root, "", "a profile is a mapping with version, time_unit and entries");
     check_keys(root, "", {"version", "time_unit", "machine", "reference", "entries"});
 
-    const YAML::Node version = required(root, "version", "");
+    const YamlNode version = required(root, "version", "");
     if (integer(version, "version", {}) != 1) fail(version, "version", "only version 1 is supported");
 
-    const YAML::Node unit_node = required(root, "time_unit", "");
+    const YamlNode unit_node = required(root, "time_unit", "");
     const std::string unit_name = text(unit_node, "time_unit");
     unit_ = nullptr;
     std::vector<std::string_view> names;
@@ -70,7 +68,7 @@ class ProfileYamlReader {
       fail(root, "", "a relative profile must say what 1.0 means in `reference`");
     }
 
-    const YAML::Node entries = required(root, "entries", "");
+    const YamlNode entries = required(root, "entries", "");
     if (!entries.IsSequence()) fail(entries, "entries", "must be a list");
     for (std::size_t i = 0; i < entries.size(); ++i)
       read_entry(entries[i], "entries[" + std::to_string(i) + "]", db);
@@ -81,9 +79,9 @@ class ProfileYamlReader {
  private:
   bool relative() const { return unit_->name == "relative"; }
 
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& key_path,
+  [[noreturn]] void fail(const YamlNode& node, const std::string& key_path,
                          const std::string& message) const {
-    const YAML::Mark mark = node.Mark();
+    const YamlMark mark = node.Mark();
     const bool known = mark.line >= 0;
     throw InputError{Error{message, file_, known ? mark.line + 1 : 0, known ? mark.column + 1 : 0, key_path}};
   }
@@ -92,11 +90,12 @@ class ProfileYamlReader {
     return parent.empty() ? std::string(key) : parent + "." + std::string(key);
   }
 
-  void check_keys(const YAML::Node& map, const std::string& path,
+  void check_keys(const YamlNode& map, const std::string& path,
                   const std::vector<std::string_view>& allowed) {
     std::set<std::string> seen;
-    for (const auto& kv : map) {
-      const std::string key = kv.first.Scalar();
+    for (std::size_t i = 0; i < map.size(); ++i) {
+      const YamlNode key_node = map.key_at(i);
+      const std::string key = key_node.Scalar();
       bool ok = false;
       for (std::string_view a : allowed) ok = ok || a == key;
       if (!ok) {
@@ -104,25 +103,25 @@ class ProfileYamlReader {
         if (key.rfind("latency_", 0) == 0)
           hint = "; time_unit is '" + std::string(unit_ ? unit_->name : "?") + "', so latencies go under '" +
                  std::string(unit_ ? unit_->latency_key : "latency_<unit>") + "'";
-        fail(kv.first, child_path(path, key),
+        fail(key_node, child_path(path, key),
              "unknown key '" + key + "' (allowed: " + join(allowed) + ")" + hint);
       }
-      if (!seen.insert(key).second) fail(kv.first, child_path(path, key), "key '" + key + "' appears twice");
+      if (!seen.insert(key).second) fail(key_node, child_path(path, key), "key '" + key + "' appears twice");
     }
   }
 
-  YAML::Node required(const YAML::Node& map, std::string_view key, const std::string& path) const {
-    YAML::Node child = map[std::string(key)];
+  YamlNode required(const YamlNode& map, std::string_view key, const std::string& path) const {
+    YamlNode child = map[std::string(key)];
     if (!child) fail(map, child_path(path, key), "missing required key '" + std::string(key) + "'");
     return child;
   }
 
-  std::string text(const YAML::Node& node, const std::string& path) const {
+  std::string text(const YamlNode& node, const std::string& path) const {
     if (!node.IsScalar()) fail(node, path, "must be a string");
     return node.Scalar();
   }
 
-  std::int64_t integer(const YAML::Node& node, const std::string& path, IntRange range) const {
+  std::int64_t integer(const YamlNode& node, const std::string& path, IntRange range) const {
     if (!node.IsScalar()) fail(node, path, "must be an integer");
     std::string problem;
     std::optional<std::int64_t> v = parse_checked_int(node.Scalar(), range, problem);
@@ -130,7 +129,7 @@ class ProfileYamlReader {
     return *v;
   }
 
-  double number(const YAML::Node& node, const std::string& path) const {
+  double number(const YamlNode& node, const std::string& path) const {
     if (!node.IsScalar()) fail(node, path, "must be a number");
     std::string problem;
     std::optional<double> v = parse_checked_real(node.Scalar(), {}, problem);
@@ -139,7 +138,7 @@ class ProfileYamlReader {
   }
 
   // A latency is a bare number (the median) or {median, mean, stddev, repetitions}.
-  ProfileStats latency(const YAML::Node& node, const std::string& path) {
+  ProfileStats latency(const YamlNode& node, const std::string& path) {
     ProfileStats stats;
     const double scale = unit_->to_seconds;
     if (node.IsScalar()) {
@@ -165,18 +164,18 @@ class ProfileYamlReader {
     return stats;
   }
 
-  double positive(const YAML::Node& node, const std::string& path) const {
+  double positive(const YamlNode& node, const std::string& path) const {
     const double v = number(node, path);
     if (v <= 0) fail(node, path, "a latency must be positive");
     return v;
   }
 
-  Tokens tokens(const YAML::Node& node, const std::string& path, IntRange range) const {
+  Tokens tokens(const YamlNode& node, const std::string& path, IntRange range) const {
     return static_cast<Tokens>(integer(node, path, range));
   }
 
   // Fills new_tokens, context and stats of `entry` from a mapping that holds them.
-  void read_point(const YAML::Node& node, const std::string& path, ProfileEntry& entry) {
+  void read_point(const YamlNode& node, const std::string& path, ProfileEntry& entry) {
     const std::string lat(unit_->latency_key);
     entry.new_tokens = tokens(required(node, "new_tokens", path), child_path(path, "new_tokens"), limits::kTokens);
     entry.context = tokens(required(node, "context", path), child_path(path, "context"), limits::kContext);
@@ -185,7 +184,7 @@ class ProfileYamlReader {
     entry.column = node.Mark().column + 1;
   }
 
-  void read_entry(const YAML::Node& node, const std::string& path, ProfileDb& db) {
+  void read_entry(const YamlNode& node, const std::string& path, ProfileDb& db) {
     if (!node.IsMap()) fail(node, path, "an entry is a mapping");
     const std::string_view lat = unit_->latency_key;
     check_keys(
@@ -194,7 +193,7 @@ class ProfileYamlReader {
 
     ProfileEntry head;
     head.file = file_;
-    const YAML::Node level_node = required(node, "level", path);
+    const YamlNode level_node = required(node, "level", path);
     const auto level = parse_profile_level(text(level_node, child_path(path, "level")));
     if (!level) fail(level_node, child_path(path, "level"), "level is op, subgraph or forward");
     head.level = *level;
@@ -229,7 +228,7 @@ class ProfileYamlReader {
         if (node[std::string(single)])
           fail(node[std::string(single)], child_path(path, single),
                "an entry has either `points` or a single new_tokens/context/" + std::string(lat));
-      const YAML::Node points = node["points"];
+      const YamlNode points = node["points"];
       const std::string points_path = child_path(path, "points");
       if (!points.IsSequence() || points.size() == 0) fail(points, points_path, "must be a non-empty list");
       for (std::size_t i = 0; i < points.size(); ++i) {
@@ -258,17 +257,14 @@ class ProfileYamlReader {
 
 Result<ProfileDb> parse_profile_yaml(const std::string& text, const std::string& file_label) {
   try {
-    Result<YAML::Node> loaded = load_yaml_text(text, file_label);
+    Result<std::shared_ptr<const YamlDocument>> loaded = load_yaml_text(text, file_label);
     if (!loaded) return loaded.error();
-    YAML::Node root = *loaded;
+    const YamlNode root = (*loaded)->root();
     if (!root || root.IsNull())
       return Error{"empty profile (expected version, time_unit and entries)", file_label, 0, 0, ""};
     ProfileDb db = ProfileYamlReader(file_label).read(root);
     if (Status st = check_unique_points(db.entries); !st) return st.error();
     return db;
-  } catch (const YAML::Exception& e) {
-    const bool known = e.mark.line >= 0;
-    return Error{e.msg, file_label, known ? e.mark.line + 1 : 0, known ? e.mark.column + 1 : 0, ""};
   } catch (const InputError& e) {
     return e.error;
   }
