@@ -20,69 +20,106 @@ namespace {
 
 std::string pct(double part, double whole) { return whole > 0 ? fixed(100.0 * part / whole, 1) + "%" : "-"; }
 
+// Renders a plan that check_plan accepted. Every value is read through the document's typed
+// reads, so a missing key or a value of the wrong type or range is an InputError with the
+// value's line, column and key path, never an exception from nlohmann's get<>().
 class Renderer {
  public:
-  explicit Renderer(const json& plan) : plan_(plan), seconds_(plan.at("time_unit") == "s") {}
+  explicit Renderer(const JsonDocument& doc)
+      : doc_(doc), plan_(doc.root), seconds_(text(plan_, "", "time_unit") == "s") {}
 
   std::string time(double v) const { return seconds_ ? fixed(v * 1e3, 3) + " ms" : fixed(v, 4) + " rel"; }
 
   std::string render() const {
     std::ostringstream out;
-    const json& choice = plan_.at("choice");
-    const json& pred = plan_.at("prediction");
-    const double total = pred.at("time_per_token").get<double>();
-    out << "plan for experiment '" << plan_.at("experiment").get<std::string>() << "' on "
-        << plan_.at("soc").get<std::string>() << " (" << plan_.at("search").at("mode").get<std::string>()
-        << " mode)\n";
-    out << "  variant " << choice.at("variant").get<std::string>() << ", gamma " << choice.at("gamma").get<int>()
-        << ", " << choice.at("schedule").get<std::string>() << " schedule\n";
-    out << "  draft  " << plan_.at("draft_model").get<std::string>() << " on "
-        << choice.at("mapping_text").at("draft").get<std::string>() << "\n";
-    out << "  target " << plan_.at("target_model").get<std::string>() << " on "
-        << choice.at("mapping_text").at("target").get<std::string>() << "\n\n";
+    const json& choice = doc_.member(plan_, "", "choice");
+    const json& pred = doc_.member(plan_, "", "prediction");
+    const json& mapping = doc_.member(choice, "choice", "mapping_text");
+    const double total = number(pred, "prediction", "time_per_token");
+    out << "plan for experiment '" << text(plan_, "", "experiment") << "' on " << text(plan_, "", "soc") << " ("
+        << text(doc_.member(plan_, "", "search"), "search", "mode") << " mode)\n";
+    out << "  variant " << text(choice, "choice", "variant") << ", gamma " << integer(choice, "choice", "gamma")
+        << ", " << text(choice, "choice", "schedule") << " schedule\n";
+    out << "  draft  " << text(plan_, "", "draft_model") << " on " << text(mapping, "choice.mapping_text", "draft")
+        << "\n";
+    out << "  target " << text(plan_, "", "target_model") << " on "
+        << text(mapping, "choice.mapping_text", "target") << "\n\n";
     out << "time per generated token: " << time(total);
-    if (!pred.at("tokens_per_second").is_null())
-      out << " (" << fixed(pred.at("tokens_per_second").get<double>(), 2) << " tokens/s)";
-    out << ", speedup " << fixed(pred.at("speedup_vs_best_baseline").get<double>(), 3)
+    if (!doc_.member(pred, "prediction", "tokens_per_second").is_null())
+      out << " (" << fixed(number(pred, "prediction", "tokens_per_second"), 2) << " tokens/s)";
+    out << ", speedup " << fixed(number(pred, "prediction", "speedup_vs_best_baseline"), 3)
         << "x over the best non-speculative baseline\n";
-    out << "expected tokens per iteration: " << fixed(pred.at("expected_tokens_per_iteration").get<double>(), 3)
-        << " (" << plan_.at("workload").at("acceptance_note").get<std::string>() << ")\n";
-    if (pred.at("c").get<double>() > 0) out << "c = t_draft / t_target = " << fixed(pred.at("c").get<double>(), 4) << "\n";
-    out << "figures from: " << pred.at("coarsest_source").get<std::string>()
-        << (pred.at("estimated").get<bool>() ? " (ESTIMATED: no measurement covers some of them)" : "") << "\n\n";
+    out << "expected tokens per iteration: " << fixed(number(pred, "prediction", "expected_tokens_per_iteration"), 3)
+        << " (" << text(doc_.member(plan_, "", "workload"), "workload", "acceptance_note") << ")\n";
+    const double c = number(pred, "prediction", "c");
+    if (c > 0) out << "c = t_draft / t_target = " << fixed(c, 4) << "\n";
+    out << "figures from: " << text(pred, "prediction", "coarsest_source")
+        << (doc_.boolean(doc_.member(pred, "prediction", "estimated"), "prediction.estimated")
+                ? " (ESTIMATED: no measurement covers some of them)"
+                : "")
+        << "\n\n";
 
-    const json& b = plan_.at("breakdown");
+    const json& b = doc_.member(plan_, "", "breakdown");
     out << "per model (share of one token's time)\n";
     for (const char* k : {"draft", "target", "prefill", "transfers", "overheads", "sampling"}) {
-      const double v = b.at(k).get<double>();
+      const double v = number(b, "breakdown", k);
       out << "  " << k << std::string(12 - std::string(k).size(), ' ') << time(v) << "  " << pct(v, total) << "\n";
     }
     out << "\nper PU\n";
-    for (const auto& p : b.at("per_pu")) {
-      const double busy = p.at("busy_per_token").get<double>();
-      out << "  " << p.at("pu").get<std::string>() << ": busy " << time(busy) << " (" << pct(busy, total)
-          << " of the token time), resident " << fixed(p.at("resident_bytes").get<double>() / 1e9, 3) << " GB\n";
+    const json& per_pu = list(b, "breakdown", "per_pu");
+    for (std::size_t i = 0; i < per_pu.size(); ++i) {
+      const json& p = per_pu[i];
+      const std::string path = JsonDocument::item("breakdown.per_pu", i);
+      const double busy = number(p, path, "busy_per_token");
+      out << "  " << pu(p, path) << ": busy " << time(busy) << " (" << pct(busy, total)
+          << " of the token time), resident " << fixed(number(p, path, "resident_bytes") / 1e9, 3) << " GB\n";
     }
     out << "\nper subgraph\n";
-    for (const auto& s : b.at("per_subgraph")) {
-      const double v = s.at("per_token").get<double>();
-      out << "  " << s.at("model").get<std::string>() << "/" << s.at("subgraph").get<std::string>() << " on "
-          << s.at("pu").get<std::string>() << ": " << time(v) << "  " << pct(v, total) << "  ["
-          << s.at("source").get<std::string>() << "]\n";
+    const json& per_subgraph = list(b, "breakdown", "per_subgraph");
+    for (std::size_t i = 0; i < per_subgraph.size(); ++i) {
+      const json& sg = per_subgraph[i];
+      const std::string path = JsonDocument::item("breakdown.per_subgraph", i);
+      const double v = number(sg, path, "per_token");
+      out << "  " << text(sg, path, "model") << "/" << text(sg, path, "subgraph") << " on " << pu(sg, path) << ": "
+          << time(v) << "  " << pct(v, total) << "  [" << text(sg, path, "source") << "]\n";
     }
-    const json& alts = plan_.at("alternatives");
+    const json& alts = list(plan_, "", "alternatives");
     if (!alts.empty()) {
       out << "\nnext-best alternatives\n";
-      for (const auto& a : alts)
-        out << "  variant " << a.at("variant").get<std::string>() << ", gamma " << a.at("gamma").get<int>()
-            << ", draft " << a.at("draft").get<std::string>() << ", target " << a.at("target").get<std::string>()
-            << ": " << time(a.at("time_per_token").get<double>()) << " ("
-            << fixed(a.at("speedup_vs_best_baseline").get<double>(), 3) << "x)\n";
+      for (std::size_t i = 0; i < alts.size(); ++i) {
+        const json& a = alts[i];
+        const std::string path = JsonDocument::item("alternatives", i);
+        out << "  variant " << text(a, path, "variant") << ", gamma " << integer(a, path, "gamma") << ", draft "
+            << text(a, path, "draft") << ", target " << text(a, path, "target") << ": "
+            << time(number(a, path, "time_per_token")) << " ("
+            << fixed(number(a, path, "speedup_vs_best_baseline"), 3) << "x)\n";
+      }
     }
     return out.str();
   }
 
  private:
+  std::string text(const json& object, const std::string& path, const char* key) const {
+    return doc_.string(doc_.member(object, path, key), JsonDocument::child(path, key));
+  }
+  double number(const json& object, const std::string& path, const char* key) const {
+    return doc_.real(doc_.member(object, path, key), JsonDocument::child(path, key));
+  }
+  std::int64_t integer(const json& object, const std::string& path, const char* key) const {
+    return doc_.integer(doc_.member(object, path, key), JsonDocument::child(path, key), limits::kGamma);
+  }
+  const json& list(const json& object, const std::string& path, const char* key) const {
+    const json& value = doc_.member(object, path, key);
+    if (!value.is_array()) doc_.fail(JsonDocument::child(path, key), "expected a list, found " + describe_json(value));
+    return value;
+  }
+  // A PU name, or "-" where the plan has none (null).
+  std::string pu(const json& object, const std::string& path) const {
+    const json& value = doc_.member(object, path, "pu");
+    return value.is_null() ? "-" : doc_.string(value, JsonDocument::child(path, "pu"));
+  }
+
+  const JsonDocument& doc_;
   const json& plan_;
   bool seconds_;
 };
@@ -157,11 +194,12 @@ Result<std::string> explain_plan(const std::string& plan_text, const std::string
       doc->fail("schema_version", "plan schema version " + std::to_string(version) + " is not supported (expected " +
                                       std::to_string(kPlanSchemaVersion) + ")");
     check_plan(*doc, soc);
-    return Renderer(plan).render();
+    return Renderer(*doc).render();
   } catch (const InputError& e) {
     return e.error;
   } catch (const json::exception& e) {
-    return Error{std::string("malformed plan: ") + e.what(), file_label};
+    // Every read above is checked; this only keeps an overlooked one from aborting.
+    return doc->error("", std::string("malformed plan: ") + e.what());
   }
 }
 

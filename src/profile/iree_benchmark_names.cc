@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/json_document.h"
+
 namespace specmap {
 
 namespace {
@@ -54,11 +56,14 @@ Result<std::map<std::string, std::string>> parse_name_map(const std::string& tex
 
 Result<std::string> rename_iree_benchmarks(const std::string& json_text, const std::string& file,
                                            const std::map<std::string, std::string>& names) {
+  // The checked parse first (core/json_document.h: malformed text, 1e400, a key given twice or
+  // deep nesting is an error with line and column), then the key order that is written back.
+  if (Result<JsonDocument> checked = parse_json_document(json_text, file); !checked) return checked.error();
   nlohmann::ordered_json root;
   try {
     root = nlohmann::ordered_json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
-    return Error{"malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what(), file};
+  } catch (const nlohmann::json::exception& e) {
+    return Error{std::string("malformed JSON: ") + e.what(), file};
   }
   if (!root.is_object() || !root.contains("benchmarks") || !root["benchmarks"].is_array())
     return Error{"not Google Benchmark JSON: no 'benchmarks' list", file};

@@ -8,6 +8,8 @@
 #include <set>
 #include <sstream>
 
+#include "core/json_document.h"
+
 namespace specmap {
 
 namespace {
@@ -75,12 +77,11 @@ double median(std::vector<double> v) {
 
 Result<LlamaBenchImport> import_llama_bench(const std::string& json_text, const std::string& file,
                                             const ModelGraph& model, const LlamaBenchImportOptions& options) {
-  json root;
-  try {
-    root = json::parse(json_text);
-  } catch (const json::parse_error& e) {
-    return Error{"malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what(), file};
-  }
+  // The checked parse (core/json_document.h): a malformed file, 1e400, a key given twice or
+  // deep nesting is an error with line and column, never an exception.
+  Result<JsonDocument> parsed = parse_json_document(json_text, file);
+  if (!parsed) return parsed.error();
+  const json root = std::move(parsed->root);
   if (!root.is_array() || root.empty())
     return Error{"expected llama-bench's `-o json` output: a non-empty array of tests", file};
 

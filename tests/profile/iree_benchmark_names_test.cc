@@ -51,5 +51,19 @@ TEST(IreeBenchmarkNames, UnmappedFunctionsAndBadMapsAreErrors) {
   ASSERT_FALSE(not_specmap);
 }
 
+// A number beyond a double's range threw nlohmann's out_of_range past the parse_error handler
+// and aborted; now it is an error with its line and column, like every JSON input's.
+TEST(IreeBenchmarkNames, NumberBeyondADoubleIsAnErrorWithItsLocation) {
+  auto names = parse_name_map(slurp(kDir + "names.txt"), "names.txt");
+  ASSERT_TRUE(names);
+  for (const std::string& text : {std::string("{\"benchmarks\": [\n  {\"name\": \"BM_x\", \"real_time\": 1e400}]}"),
+                                  std::string("{\"benchmarks\": [],\n \"benchmarks\": []}")}) {
+    auto renamed = rename_iree_benchmarks(text, "b.json", *names);
+    ASSERT_FALSE(renamed) << text;
+    EXPECT_EQ(renamed.error().file, "b.json");
+    EXPECT_EQ(renamed.error().line, 2) << renamed.error().format();
+  }
+}
+
 }  // namespace
 }  // namespace specmap

@@ -96,5 +96,17 @@ TEST(LlamaBenchImport, BadInputNamesTheField) {
   EXPECT_EQ(bad.error().key_path, "[0].avg_ns");
 }
 
+// A number beyond a double's range threw nlohmann's out_of_range past the parse_error handler
+// and aborted; now it is an error with its line and column, like every JSON input's.
+TEST(LlamaBenchImport, NumberBeyondADoubleIsAnErrorWithItsLocation) {
+  LlamaBenchImportOptions options{"gpu", 1, /*cpu=*/false};
+  auto imported = import_llama_bench("[\n  {\"avg_ns\": 1e400}\n]\n", "bench.json", qwen(), options);
+  ASSERT_FALSE(imported);
+  EXPECT_EQ(imported.error().file, "bench.json");
+  EXPECT_EQ(imported.error().line, 2) << imported.error().format();
+  EXPECT_NE(imported.error().message.find("beyond the range of a double"), std::string::npos)
+      << imported.error().format();
+}
+
 }  // namespace
 }  // namespace specmap
