@@ -62,10 +62,21 @@ void float_outputs_at(const FloatRowsArgs& a, std::size_t o, std::size_t r0) {
     for (int u = 0; u < U; ++u)
 #pragma GCC unroll 16
       for (int r = 0; r < R; ++r) acc[k][u][r] = _mm512_setzero_ps();
+  // With several rows a pass is long enough to fetch the next pass's weights from memory
+  // meanwhile: the same columns O rows further on, requested one pass ahead (a prefetch
+  // past the tensor's end is harmless).
+  constexpr bool kPrefetch = R >= 4;
+  constexpr std::size_t kBytesPerStep = T == TensorType::f32 ? 64 : 32;
   std::size_t i = 0;
   for (; i + 16 * U <= cols; i += 16 * U)
 #pragma GCC unroll 4
     for (int u = 0; u < U; ++u) {
+      if constexpr (kPrefetch)
+#pragma GCC unroll 4
+        for (int k = 0; k < O; ++k)
+          _mm_prefetch(
+              reinterpret_cast<const char*>(rows[k] + O * a.row_bytes + (i / 16 + u) * kBytesPerStep),
+              _MM_HINT_T0);
       __m512 w[O];
 #pragma GCC unroll 4
       for (int k = 0; k < O; ++k) w[k] = load16<T>(rows[k], i + 16 * u);
