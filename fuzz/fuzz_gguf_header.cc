@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& t : file->tensors) {
     // Every tensor's data lies inside the bytes parsed.
     if (t.data.size() != t.bytes) __builtin_trap();
-    if (t.bytes > 0 && (t.data.data() < data || t.data.data() + t.data.size() > data + size)) __builtin_trap();
+    if (t.bytes > 0 && (t.data.data() < data || t.data.data() + t.data.size() > data + size))
+      __builtin_trap();
   }
   (void)file->metadata_end();
   return 0;

@@ -25,8 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   inside(model->output);
   if (model->layers.size() != static_cast<std::size_t>(model->arch.layers)) __builtin_trap();
   for (const auto& layer : model->layers)
-    for (const auto* t : {layer.attn_norm, layer.q, layer.k, layer.v, layer.q_bias, layer.k_bias, layer.v_bias,
-                          layer.o, layer.ffn_norm, layer.gate, layer.up, layer.down})
+    for (const auto* t : {layer.attn_norm, layer.q, layer.k, layer.v, layer.q_bias, layer.k_bias,
+                          layer.v_bias, layer.o, layer.ffn_norm, layer.gate, layer.up, layer.down})
       inside(t);
   return 0;
 }

@@ -25,8 +25,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!tokenizer) return 0;
   const std::size_t tail = std::min<std::size_t>(size, 64);
   const std::string_view texts[] = {
-      "", " ", "a", "the ab  ab", "\xe2\x96\x81the", "<s> </s> <unk> <tool>", "caf\xc3\xa9 \xf0\x9f\x99\x82",
-      "\xff\xfe\x80 \xe2\x96", std::string_view(reinterpret_cast<const char*>(data + size - tail), tail)};
+      "",
+      " ",
+      "a",
+      "the ab  ab",
+      "\xe2\x96\x81the",
+      "<s> </s> <unk> <tool>",
+      "caf\xc3\xa9 \xf0\x9f\x99\x82",
+      "\xff\xfe\x80 \xe2\x96",
+      std::string_view(reinterpret_cast<const char*>(data + size - tail), tail)};
   for (std::string_view text : texts) {
     const std::vector<int> ids = tokenizer->encode(text);
     for (int id : ids)

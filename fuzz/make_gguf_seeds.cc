@@ -41,8 +41,8 @@ Vocab small_vocab() {
   v.add("</s>", 0, 3);
   for (const char* b : {"<0x20>", "<0x61>", "<0x62>", "<0xE2>", "<0x96>", "<0x81>"}) v.add(b, 0, 6);
   const std::string space = "\xe2\x96\x81";
-  const std::vector<std::string> pieces = {space,        "a", "b", "t", "h", "e",  space + "a", "ab",
-                                           space + "ab", "th", "the", space + "the"};
+  const std::vector<std::string> pieces = {space,       "a",  "b",          "t",  "h",   "e",
+                                           space + "a", "ab", space + "ab", "th", "the", space + "the"};
   for (std::size_t i = 0; i < pieces.size(); ++i) v.add(pieces[i], -1.0f - static_cast<float>(i), 1);
   v.add("xy", -0.5f, 5);
   v.add("<tool>", 0, 4);
@@ -73,7 +73,8 @@ void put_hyperparameters(GgufWriter& w, const Shape& s, std::size_t vocab) {
   const std::string& a = s.arch;
   w.set_string("general.architecture", a);
   w.set_string("general.name", "seed-" + a);
-  if (s.alignment != kGgufDefaultAlignment) w.set_u32("general.alignment", static_cast<std::uint32_t>(s.alignment));
+  if (s.alignment != kGgufDefaultAlignment)
+    w.set_u32("general.alignment", static_cast<std::uint32_t>(s.alignment));
   w.set_u32(a + ".vocab_size", static_cast<std::uint32_t>(vocab));
   w.set_u32(a + ".block_count", s.layers);
   w.set_u32(a + ".context_length", 64);
@@ -218,10 +219,11 @@ int main(int argc, char** argv) {
   // Once undefined behaviour: 2^40 heads of 2^40 dimensions overflowed heads * head_dim.
   GgufWriter huge_heads;
   huge_heads.set_string("general.architecture", "llama");
-  for (const char* key : {"llama.block_count", "llama.context_length", "llama.embedding_length",
-                          "llama.feed_forward_length"})
+  for (const char* key :
+       {"llama.block_count", "llama.context_length", "llama.embedding_length", "llama.feed_forward_length"})
     huge_heads.set_u32(key, 32);
-  for (const char* key : {"llama.attention.head_count", "llama.attention.head_count_kv", "llama.attention.key_length"})
+  for (const char* key :
+       {"llama.attention.head_count", "llama.attention.head_count_kv", "llama.attention.key_length"})
     huge_heads.set_u64(key, 1ull << 40);
   huge_heads.set_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
   write(corpus / "gguf_tensors/regression-head-width-overflow.gguf", huge_heads.bytes());

@@ -155,7 +155,8 @@ class PositionedBuilder {
   }
 
   void record(const std::string& path, std::size_t start) {
-    starts_.push_back(JsonDocument::PathStart{JsonDocument::path_hash(path), static_cast<std::uint32_t>(start)});
+    starts_.push_back(
+        JsonDocument::PathStart{JsonDocument::path_hash(path), static_cast<std::uint32_t>(start)});
   }
 
   bool value(json&& v) {
@@ -332,8 +333,9 @@ Result<JsonDocument> parse_json_document(const std::string& text, const std::str
     // The builder reports errors through parse_error; this is only a safety net.
     return Error{plain_message(e.what()), file_label};
   }
-  std::stable_sort(doc.starts_.begin(), doc.starts_.end(),
-                   [](const JsonDocument::PathStart& a, const JsonDocument::PathStart& b) { return a.hash < b.hash; });
+  std::stable_sort(
+      doc.starts_.begin(), doc.starts_.end(),
+      [](const JsonDocument::PathStart& a, const JsonDocument::PathStart& b) { return a.hash < b.hash; });
   doc.starts_.shrink_to_fit();
   doc.line_starts_.shrink_to_fit();
   if (!ok || builder.failure()) {

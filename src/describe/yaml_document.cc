@@ -74,7 +74,9 @@ std::size_t YamlNode::size() const {
 
 YamlNode YamlNode::child(std::size_t i) const { return YamlNode(doc_, doc_->children_[record().a + i]); }
 
-YamlNode YamlNode::operator[](std::size_t i) const { return IsSequence() && i < size() ? child(i) : YamlNode(); }
+YamlNode YamlNode::operator[](std::size_t i) const {
+  return IsSequence() && i < size() ? child(i) : YamlNode();
+}
 
 YamlNode YamlNode::key_at(std::size_t i) const { return IsMap() && i < size() ? child(2 * i) : YamlNode(); }
 
@@ -156,7 +158,7 @@ class YamlDocumentBuilder : public YAML::EventHandler {
     YamlKind kind = YamlKind::map;
     std::vector<std::uint32_t> children;
     std::unordered_set<std::string> keys;  // a map's keys so far
-    std::string key;                        // the key whose value comes next (or came last)
+    std::string key;                       // the key whose value comes next (or came last)
     bool expect_key = true;
     std::uint64_t visited_at_start = 0;
     YAML::anchor_t anchor = 0;
@@ -166,7 +168,8 @@ class YamlDocumentBuilder : public YAML::EventHandler {
     std::uint64_t expanded = 0;  // values it expands to; 0 while it is still open
   };
 
-  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& key_path, const std::string& message) const {
+  [[noreturn]] void fail(const YAML::Mark& mark, const std::string& key_path,
+                         const std::string& message) const {
     throw InputError{Error{message, file_, one_based(mark.line), one_based(mark.column), key_path}};
   }
 
@@ -213,8 +216,8 @@ class YamlDocumentBuilder : public YAML::EventHandler {
   void count(std::uint64_t values, const YAML::Mark& mark) {
     visited_ += values;
     if (visited_ > budget_)
-      fail(mark, path(), "the document expands (through aliases) to more than " + std::to_string(budget_) +
-                             " values");
+      fail(mark, path(),
+           "the document expands (through aliases) to more than " + std::to_string(budget_) + " values");
   }
 
   // Adds a finished node (or an alias, or a collection just opened) to the open collection.
@@ -233,13 +236,14 @@ class YamlDocumentBuilder : public YAML::EventHandler {
       } else if (kind == YamlKind::scalar) {
         key = YamlNode(doc_.get(), index).Scalar();
       } else {
-        const char* what = kind == YamlKind::map ? "a map" : kind == YamlKind::sequence ? "a list" : "nothing";
+        const char* what = kind == YamlKind::map        ? "a map"
+                           : kind == YamlKind::sequence ? "a list"
+                                                        : "nothing";
         fail(mark, path(), std::string("a key must be a plain name, not ") + what);
       }
       parent.key = key;
       parent.expect_key = false;
-      if (!parent.keys.insert(key).second)
-        fail(mark, path(), "key '" + key + "' is given twice in this map");
+      if (!parent.keys.insert(key).second) fail(mark, path(), "key '" + key + "' is given twice in this map");
       parent.children.push_back(index);
       return;
     }
@@ -291,7 +295,8 @@ class YamlDocumentBuilder : public YAML::EventHandler {
   std::unordered_map<std::string, std::uint32_t> interned_;
 };
 
-Result<std::shared_ptr<const YamlDocument>> parse_yaml_text(const std::string& text, const std::string& file_label) {
+Result<std::shared_ptr<const YamlDocument>> parse_yaml_text(const std::string& text,
+                                                            const std::string& file_label) {
   if (Status st = check_text_input(text, file_label); !st) return st.error();
   auto error_of = [&](const YAML::Exception& e) {
     return Error{e.msg.empty() ? std::string(e.what()) : e.msg, file_label, one_based(e.mark.line),
@@ -308,7 +313,8 @@ Result<std::shared_ptr<const YamlDocument>> parse_yaml_text(const std::string& t
     return e.error;
   } catch (const YAML::DeepRecursion& e) {
     Error error = error_of(e);
-    error.message = "nested deeper than " + std::to_string(limits::kMaxNestingDepth) + " levels of maps and lists";
+    error.message =
+        "nested deeper than " + std::to_string(limits::kMaxNestingDepth) + " levels of maps and lists";
     return error;
   } catch (const YAML::ParserException& e) {
     Error error = error_of(e);

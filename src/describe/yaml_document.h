@@ -85,7 +85,7 @@ class YamlDocument {
  private:
   friend class YamlNode;
   friend class YamlDocumentBuilder;
-  std::vector<YamlRecord> nodes_;      // nodes_[0] is the root
+  std::vector<YamlRecord> nodes_;  // nodes_[0] is the root
   std::vector<std::uint32_t> children_;
   std::string text_;
 };

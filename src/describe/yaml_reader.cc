@@ -183,7 +183,8 @@ std::size_t YamlValue::as_choice(const std::vector<std::string_view>& choices) c
   fail("unknown value '" + value + "' (expected one of: " + listed + ")");
 }
 
-Result<std::shared_ptr<const YamlDocument>> load_yaml_text(const std::string& text, const std::string& file_label) {
+Result<std::shared_ptr<const YamlDocument>> load_yaml_text(const std::string& text,
+                                                           const std::string& file_label) {
   return parse_yaml_text(text, file_label);
 }
 

@@ -85,7 +85,8 @@ Result<std::string> read_text_file(const std::string& path);
 // map (block or flow style) a key given twice is an error at the second one, nesting deeper
 // than limits::kMaxNestingDepth is an error where it gets too deep, and aliases cannot expand
 // the document beyond about twice its size in values.
-Result<std::shared_ptr<const YamlDocument>> load_yaml_text(const std::string& text, const std::string& file_label);
+Result<std::shared_ptr<const YamlDocument>> load_yaml_text(const std::string& text,
+                                                           const std::string& file_label);
 
 // Implementation detail of parse_yaml_document (non-template part).
 Result<YamlValue> load_yaml_root(const std::string& text, const std::string& file_label);

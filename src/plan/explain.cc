@@ -1,11 +1,9 @@
 #include "plan/explain.h"
 
 #include <map>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
-
 #include <set>
+#include <sstream>
 
 #include "core/format.h"
 #include "core/input_limits.h"
@@ -36,12 +34,12 @@ class Renderer {
     const json& pred = doc_.member(plan_, "", "prediction");
     const json& mapping = doc_.member(choice, "choice", "mapping_text");
     const double total = number(pred, "prediction", "time_per_token");
-    out << "plan for experiment '" << text(plan_, "", "experiment") << "' on " << text(plan_, "", "soc") << " ("
-        << text(doc_.member(plan_, "", "search"), "search", "mode") << " mode)\n";
-    out << "  variant " << text(choice, "choice", "variant") << ", gamma " << integer(choice, "choice", "gamma")
-        << ", " << text(choice, "choice", "schedule") << " schedule\n";
-    out << "  draft  " << text(plan_, "", "draft_model") << " on " << text(mapping, "choice.mapping_text", "draft")
-        << "\n";
+    out << "plan for experiment '" << text(plan_, "", "experiment") << "' on " << text(plan_, "", "soc")
+        << " (" << text(doc_.member(plan_, "", "search"), "search", "mode") << " mode)\n";
+    out << "  variant " << text(choice, "choice", "variant") << ", gamma "
+        << integer(choice, "choice", "gamma") << ", " << text(choice, "choice", "schedule") << " schedule\n";
+    out << "  draft  " << text(plan_, "", "draft_model") << " on "
+        << text(mapping, "choice.mapping_text", "draft") << "\n";
     out << "  target " << text(plan_, "", "target_model") << " on "
         << text(mapping, "choice.mapping_text", "target") << "\n\n";
     out << "time per generated token: " << time(total);
@@ -49,8 +47,9 @@ class Renderer {
       out << " (" << fixed(number(pred, "prediction", "tokens_per_second"), 2) << " tokens/s)";
     out << ", speedup " << fixed(number(pred, "prediction", "speedup_vs_best_baseline"), 3)
         << "x over the best non-speculative baseline\n";
-    out << "expected tokens per iteration: " << fixed(number(pred, "prediction", "expected_tokens_per_iteration"), 3)
-        << " (" << text(doc_.member(plan_, "", "workload"), "workload", "acceptance_note") << ")\n";
+    out << "expected tokens per iteration: "
+        << fixed(number(pred, "prediction", "expected_tokens_per_iteration"), 3) << " ("
+        << text(doc_.member(plan_, "", "workload"), "workload", "acceptance_note") << ")\n";
     const double c = number(pred, "prediction", "c");
     if (c > 0) out << "c = t_draft / t_target = " << fixed(c, 4) << "\n";
     out << "figures from: " << text(pred, "prediction", "coarsest_source")
@@ -63,7 +62,8 @@ class Renderer {
     out << "per model (share of one token's time)\n";
     for (const char* k : {"draft", "target", "prefill", "transfers", "overheads", "sampling"}) {
       const double v = number(b, "breakdown", k);
-      out << "  " << k << std::string(12 - std::string(k).size(), ' ') << time(v) << "  " << pct(v, total) << "\n";
+      out << "  " << k << std::string(12 - std::string(k).size(), ' ') << time(v) << "  " << pct(v, total)
+          << "\n";
     }
     out << "\nper PU\n";
     const json& per_pu = list(b, "breakdown", "per_pu");
@@ -80,8 +80,8 @@ class Renderer {
       const json& sg = per_subgraph[i];
       const std::string path = JsonDocument::item("breakdown.per_subgraph", i);
       const double v = number(sg, path, "per_token");
-      out << "  " << text(sg, path, "model") << "/" << text(sg, path, "subgraph") << " on " << pu(sg, path) << ": "
-          << time(v) << "  " << pct(v, total) << "  [" << text(sg, path, "source") << "]\n";
+      out << "  " << text(sg, path, "model") << "/" << text(sg, path, "subgraph") << " on " << pu(sg, path)
+          << ": " << time(v) << "  " << pct(v, total) << "  [" << text(sg, path, "source") << "]\n";
     }
     const json& alts = list(plan_, "", "alternatives");
     if (!alts.empty()) {
@@ -89,8 +89,8 @@ class Renderer {
       for (std::size_t i = 0; i < alts.size(); ++i) {
         const json& a = alts[i];
         const std::string path = JsonDocument::item("alternatives", i);
-        out << "  variant " << text(a, path, "variant") << ", gamma " << integer(a, path, "gamma") << ", draft "
-            << text(a, path, "draft") << ", target " << text(a, path, "target") << ": "
+        out << "  variant " << text(a, path, "variant") << ", gamma " << integer(a, path, "gamma")
+            << ", draft " << text(a, path, "draft") << ", target " << text(a, path, "target") << ": "
             << time(number(a, path, "time_per_token")) << " ("
             << fixed(number(a, path, "speedup_vs_best_baseline"), 3) << "x)\n";
       }
@@ -110,7 +110,8 @@ class Renderer {
   }
   const json& list(const json& object, const std::string& path, const char* key) const {
     const json& value = doc_.member(object, path, key);
-    if (!value.is_array()) doc_.fail(JsonDocument::child(path, key), "expected a list, found " + describe_json(value));
+    if (!value.is_array())
+      doc_.fail(JsonDocument::child(path, key), "expected a list, found " + describe_json(value));
     return value;
   }
   // A PU name, or "-" where the plan has none (null).
@@ -132,7 +133,8 @@ void check_plan(const JsonDocument& doc, const Soc* soc) {
   (void)doc.integer(doc.member(choice, "choice", "gamma"), "choice.gamma", limits::kGamma);
   const std::string variant = doc.string(doc.member(choice, "choice", "variant"), "choice.variant");
   const json& units = doc.member(choice, "choice", "variant_units");
-  if (!units.is_object()) doc.fail("choice.variant_units", "expected an object of PU: units, found " + describe_json(units));
+  if (!units.is_object())
+    doc.fail("choice.variant_units", "expected an object of PU: units, found " + describe_json(units));
   std::set<std::string> pus;
   for (const auto& [pu, count] : units.items()) {
     (void)doc.integer(count, "choice.variant_units." + pu, limits::kVariantUnits);
@@ -141,9 +143,12 @@ void check_plan(const JsonDocument& doc, const Soc* soc) {
   if (soc != nullptr) {
     bool known = false;
     for (const DesignVariant& v : soc->variants) known = known || v.name == variant;
-    if (!known) doc.fail("choice.variant", "design variant '" + variant + "' is not defined in " + soc->source_file);
+    if (!known)
+      doc.fail("choice.variant", "design variant '" + variant + "' is not defined in " + soc->source_file);
     for (const std::string& pu : pus)
-      if (!soc->pu_index(pu)) doc.fail("choice.variant_units." + pu, "processing unit '" + pu + "' is not defined in " + soc->source_file);
+      if (!soc->pu_index(pu))
+        doc.fail("choice.variant_units." + pu,
+                 "processing unit '" + pu + "' is not defined in " + soc->source_file);
   }
   auto check_pu = [&](const json& value, const std::string& path) {
     if (value.is_null()) return;
@@ -172,17 +177,20 @@ void check_plan(const JsonDocument& doc, const Soc* soc) {
       const std::string path = JsonDocument::item("alternatives", i);
       (void)doc.integer(doc.member((*alternatives)[i], path, "gamma"), path + ".gamma", limits::kGamma);
       if (soc != nullptr) {
-        const std::string name = doc.string(doc.member((*alternatives)[i], path, "variant"), path + ".variant");
+        const std::string name =
+            doc.string(doc.member((*alternatives)[i], path, "variant"), path + ".variant");
         bool known = false;
         for (const DesignVariant& v : soc->variants) known = known || v.name == name;
-        if (!known) doc.fail(path + ".variant", "design variant '" + name + "' is not defined in " + soc->source_file);
+        if (!known)
+          doc.fail(path + ".variant", "design variant '" + name + "' is not defined in " + soc->source_file);
       }
     }
 }
 
 }  // namespace
 
-Result<std::string> explain_plan(const std::string& plan_text, const std::string& file_label, const Soc* soc) {
+Result<std::string> explain_plan(const std::string& plan_text, const std::string& file_label,
+                                 const Soc* soc) {
   Result<JsonDocument> doc = parse_json_document(plan_text, file_label);
   if (!doc) return doc.error();
   const json& plan = doc->root;
@@ -191,8 +199,9 @@ Result<std::string> explain_plan(const std::string& plan_text, const std::string
   try {
     const std::int64_t version = doc->integer(plan["schema_version"], "schema_version", {0, 1 << 20});
     if (version != kPlanSchemaVersion)
-      doc->fail("schema_version", "plan schema version " + std::to_string(version) + " is not supported (expected " +
-                                      std::to_string(kPlanSchemaVersion) + ")");
+      doc->fail("schema_version", "plan schema version " + std::to_string(version) +
+                                      " is not supported (expected " + std::to_string(kPlanSchemaVersion) +
+                                      ")");
     check_plan(*doc, soc);
     return Renderer(*doc).render();
   } catch (const InputError& e) {

@@ -158,8 +158,8 @@ class ProfileYamlReader {
       stats.stddev = sd * scale;
     }
     if (node["repetitions"]) {
-      stats.repetitions =
-          static_cast<int>(integer(node["repetitions"], child_path(path, "repetitions"), limits::kRepetitions));
+      stats.repetitions = static_cast<int>(
+          integer(node["repetitions"], child_path(path, "repetitions"), limits::kRepetitions));
     }
     return stats;
   }
@@ -177,7 +177,8 @@ class ProfileYamlReader {
   // Fills new_tokens, context and stats of `entry` from a mapping that holds them.
   void read_point(const YamlNode& node, const std::string& path, ProfileEntry& entry) {
     const std::string lat(unit_->latency_key);
-    entry.new_tokens = tokens(required(node, "new_tokens", path), child_path(path, "new_tokens"), limits::kTokens);
+    entry.new_tokens =
+        tokens(required(node, "new_tokens", path), child_path(path, "new_tokens"), limits::kTokens);
     entry.context = tokens(required(node, "context", path), child_path(path, "context"), limits::kContext);
     entry.stats = latency(required(node, lat, path), child_path(path, lat));
     entry.line = node.Mark().line + 1;
@@ -208,7 +209,8 @@ class ProfileYamlReader {
         fail(node["key"], child_path(path, "key"), "must be a non-empty op key or subgraph name without '/'");
     }
     head.pu = text(required(node, "pu", path), child_path(path, "pu"));
-    head.units = static_cast<int>(integer(required(node, "units", path), child_path(path, "units"), limits::kUnits));
+    head.units =
+        static_cast<int>(integer(required(node, "units", path), child_path(path, "units"), limits::kUnits));
 
     head.origin = EntryOrigin::measured;
     if (node["origin"]) {

@@ -1,6 +1,6 @@
 // The GGUF harnesses' seeds (fuzz/corpus/gguf_*) reach the code they are for: the model seeds
-// pass the model reader (and the inputs that once crashed it are refused), the tokenizer seeds give a working tokenizer, the header seeds parse
-// (except the truncated real header, which must fail with a byte offset).
+// pass the model reader (and the inputs that once crashed it are refused), the tokenizer seeds give a working
+// tokenizer, the header seeds parse (except the truncated real header, which must fail with a byte offset).
 #include <gtest/gtest.h>
 
 #include <filesystem>

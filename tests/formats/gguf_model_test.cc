@@ -115,14 +115,16 @@ TEST(GgufModel, MissingTensorAndKey) {
 TEST(GgufModel, SizesAboveTheLimitsAreRefused) {
   GgufWriter w;
   w.set_string("general.architecture", "llama");
-  for (const char* key : {"llama.block_count", "llama.context_length", "llama.embedding_length",
-                          "llama.feed_forward_length"})
+  for (const char* key :
+       {"llama.block_count", "llama.context_length", "llama.embedding_length", "llama.feed_forward_length"})
     w.set_u32(key, 32);
-  for (const char* key : {"llama.attention.head_count", "llama.attention.head_count_kv", "llama.attention.key_length"})
+  for (const char* key :
+       {"llama.attention.head_count", "llama.attention.head_count_kv", "llama.attention.key_length"})
     w.set_u64(key, 1ull << 40);
   w.set_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
   std::string e = model_error(w);
-  EXPECT_NE(e.find("key 'llama.attention.head_count': size 1099511627776 is above the largest specmap accepts (65536)"),
+  EXPECT_NE(e.find("key 'llama.attention.head_count': size 1099511627776 is above the largest specmap "
+                   "accepts (65536)"),
             std::string::npos)
       << e;
   EXPECT_NE(e.find("at byte"), std::string::npos) << e;

@@ -56,8 +56,9 @@ TEST(IreeBenchmarkNames, UnmappedFunctionsAndBadMapsAreErrors) {
 TEST(IreeBenchmarkNames, NumberBeyondADoubleIsAnErrorWithItsLocation) {
   auto names = parse_name_map(slurp(kDir + "names.txt"), "names.txt");
   ASSERT_TRUE(names);
-  for (const std::string& text : {std::string("{\"benchmarks\": [\n  {\"name\": \"BM_x\", \"real_time\": 1e400}]}"),
-                                  std::string("{\"benchmarks\": [],\n \"benchmarks\": []}")}) {
+  for (const std::string& text :
+       {std::string("{\"benchmarks\": [\n  {\"name\": \"BM_x\", \"real_time\": 1e400}]}"),
+        std::string("{\"benchmarks\": [],\n \"benchmarks\": []}")}) {
     auto renamed = rename_iree_benchmarks(text, "b.json", *names);
     ASSERT_FALSE(renamed) << text;
     EXPECT_EQ(renamed.error().file, "b.json");
