@@ -2,6 +2,7 @@
 // synthetic weights and sets the measured time per token against the plan's prediction.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -132,6 +133,14 @@ int run_plan(const RunOptions& opt) {
   if (!target) return report_error(target.error(), kExitBadInput);
   auto workload = load_workload(plan->input("workload")->path);
   if (!workload) return report_error(workload.error(), kExitBadInput);
+  // A valid plan whose cores this host lacks (offline, or too few) cannot run here: the run
+  // fails (exit 1), the inputs are fine. An unknown variant is left to create() (bad input).
+  const bool variant_known =
+      std::any_of(soc->variants.begin(), soc->variants.end(),
+                  [&](const DesignVariant& v) { return v.name == plan->choice.variant; });
+  if (variant_known)
+    if (Status st = runtime::check_host_cores(*soc, plan->choice.variant, runtime::online_cores()); !st)
+      return report_error(Error{"cannot run plan " + opt.plan + ": " + st.error().message}, kExitFailure);
 
   runtime::PlanRunOptions options;
   std::optional<formats::Tokenizer> tokenizer;

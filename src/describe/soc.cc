@@ -5,6 +5,13 @@
 
 namespace specmap {
 
+std::vector<int> ProcessingUnit::named_cores() const {
+  std::vector<int> cores;
+  for (const CpuCluster& cluster : clusters)
+    cores.insert(cores.end(), cluster.core_ids.begin(), cluster.core_ids.end());
+  return cores;
+}
+
 std::optional<DTypeExecution> ProcessingUnit::execution(DType t) const {
   if (peak_gflops_per_unit.count(t) > 0) return DTypeExecution{t, 1.0, false};
   for (const DTypeFallback& fallback : fallbacks) {

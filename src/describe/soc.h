@@ -16,7 +16,10 @@ enum class PuKind { cpu, gpu, npu };
 struct CpuCluster {
   std::string name;
   std::string core_type;  // e.g. "cortex-a55"
-  int cores = 0;
+  int cores = 0;          // how many; == core_ids.size() when the cores are named
+  // The logical CPU ids of its cores (`cores: [4, 5, 6, 7]`), in file order; empty when the
+  // YAML gives only a count (`cores: 4`), which the runtime maps onto free online cores.
+  std::vector<int> core_ids;
 };
 
 // What a PU does with a data type it has no native path for.
@@ -54,6 +57,10 @@ struct ProcessingUnit {
   bool idle_power_per_unit = false;
   std::string memory;                // id of the memory this PU reads weights from
   std::string opencl_device_match;   // substring of an OpenCL device name (runtime PUs)
+
+  // The cores its clusters name, in file order (a design variant with u units runs on the
+  // first u); empty when the clusters give counts only (then all of them do).
+  [[nodiscard]] std::vector<int> named_cores() const;
 
   // nullopt: the type cannot run here (no native path and fallback infeasible/absent).
   [[nodiscard]] std::optional<DTypeExecution> execution(DType t) const;

@@ -1,5 +1,6 @@
 // load_soc / parse_soc: the SoC YAML format (docs/formats.md).
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include "core/input_limits.h"
@@ -16,6 +17,9 @@ std::string format_number(double v) {
   return buffer;
 }
 
+// Logical CPU ids below CPU_SETSIZE on Linux: the runtime cannot pin to a core beyond it.
+constexpr IntRange kCoreIds{0, 1023};
+
 Memory read_memory(const YamlValue& v) {
   v.expect_map({"id", "capacity_gb", "bandwidth_gbps", "description"});
   Memory memory;
@@ -30,7 +34,15 @@ CpuCluster read_cluster(const YamlValue& v) {
   CpuCluster cluster;
   cluster.name = v.at("name").as_string();
   cluster.core_type = v.at("core_type").as_string();
-  cluster.cores = static_cast<int>(v.at("cores").as_int(limits::kUnits));
+  YamlValue cores = v.at("cores");
+  if (cores.node().IsSequence()) {
+    // Named cores: logical CPU ids, as /sys/devices/system/cpu/cpuN numbers them.
+    for (const YamlValue& core : cores.items())
+      cluster.core_ids.push_back(static_cast<int>(core.as_int(kCoreIds)));
+    cluster.cores = static_cast<int>(cluster.core_ids.size());
+  } else {
+    cluster.cores = static_cast<int>(cores.as_int(limits::kUnits));
+  }
   return cluster;
 }
 
@@ -70,12 +82,22 @@ ProcessingUnit read_pu(const YamlValue& v, const std::set<std::string>& memory_i
   if (pu.kind == PuKind::cpu) {
     if (auto units = v.find("units")) units->fail("a CPU's units are the sum of its clusters' cores");
     pu.units = 0;
+    std::set<int> named;
     for (const YamlValue& c : v.at("clusters").items()) {
       pu.clusters.push_back(read_cluster(c));
+      const CpuCluster& cluster = pu.clusters.back();
       std::string problem;
-      std::optional<std::int64_t> units = checked_sum(pu.units, pu.clusters.back().cores, limits::kUnits, problem);
+      std::optional<std::int64_t> units = checked_sum(pu.units, cluster.cores, limits::kUnits, problem);
       if (!units) c.at("cores").fail("the cores of all clusters: " + problem);
       pu.units = static_cast<int>(*units);
+      // Either every cluster names its cores or none does: a count beside a list would leave
+      // the runtime guessing which cores the count means.
+      if (cluster.core_ids.empty() != pu.clusters.front().core_ids.empty())
+        c.at("cores").fail("either every cluster of a PU lists its cores or none does");
+      for (std::size_t k = 0; k < cluster.core_ids.size(); ++k)
+        if (!named.insert(cluster.core_ids[k]).second)
+          c.at("cores").items()[k].fail("core " + std::to_string(cluster.core_ids[k]) +
+                                        " is listed twice in PU '" + pu.id + "'");
     }
   } else {
     if (auto clusters = v.find("clusters")) clusters->fail("only CPUs have clusters; use 'units'");
@@ -176,10 +198,25 @@ Soc build_soc(const YamlValue& root) {
     if (!memory_ids.insert(soc.memories.back().id).second)
       m.at("id").fail("memory id '" + soc.memories.back().id + "' is defined twice");
   }
+  std::map<int, std::string> core_owner;  // named core -> the PU that lists it
   for (const YamlValue& p : root.at("pus").items()) {
     soc.pus.push_back(read_pu(p, memory_ids));
-    if (soc.pu_index(soc.pus.back().id) != static_cast<int>(soc.pus.size() - 1))
-      p.at("id").fail("processing unit id '" + soc.pus.back().id + "' is defined twice");
+    const ProcessingUnit& pu = soc.pus.back();
+    if (soc.pu_index(pu.id) != static_cast<int>(soc.pus.size() - 1))
+      p.at("id").fail("processing unit id '" + pu.id + "' is defined twice");
+    // A core belongs to one PU: two PUs on one core would contend where the model says they
+    // run in parallel.
+    for (std::size_t c = 0; c < pu.clusters.size(); ++c)
+      for (std::size_t k = 0; k < pu.clusters[c].core_ids.size(); ++k) {
+        const int core = pu.clusters[c].core_ids[k];
+        auto [it, inserted] = core_owner.emplace(core, pu.id);
+        if (!inserted)
+          p.at("clusters")
+              .items()[c]
+              .at("cores")
+              .items()[k]
+              .fail("core " + std::to_string(core) + " is already listed by PU '" + it->second + "'");
+      }
   }
 
   // A PU cannot read faster than the pool it reads from: cap it there and say so.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "core/files.h"
 #include "describe/loaders.h"
@@ -89,14 +90,24 @@ Result<ExportContext> load_export_context(const std::string& plan_path) {
 }
 
 std::vector<int> cpu_cores(const Soc& soc, int pu, int units) {
-  // Cores are numbered over the CPU PUs in SoC order, so a second CPU PU (another cluster)
-  // starts after the first one's cores.
+  // A PU that names its cores (`cores: [4, 5, 6, 7]`) runs on the first `units` of them.
+  const std::vector<int> named = soc.pus[static_cast<std::size_t>(pu)].named_cores();
+  if (!named.empty()) return {named.begin(), named.begin() + std::min<std::ptrdiff_t>(units, named.size())};
+  // Counted cores are numbered over the CPU PUs that give counts in SoC order, skipping every
+  // named core, so a second CPU PU (another cluster) starts after the first one's cores.
+  std::set<int> taken;
   int first = 0;
-  for (int i = 0; i < pu; ++i)
-    if (soc.pus[static_cast<std::size_t>(i)].kind == PuKind::cpu)
-      first += soc.pus[static_cast<std::size_t>(i)].units;
+  for (int i = 0; i < static_cast<int>(soc.pus.size()); ++i) {
+    const ProcessingUnit& other = soc.pus[static_cast<std::size_t>(i)];
+    const std::vector<int> cores = other.named_cores();
+    taken.insert(cores.begin(), cores.end());
+    if (i < pu && other.kind == PuKind::cpu && cores.empty()) first += other.units;
+  }
   std::vector<int> cores;
-  for (int u = 0; u < units; ++u) cores.push_back(first + u);
+  for (int core = 0, counted = 0; static_cast<int>(cores.size()) < units; ++core) {
+    if (taken.count(core) > 0) continue;
+    if (counted++ >= first) cores.push_back(core);
+  }
   return cores;
 }
 

@@ -47,8 +47,9 @@ struct ExportContext {
 // the export still reflects the plan's choice.
 Result<ExportContext> load_export_context(const std::string& plan_path);
 
-// CPU core ids a CPU PU's `units` units run on: the first `units` cores of the PU's cores
-// counted from 0 over its clusters, as the runtime pins them (the first u online cores).
+// CPU core ids a CPU PU's `units` units run on: the first `units` cores its clusters name
+// (`cores: [4, 5]`), as the runtime pins them; else cores counted from 0 over all units of the
+// CPU PUs before it that give counts, skipping the cores any PU names.
 std::vector<int> cpu_cores(const Soc& soc, int pu, int units);
 
 // A model's weights file: the --model-file given for its role, else the model YAML's

@@ -85,3 +85,14 @@ Result<std::unique_ptr<TransferProbe>> TransferProbe::create(std::shared_ptr<Ope
 Result<Seconds> TransferProbe::copy(std::size_t, bool) { return Error{opencl_unavailable_reason()}; }
 
 }  // namespace specmap::runtime
+
+// runtime/opencl/device_probe.h
+#include "runtime/opencl/device_probe.h"
+
+namespace specmap::runtime {
+
+Result<OpenClProbe> probe_opencl_device(std::shared_ptr<OpenClDevice>, const OpenClProbeOptions&) {
+  return Error{"cannot measure an OpenCL device: " + opencl_unavailable_reason()};
+}
+
+}  // namespace specmap::runtime

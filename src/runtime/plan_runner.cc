@@ -78,6 +78,15 @@ std::vector<TransferMeasurement> transfer_measurements(const TransformerExecutor
   return out;
 }
 
+// Every core the draft's subgraphs run on (an OpenCL PU's: its driver's host cores): the
+// overlapped schedule pins the drafter's thread there.
+CoreSet draft_cores(const TransformerExecutor& draft) {
+  std::vector<int> cores;
+  for (const CoreSet& set : draft.placement().subgraph_cores)
+    cores.insert(cores.end(), set.cores.begin(), set.cores.end());
+  return make_core_set(std::move(cores));
+}
+
 const DesignVariant* find_variant(const Soc& soc, const std::string& name) {
   for (const auto& v : soc.variants)
     if (v.name == name) return &v;
@@ -88,34 +97,116 @@ const DesignVariant* find_variant(const Soc& soc, const std::string& name) {
 
 bool is_opencl_pu(const ProcessingUnit& pu) { return !pu.opencl_device_match.empty(); }
 
-Result<std::vector<CoreSet>> pu_core_sets(const Soc& soc, const std::string& variant,
-                                          const std::vector<int>& online) {
+namespace {
+
+std::string cores_text(const std::vector<int>& cores) { return make_core_set(cores).to_string(); }
+
+// The cluster of `pu` that lists `core` (for messages).
+std::string cluster_of(const ProcessingUnit& pu, int core) {
+  for (const CpuCluster& cluster : pu.clusters)
+    if (std::find(cluster.core_ids.begin(), cluster.core_ids.end(), core) != cluster.core_ids.end())
+      return cluster.name;
+  return {};
+}
+
+}  // namespace
+
+namespace {
+
+// Every core some PU of the SoC names: a PU that gives a count never runs on them, whichever
+// variant is chosen (as export's cpu_cores() numbers them).
+std::vector<int> all_named_cores(const Soc& soc) {
+  std::vector<int> named;
+  for (const ProcessingUnit& pu : soc.pus) {
+    const std::vector<int> cores = pu.named_cores();
+    named.insert(named.end(), cores.begin(), cores.end());
+  }
+  std::sort(named.begin(), named.end());
+  return named;
+}
+
+std::vector<int> without(const std::vector<int>& online, const std::vector<int>& sorted_excluded) {
+  std::vector<int> left;
+  for (int core : online)
+    if (!std::binary_search(sorted_excluded.begin(), sorted_excluded.end(), core)) left.push_back(core);
+  return left;
+}
+
+bool is_counted_cpu(const ProcessingUnit& pu) {
+  return pu.kind == PuKind::cpu && !is_opencl_pu(pu) && pu.named_cores().empty();
+}
+
+}  // namespace
+
+Status check_host_cores(const Soc& soc, const std::string& variant, const std::vector<int>& online) {
   const DesignVariant* chosen = find_variant(soc, variant);
   if (chosen == nullptr)
     return Error{"the plan's design variant '" + variant + "' is not defined by SoC '" + soc.name + "'"};
+  std::size_t counted = 0;  // cores asked for by count, by CPU PUs that name none
+  for (std::size_t pu = 0; pu < soc.pus.size(); ++pu) {
+    const int units = pu < chosen->units.size() ? chosen->units[pu] : 0;
+    const ProcessingUnit& unit = soc.pus[pu];
+    if (units <= 0) continue;
+    const std::vector<int> named = unit.named_cores();
+    if (!named.empty()) {
+      for (int k = 0; k < units && k < static_cast<int>(named.size()); ++k)
+        if (!std::binary_search(online.begin(), online.end(), named[k]))
+          return Error{"PU '" + unit.id + "' runs on core " + std::to_string(named[k]) + " (cluster '" +
+                       cluster_of(unit, named[k]) + "') in design variant '" + variant +
+                       "', which is not online on this host (online cores: " + cores_text(online) + ")"};
+    } else if (is_counted_cpu(unit)) {
+      counted += static_cast<std::size_t>(units);
+    }
+  }
+  const std::vector<int> free = without(online, all_named_cores(soc));
+  if (counted > free.size()) {
+    const bool any_named = free.size() < online.size();
+    return Error{"design variant '" + variant + "' needs " + std::to_string(counted) + " CPU cores" +
+                 (any_named ? " besides those the SoC's PUs name" : "") + ", but this host has " +
+                 std::to_string(free.size()) + " such online (online cores: " + cores_text(online) + ")"};
+  }
+  return {};
+}
+
+Result<std::vector<CoreSet>> pu_core_sets(const Soc& soc, const std::string& variant,
+                                          const std::vector<int>& online) {
+  if (Status st = check_host_cores(soc, variant, online); !st) return st.error();
+  const DesignVariant* chosen = find_variant(soc, variant);
   auto units_of = [&](std::size_t pu) { return pu < chosen->units.size() ? chosen->units[pu] : 0; };
   std::vector<CoreSet> sets(soc.pus.size());
+  // PUs that name their cores take the first `units` of them; the PUs that give counts take
+  // online cores no PU names, in SoC order.
+  std::vector<int> taken;
+  for (std::size_t pu = 0; pu < soc.pus.size(); ++pu) {
+    const int units = units_of(pu);
+    const std::vector<int> named = soc.pus[pu].named_cores();
+    if (units <= 0 || named.empty()) continue;
+    std::vector<int> cores(named.begin(), named.begin() + std::min<std::ptrdiff_t>(units, named.size()));
+    taken.insert(taken.end(), cores.begin(), cores.end());
+    sets[pu] = make_core_set(std::move(cores));
+  }
+  const std::vector<int> counted_free = without(online, all_named_cores(soc));
   std::size_t next_core = 0;
   for (std::size_t pu = 0; pu < soc.pus.size(); ++pu) {
     const int units = units_of(pu);
-    if (units <= 0 || soc.pus[pu].kind != PuKind::cpu || is_opencl_pu(soc.pus[pu])) continue;
-    if (next_core + static_cast<std::size_t>(units) > online.size()) {
-      return Error{"design variant '" + variant + "' needs " + std::to_string(next_core + units) +
-                   " CPU cores, but this host has " + std::to_string(online.size()) + " online"};
-    }
-    std::vector<int> cores(online.begin() + static_cast<std::ptrdiff_t>(next_core),
-                           online.begin() + static_cast<std::ptrdiff_t>(next_core + units));
+    if (units <= 0 || !is_counted_cpu(soc.pus[pu])) continue;
+    std::vector<int> cores(counted_free.begin() + static_cast<std::ptrdiff_t>(next_core),
+                           counted_free.begin() + static_cast<std::ptrdiff_t>(next_core + units));
+    taken.insert(taken.end(), cores.begin(), cores.end());
     sets[pu] = make_core_set(std::move(cores));
     next_core += static_cast<std::size_t>(units);
   }
+  std::sort(taken.begin(), taken.end());
+  const std::vector<int> free = without(online, taken);
+  next_core = 0;
   // OpenCL PUs: host cores for the driver's threads from the cores the CPU PUs left, all
   // `units` of them or none (a crowded pocl is worse than an unpinned one).
   for (std::size_t pu = 0; pu < soc.pus.size(); ++pu) {
     const int units = units_of(pu);
-    if (units <= 0 || !is_opencl_pu(soc.pus[pu])) continue;
-    if (next_core + static_cast<std::size_t>(units) > online.size()) continue;
-    std::vector<int> cores(online.begin() + static_cast<std::ptrdiff_t>(next_core),
-                           online.begin() + static_cast<std::ptrdiff_t>(next_core + units));
+    if (units <= 0 || !is_opencl_pu(soc.pus[pu]) || !soc.pus[pu].named_cores().empty()) continue;
+    if (next_core + static_cast<std::size_t>(units) > free.size()) continue;
+    std::vector<int> cores(free.begin() + static_cast<std::ptrdiff_t>(next_core),
+                           free.begin() + static_cast<std::ptrdiff_t>(next_core + units));
     sets[pu] = make_core_set(std::move(cores));
     next_core += static_cast<std::size_t>(units);
   }
@@ -158,7 +249,7 @@ Result<CorePlacement> placement_for(const ModelGraph& graph, const std::vector<s
         device = std::move(opened).value();
       }
       placement.subgraph_cores.push_back(static_cast<std::size_t>(*pu) < pu_cores.size() ? pu_cores[*pu]
-                                                                                          : CoreSet{});
+                                                                                         : CoreSet{});
       placement.subgraph_devices.push_back(device);
       any_device = true;
       continue;
@@ -220,8 +311,8 @@ Result<std::unique_ptr<PlanRunner>> PlanRunner::create(const Soc& soc, const Mod
   if (!pu_cores) return pu_cores.error();
   std::unique_ptr<PlanRunner> runner(new PlanRunner(choice, options));
   if (choice.gamma > 0) {
-    auto built =
-        build_executor(draft, choice.draft_pus, soc, choice.variant, *pu_cores, options.seed, options.kv_cache);
+    auto built = build_executor(draft, choice.draft_pus, soc, choice.variant, *pu_cores, options.seed,
+                                options.kv_cache);
     if (!built) return built.error();
     runner->draft_ = std::move(built).value();
   }
@@ -263,6 +354,7 @@ Result<PlanRunReport> PlanRunner::run_case(int gamma, std::optional<double> cont
   config.schedule = schedule.value_or(options_.schedule);
   config.on_iteration = options_.on_iteration;
   config.stop_token = options_.stop_token;  // generation ends there
+  if (draft_) config.drafter_cores = draft_cores(*draft_);
 
   target_->reset_timings();
   if (draft_) draft_->reset_timings();

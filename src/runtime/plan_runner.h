@@ -3,17 +3,18 @@
 // each subgraph on the cores of the PU the plan assigns it, decoded speculatively, and
 // reports what was measured so it can be set against what the cost model predicted.
 //
-// Processing units to cores: a CPU PU with u units in the chosen design variant runs on u
-// online cores, taken in ascending order; CPU PUs are served in the SoC's order, so the
-// first CPU PU gets the first u online cores, the next one the following cores. With one
-// CPU PU that is "the first u online cores". (A later change may let the SoC name explicit
-// core lists.)
+// Processing units to cores: a CPU PU whose clusters name their cores (`cores: [4, 5, 6, 7]`)
+// with u units in the chosen design variant runs on the first u cores listed, which must be
+// online. A CPU PU that gives counts only runs on u online cores that no PU of the SoC
+// names (whichever variant runs), taken in ascending order; such PUs are served in the
+// SoC's order, so the first gets the first u free cores, the next one the following cores.
+// With one CPU PU that gives a count that is "the first u online cores".
 //
 // OpenCL PUs: a PU whose SoC entry has `opencl_device` (any kind: gpu, npu, or cpu) runs on
 // the first OpenCL device whose "platform device" name contains that text, opened once per
 // process and shared by the draft and the target (each executor has its own queue). It is
 // opened with max_compute_units = the PU's units in the variant (pocl's thread count) and
-// host_cores = the next u online cores after those of the CPU PUs, when that many are left
+// host_cores = the first u online cores the variant's CPU PUs leave, when that many are left
 // (pocl's worker threads start there), else none. A PU without opencl_device that is not a
 // CPU cannot run: the runtime has no other GPU or NPU backend.
 #include <cstddef>
@@ -100,10 +101,15 @@ struct PlanRunReport {
   std::vector<TransferMeasurement> target_transfers;
 };
 
+// Ok when this host can give `variant` its cores: every core a PU in use names is online and
+// there are enough online cores for the PUs that give counts. The error names the PU, the
+// core and the online set: the plan is valid but this host cannot run it.
+Status check_host_cores(const Soc& soc, const std::string& variant, const std::vector<int>& online);
+
 // Core set of every PU under `variant` (empty for PUs the variant switches off), following
 // the mapping described at the top of this file: a CPU PU's cores; an OpenCL PU's host
-// cores (empty when none are free). Opens no device. Errors: unknown variant, a CPU PU
-// asking for more cores than are online.
+// cores (empty when none are free). Opens no device. Errors:
+// unknown variant, and those of check_host_cores.
 Result<std::vector<CoreSet>> pu_core_sets(const Soc& soc, const std::string& variant,
                                           const std::vector<int>& online);
 

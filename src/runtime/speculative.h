@@ -20,6 +20,7 @@
 #include "core/result.h"
 #include "core/units.h"
 #include "describe/experiment.h"
+#include "runtime/cpu/core_set.h"
 #include "runtime/token_model.h"
 
 namespace specmap::runtime {
@@ -61,6 +62,9 @@ struct SpeculativeConfig {
   // sequential or overlapped (see the top of this file). With gamma 0 both are plain
   // decoding with the target alone.
   Schedule schedule = Schedule::sequential;
+  // Overlapped schedule: the cores the drafter's thread is pinned to (its PU's); empty:
+  // wherever the thread starts.
+  CoreSet drafter_cores;
   IterationHook on_iteration;  // optional; its own run time is excluded from the stats
   // Generation ends once this token (the tokenizer's EOS) is emitted: no further iteration
   // runs, and the result's tokens end with it. Tokens an iteration kept after it are

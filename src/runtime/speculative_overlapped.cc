@@ -87,6 +87,13 @@ void Drafter::loop() {
 Drafter::Output Drafter::run(const Job& job) {
   const Clock::time_point start = Clock::now();
   Output out;
+  if (!job.cores.empty() && job.cores != pinned_) {
+    if (Status s = pin_current_thread(job.cores); !s) {
+      out.error = Error{"speculative decoding: the drafter's thread: " + s.error().message};
+      return out;
+    }
+    pinned_ = job.cores;
+  }
   try {
     std::mt19937_64 rng(job.seed);
     out.tokens.reserve(static_cast<std::size_t>(std::max(job.count, 0)));
@@ -119,7 +126,8 @@ namespace {
 class OverlappedGeneration : public GenerationBase {
  public:
   OverlappedGeneration(TokenModel& draft, TokenModel& target, std::span<const int> prompt, int gamma,
-                       const SpeculativeConfig& config, ResidualRule rule, OverlapFault fault, Drafter& drafter)
+                       const SpeculativeConfig& config, ResidualRule rule, OverlapFault fault,
+                       Drafter& drafter)
       : GenerationBase(draft, target, prompt, gamma, config, rule), fault_(fault), drafter_(drafter) {
     stats_.overlapped = true;
   }
@@ -223,8 +231,9 @@ class OverlappedGeneration : public GenerationBase {
     // The next block, clipped like any block to the tokens that would still be missing
     // after every draft of this one was kept, less the one that ends a block.
     const std::size_t missing_after = new_tokens_ - (committed - prompt_length_) - gamma;
-    const int h = g > 0 ? static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(gamma_), missing_after - 1))
-                        : 0;
+    const int h =
+        g > 0 ? static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(gamma_), missing_after - 1))
+              : 0;
     if (h > 0) {
       // The drafter holds committed + drafted_[0..g-1): the pre-draft continues after the last draft.
       Drafter::Job job = make_job(std::vector<int>{drafted_.back()}, h);
@@ -281,7 +290,8 @@ class OverlappedGeneration : public GenerationBase {
       if (out.error) return *out.error;
       commit(first, gamma);
       const std::span<const double> last = DistributionRows{target_probs_, vocab_}.row(rows - 1);
-      warm_ = Warm{std::move(out.tokens), std::move(out.probs), std::vector<double>(last.begin(), last.end())};
+      warm_ =
+          Warm{std::move(out.tokens), std::move(out.probs), std::vector<double>(last.begin(), last.end())};
       block.handed_over = true;
     }
     block.drafted = drafted_;
@@ -310,6 +320,7 @@ class OverlappedGeneration : public GenerationBase {
     job.vocab = vocab_;
     job.greedy = config_.greedy;
     job.temperature = effective_temperature();
+    job.cores = config_.drafter_cores;
     return job;
   }
 
@@ -329,9 +340,10 @@ class OverlappedGeneration : public GenerationBase {
 
 }  // namespace
 
-Result<GenerationResult> generate_overlapped(TokenModel& draft, TokenModel& target, std::span<const int> prompt,
-                                             std::size_t new_tokens, int gamma, const SpeculativeConfig& config,
-                                             ResidualRule rule, OverlapFault fault, Drafter* drafter) {
+Result<GenerationResult> generate_overlapped(TokenModel& draft, TokenModel& target,
+                                             std::span<const int> prompt, std::size_t new_tokens, int gamma,
+                                             const SpeculativeConfig& config, ResidualRule rule,
+                                             OverlapFault fault, Drafter* drafter) {
   if (Status status = validate_request(draft, target, prompt, gamma, config); !status) return status.error();
   if (gamma == 0) {  // nothing to overlap: the sequential schedule
     SpeculativeConfig sequential = config;

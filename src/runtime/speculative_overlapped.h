@@ -51,6 +51,7 @@
 
 #include "core/result.h"
 #include "core/units.h"
+#include "runtime/cpu/core_set.h"
 #include "runtime/token_model.h"
 
 namespace specmap::runtime::internal {
@@ -69,6 +70,10 @@ class Drafter {
     std::size_t vocab = 0;         // expected logits per call
     bool greedy = true;            // tokens are argmaxes; else samples of softmax(logits / temperature)
     double temperature = 1.0;
+    // The drafter's PU's cores: the worker pins itself to them before the job's first step
+    // (its softmax and sampling run there too), so a draft and a target on two core sets
+    // do not meet on one core. Empty: the thread stays where it is.
+    CoreSet cores;
   };
   struct Output {
     std::vector<int> tokens;    // drafted, fewer than count when aborted
@@ -109,6 +114,7 @@ class Drafter {
   bool stop_ = false;
   bool running_ = false;            // the owner's view; only the owner touches it
   std::atomic<bool> abort_{false};  // read by the worker between steps, without the lock
+  CoreSet pinned_;                  // the worker's current pinning; only the worker touches it
 };
 
 }  // namespace specmap::runtime::internal

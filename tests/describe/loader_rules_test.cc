@@ -225,6 +225,102 @@ TEST(SocLoader, VariantUnitsAreBoundedAndReferencesChecked) {
   EXPECT_EQ(dup.error().key_path, "pus[1].id");
 }
 
+TEST(SocLoader, ClustersNameTheirCores) {
+  auto with = [](const std::string& clusters) {
+    std::string text = kTwoPus;
+    text.replace(text.find("clusters: ["),
+                 text.find("\n", text.find("clusters: [")) - text.find("clusters: ["),
+                 "clusters: " + clusters);
+    return parse_soc(text, "inline.yaml");
+  };
+  auto named =
+      with("[{name: big, core_type: a76, cores: [6, 4]}, {name: little, core_type: a55, cores: [0, 1, 2]}]");
+  ASSERT_TRUE(named) << named.error().format();
+  EXPECT_EQ(named->pus[0].units, 5);
+  EXPECT_EQ(named->pus[0].clusters[0].cores, 2);
+  EXPECT_EQ(named->pus[0].named_cores(), (std::vector<int>{6, 4, 0, 1, 2}));  // file order
+  EXPECT_TRUE(parse_soc(kTwoPus, "inline.yaml")->pus[0].named_cores().empty());
+
+  // Errors point at the offending value: line 7 of kTwoPus, the column of the value inside
+  // "    clusters: <list>".
+  auto column_of = [](const std::string& clusters, const std::string& value) {
+    return static_cast<int>(std::string("    clusters: ").size() + clusters.rfind(value)) + 1;
+  };
+  const std::string twice_text =
+      "[{name: big, core_type: a76, cores: [4, 5]}, {name: little, core_type: a55, cores: [5]}]";
+  auto twice = with(twice_text);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().key_path, "pus[0].clusters[1].cores[0]");
+  EXPECT_EQ(twice.error().line, 7);
+  EXPECT_EQ(twice.error().column, column_of(twice_text, "5]}]"));
+  EXPECT_NE(twice.error().message.find("core 5"), std::string::npos) << twice.error().message;
+  const std::string mixed_text =
+      "[{name: big, core_type: a76, cores: [4, 5]}, {name: little, core_type: a55, cores: 2}]";
+  auto mixed = with(mixed_text);
+  ASSERT_FALSE(mixed);
+  EXPECT_EQ(mixed.error().key_path, "pus[0].clusters[1].cores");
+  EXPECT_EQ(mixed.error().line, 7);
+  EXPECT_EQ(mixed.error().column, column_of(mixed_text, "2}]"));
+  EXPECT_NE(mixed.error().message.find("every cluster"), std::string::npos) << mixed.error().message;
+  auto empty = with("[{name: big, core_type: a76, cores: []}]");
+  ASSERT_FALSE(empty);
+  EXPECT_EQ(empty.error().key_path, "pus[0].clusters[0].cores");
+  const std::string negative_text = "[{name: big, core_type: a76, cores: [4, -1]}]";
+  auto negative = with(negative_text);
+  ASSERT_FALSE(negative);
+  EXPECT_EQ(negative.error().key_path, "pus[0].clusters[0].cores[1]");
+  EXPECT_EQ(negative.error().line, 7);
+  EXPECT_EQ(negative.error().column, column_of(negative_text, "-1"));
+  auto large = with("[{name: big, core_type: a76, cores: [100000]}]");
+  ASSERT_FALSE(large);
+  EXPECT_NE(large.error().message.find("1023"), std::string::npos) << large.error().message;
+  auto text = with("[{name: big, core_type: a76, cores: [four]}]");
+  ASSERT_FALSE(text);
+  EXPECT_EQ(text.error().key_path, "pus[0].clusters[0].cores[0]");
+  auto nested = with("[{name: big, core_type: a76, cores: [[4]]}]");
+  ASSERT_FALSE(nested);
+  EXPECT_EQ(nested.error().key_path, "pus[0].clusters[0].cores[0]");
+  // A variant counts units within the named cores: 3 of a 2-core list is too many.
+  auto variant =
+      parse_soc(kTwoPus.substr(0, kTwoPus.find("cores: 2}")) +
+                    "cores: [4, 5]}, {name: little, core_type: a55, cores: [0]}]" +
+                    kTwoPus.substr(kTwoPus.find("\n", kTwoPus.find("cores: 2}"))) +
+                    "design_variants: [{name: big, units: {cpu: 3}}, {name: ok, units: {cpu: 2}}]\n",
+                "inline.yaml");
+  ASSERT_TRUE(variant) << variant.error().format();
+  auto over = parse_soc(kTwoPus.substr(0, kTwoPus.find("cores: 2}")) + "cores: [4, 5]}]" +
+                            kTwoPus.substr(kTwoPus.find("\n", kTwoPus.find("cores: 2}"))) +
+                            "design_variants: [{name: big, units: {cpu: 3}}]\n",
+                        "inline.yaml");
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().key_path, "design_variants[0].units.cpu");
+}
+
+TEST(SocLoader, ACoreBelongsToOnePu) {
+  const std::string cpu2 = R"(  - id: cpu2
+    kind: cpu
+    clusters: [{name: x, core_type: a55, cores: [3, 1]}]
+    freq_ghz: 2
+    peak_gflops_per_unit: {f32: 10}
+    mem_bw_gbps: 8
+    dispatch_overhead_us: 10
+    active_power_w: 2
+    idle_power_w: 0.2
+    memory: dram
+)";
+  std::string text = kTwoPus;
+  text.replace(text.find("cores: 2}, {name: little, core_type: a55, cores: 4}"),
+               std::string("cores: 2}, {name: little, core_type: a55, cores: 4}").size(), "cores: [0, 1]}");
+  text.insert(text.find("transfers:"), cpu2);
+  text +=
+      "  - {between: [cpu, cpu2], latency_us: 1, zero_copy: true}\n"
+      "  - {between: [npu, cpu2], latency_us: 1, zero_copy: true}\n";
+  auto soc = parse_soc(text, "inline.yaml");
+  ASSERT_FALSE(soc);
+  EXPECT_EQ(soc.error().key_path, "pus[2].clusters[0].cores[1]");
+  EXPECT_NE(soc.error().message.find("'cpu'"), std::string::npos) << soc.error().message;
+}
+
 TEST(ExperimentLoader, SearchOptionsAreValidated) {
   namespace fs = std::filesystem;
   fs::path dir = fs::temp_directory_path() / "specmap_describe_search";

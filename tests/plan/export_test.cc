@@ -139,6 +139,27 @@ TEST(ExportLlamaCpp, ModelYamlWeightsNameTheCheckpoint) {
   EXPECT_TRUE(names_checkpoint);
 }
 
+TEST(ExportLlamaCpp, CpuMasksComeFromTheCoresThePusName) {
+  ExportContext ctx = context("host-validate-110m-nokv");  // variant 2core: draft and target on cpu
+  const int cpu = *ctx.soc.pu_index("cpu");
+  ctx.soc.pus[static_cast<std::size_t>(cpu)].clusters = {CpuCluster{"big", "cortex-a76", 2, {6, 4}},
+                                                         CpuCluster{"more", "cortex-a76", 2, {5, 7}}};
+  ctx.soc.pus[static_cast<std::size_t>(cpu)].units = 4;
+  const ExportText out = export_llama_cpp(ctx, LlamaCppOptions{});
+  // The variant's 2 units run on the first two cores named: 6 and 4.
+  EXPECT_NE(out.text.find("-t 2 -C 0x50"), std::string::npos) << out.text;
+  EXPECT_NE(out.text.find("--spec-draft-cpu-mask 0x50"), std::string::npos) << out.text;
+  EXPECT_EQ(cpu_cores(ctx.soc, cpu, 3), (std::vector<int>{6, 4, 5}));
+  // A PU that gives a count skips the cores other PUs name.
+  Soc mixed = ctx.soc;
+  ProcessingUnit counted = mixed.pus[static_cast<std::size_t>(cpu)];
+  counted.id = "little";
+  counted.clusters = {CpuCluster{"little", "cortex-a55", 4, {}}};
+  mixed.pus.push_back(counted);
+  mixed.pus[static_cast<std::size_t>(cpu)].clusters = {CpuCluster{"big", "cortex-a76", 2, {0, 2}}};
+  EXPECT_EQ(cpu_cores(mixed, static_cast<int>(mixed.pus.size()) - 1, 3), (std::vector<int>{1, 3, 4}));
+}
+
 TEST(ExportLlamaCpp, WhatLlamaCppCannotDoIsAWarning) {
   ExportContext ctx = context("host-hetero-40m-kv");
   if (ctx.plan.schema_version == 0) return;

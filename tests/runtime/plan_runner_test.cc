@@ -56,6 +56,51 @@ TEST(PuCoreSets, TooFewOnlineCoresOrUnknownVariantIsAnError) {
   EXPECT_FALSE(pu_core_sets(two_pu_soc(), "9core", {0, 1}).ok());
 }
 
+// big.LITTLE: "little" gives a count, "big" names cores 4..7; a two-unit variant of "big"
+// runs on its first two named cores and "little" takes the first free online ones.
+Soc big_little_soc() {
+  Soc soc;
+  soc.name = "big-little";
+  ProcessingUnit little;
+  little.id = "little";
+  little.kind = PuKind::cpu;
+  little.clusters = {CpuCluster{"a55", "cortex-a55", 2, {}}};
+  little.units = 2;
+  ProcessingUnit big;
+  big.id = "big";
+  big.kind = PuKind::cpu;
+  big.clusters = {CpuCluster{"a76", "cortex-a76", 4, {4, 5, 6, 7}}};
+  big.units = 4;
+  soc.pus = {little, big};
+  soc.variants = {{"2big", {0, 2}}, {"1little+4big", {1, 4}}};
+  return soc;
+}
+
+TEST(PuCoreSets, NamedCoresAreUsedInTheirOrderAndCountedPusTakeTheRest) {
+  const std::vector<int> online = {0, 1, 2, 3, 4, 5, 6, 7};
+  auto two_big = pu_core_sets(big_little_soc(), "2big", online);
+  ASSERT_TRUE(two_big.ok()) << two_big.error().format();
+  EXPECT_TRUE((*two_big)[0].empty());
+  EXPECT_EQ((*two_big)[1].cores, (std::vector<int>{4, 5}));
+  auto mixed = pu_core_sets(big_little_soc(), "1little+4big", {4, 5, 6, 7, 8});
+  ASSERT_TRUE(mixed.ok()) << mixed.error().format();
+  EXPECT_EQ((*mixed)[1].cores, (std::vector<int>{4, 5, 6, 7}));
+  EXPECT_EQ((*mixed)[0].cores, (std::vector<int>{8}));  // 4..7 are big's
+}
+
+TEST(PuCoreSets, OfflineNamedCoreIsRefusedWithTheReason) {
+  auto sets = pu_core_sets(big_little_soc(), "2big", {0, 1, 2, 3, 4});
+  ASSERT_FALSE(sets.ok());
+  const std::string& message = sets.error().message;
+  EXPECT_NE(message.find("core 5"), std::string::npos) << message;
+  EXPECT_NE(message.find("'big'"), std::string::npos) << message;
+  EXPECT_NE(message.find("not online"), std::string::npos) << message;
+  EXPECT_NE(message.find("{0,1,2,3,4}"), std::string::npos) << message;
+  EXPECT_TRUE(check_host_cores(big_little_soc(), "2big", {4, 5}).ok());
+  // Counted cores must fit beside the named ones.
+  EXPECT_FALSE(check_host_cores(big_little_soc(), "1little+4big", {4, 5, 6, 7}).ok());
+}
+
 TEST(Placement, SubgraphOnANonCpuPuIsAnError) {
   const TinyPair pair;
   auto sets = pu_core_sets(two_pu_soc(), "1core", {0, 1});
@@ -185,7 +230,8 @@ TEST(HostDetect, ParsesProcFilesAndWritesALoadableSoc) {
 
   // With OpenCL devices: a PU each, transfers between every pair, a "1core+<id>" variant
   // each; a CPU-type device beside one core gets the other cores, not more.
-  OpenClDeviceInfo pocl{"Portable Computing Language", "pthread-test \"cpu\"", "OpenCL 3.0 PoCL", "cpu", 4, 1 << 30};
+  OpenClDeviceInfo pocl{
+      "Portable Computing Language", "pthread-test \"cpu\"", "OpenCL 3.0 PoCL", "cpu", 4, 1 << 30};
   OpenClDeviceInfo mali{"ARM Platform", "Mali-G310", "OpenCL 3.0", "gpu", 2, 1 << 30};
   auto with_devices = parse_soc(draft_soc_yaml(host, {pocl, mali}), "detected.yaml");
   ASSERT_TRUE(with_devices.ok()) << with_devices.error().format();

@@ -3,6 +3,8 @@
 // in-flight step, drafter and target really running at the same time, controlled acceptance.
 // Its output distribution is tested in speculative_distribution_test.cc.
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,8 +20,8 @@
 #include "describe/soc.h"
 #include "runtime/plan_runner.h"
 #include "runtime/speculative.h"
-#include "runtime/weights/synthetic_weights.h"
 #include "runtime/transformer_executor.h"
+#include "runtime/weights/synthetic_weights.h"
 #include "runtime_test_support.h"
 #include "speculative_toy_models.h"
 
@@ -35,7 +37,8 @@ const std::vector<int> kPrompt = {4, 2, 5};
 // decoder fails instead of hanging.
 constexpr std::chrono::seconds kDeadlock{30};
 
-std::vector<int> greedy_reference(const ChainTables& tables, const std::vector<int>& prompt, std::size_t count) {
+std::vector<int> greedy_reference(const ChainTables& tables, const std::vector<int>& prompt,
+                                  std::size_t count) {
   std::vector<int> sequence = prompt;
   for (std::size_t k = 0; k < count; ++k) {
     const std::span<const float> logits = tables.logits(sequence.back(), sequence.size());
@@ -515,7 +518,8 @@ TEST_F(OverlappedTest, DraftErrorsAreReportedNotHung) {
     broken.fail_after_ = fail_after;
     Result<GenerationResult> result = decoder.generate(kPrompt, 30, 3, overlapped(3, false));
     ASSERT_FALSE(result.ok());
-    EXPECT_NE(result.error().message.find("draft model returned"), std::string::npos) << result.error().message;
+    EXPECT_NE(result.error().message.find("draft model returned"), std::string::npos)
+        << result.error().message;
   }
 }
 
@@ -598,7 +602,8 @@ TEST(OverlappedExecutorTest, GreedyOutputEqualsTheTargetsOwnGreedyOutput) {
     options.kv_cache = kv_cache;
     ExecutorOptions skipping = options;
     skipping.skip_layers = {1};
-    auto target = TransformerExecutor::create(graph, weights, place_all_on(graph, make_core_set({0})), options);
+    auto target =
+        TransformerExecutor::create(graph, weights, place_all_on(graph, make_core_set({0})), options);
     auto twin = TransformerExecutor::create(graph, weights, place_all_on(graph, draft_cores), options);
     auto other = TransformerExecutor::create(graph, weights, place_all_on(graph, draft_cores), skipping);
     ASSERT_TRUE(target.ok() && twin.ok() && other.ok());
@@ -681,6 +686,76 @@ TEST(OverlappedPlanRunnerTest, OverlappedRunEqualsTheSequentialOneAndReportsItsC
   auto plain = (*runner)->run_case(0, std::nullopt, 1, 2);
   ASSERT_TRUE(plain.ok());
   EXPECT_FALSE(plain->stats.overlapped);
+}
+
+// The overlapped schedule pins the drafter's thread to SpeculativeConfig::drafter_cores: every
+// draft call runs there, while the calling thread keeps its own affinity.
+std::vector<int> calling_thread_affinity() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  pthread_getaffinity_np(pthread_self(), sizeof(set), &set);
+  std::vector<int> cores;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &set)) cores.push_back(c);
+  return cores;
+}
+
+TEST(OverlappedPinningTest, DrafterThreadRunsOnTheDraftCores) {
+  if (!testing::has_two_cores()) GTEST_SKIP() << "needs cores 0 and 1";
+  const ChainTables tables(kVocab, 41);
+  ChainModel target_inner(tables);
+  ChainModel draft_inner(tables);
+  HookedModel target(target_inner);
+  HookedModel draft(draft_inner);
+  std::mutex mutex;
+  std::vector<std::vector<int>> draft_masks;
+  std::vector<std::vector<int>> target_masks;
+  draft.before_append = [&](std::int64_t, std::size_t) {
+    std::lock_guard<std::mutex> lock(mutex);
+    draft_masks.push_back(calling_thread_affinity());
+  };
+  target.before_append = [&](std::int64_t, std::size_t) {
+    std::lock_guard<std::mutex> lock(mutex);
+    target_masks.push_back(calling_thread_affinity());
+  };
+  const std::vector<int> caller = calling_thread_affinity();
+  SpeculativeConfig config = overlapped();
+  config.drafter_cores = make_core_set({1});
+  SpeculativeDecoder decoder(draft, target);
+  Result<GenerationResult> result = decoder.generate(kPrompt, 12, 3, config);
+  ASSERT_TRUE(result.ok()) << result.error().format();
+  EXPECT_EQ(result->tokens, greedy_reference(tables, kPrompt, 12));
+  ASSERT_FALSE(draft_masks.empty());
+  for (const auto& mask : draft_masks) EXPECT_EQ(mask, std::vector<int>{1});
+  ASSERT_FALSE(target_masks.empty());
+  for (const auto& mask : target_masks) EXPECT_EQ(mask, caller);  // the decoder never pins the caller
+}
+
+// Cores named in the SoC (`cores: [1]` for the draft's PU, `[0]` for the target's: the
+// reverse of the counted order) carry through to the executors and the overlapped run.
+TEST(OverlappedPlanRunnerTest, CpuCpuMappingOnTwoNamedCoreSetsRuns) {
+  if (!testing::has_two_cores()) GTEST_SKIP() << "needs cores 0 and 1";
+  Soc soc = two_cpu_soc();
+  soc.pus[0].clusters = {CpuCluster{"little", "test", 1, {1}}};
+  soc.pus[1].clusters = {CpuCluster{"big", "test", 1, {0}}};
+  const ModelGraph draft = derive_model("tiny-draft", testing::tiny_arch(1));
+  const ModelGraph target = derive_model("tiny-target", testing::tiny_arch(2));
+  PlanChoice choice{"both", 3, std::vector<std::string>(draft.subgraphs.size(), "little"),
+                    std::vector<std::string>(target.subgraphs.size(), "big")};
+  PlanRunOptions options;
+  options.prompt_tokens = 6;
+  options.new_tokens = 16;
+  options.schedule = Schedule::overlapped;
+  auto runner = PlanRunner::create(soc, draft, target, choice, options);
+  ASSERT_TRUE(runner.ok()) << runner.error().format();
+  auto overlapped_run = (*runner)->run_case(3, std::nullopt, 1, 2);
+  auto sequential_run = (*runner)->run_case(3, std::nullopt, 1, 2, Schedule::sequential);
+  ASSERT_TRUE(overlapped_run.ok()) << overlapped_run.error().format();
+  ASSERT_TRUE(sequential_run.ok()) << sequential_run.error().format();
+  EXPECT_TRUE(overlapped_run->stats.overlapped);
+  EXPECT_EQ(overlapped_run->tokens, sequential_run->tokens);
+  for (const auto& s : overlapped_run->draft_subgraphs) EXPECT_EQ(s.cores, make_core_set({1})) << s.name;
+  for (const auto& s : overlapped_run->target_subgraphs) EXPECT_EQ(s.cores, make_core_set({0})) << s.name;
 }
 
 }  // namespace

@@ -51,23 +51,28 @@ CoreSet make_core_set(std::vector<int> cores) {
   return CoreSet{std::move(cores)};
 }
 
+std::vector<int> parse_cpu_list(const std::string& text) {
+  std::istringstream ranges(text);
+  std::string range;
+  std::vector<int> cores;
+  while (std::getline(ranges, range, ',')) {
+    int first = -1, last = -1;
+    char dash = 0;
+    std::istringstream parts(range);
+    if (!(parts >> first) || first < 0) break;
+    last = (parts >> dash >> last && dash == '-') ? last : first;
+    for (int core = first; core <= last && core < CPU_SETSIZE; ++core) cores.push_back(core);
+  }
+  std::sort(cores.begin(), cores.end());
+  cores.erase(std::unique(cores.begin(), cores.end()), cores.end());
+  return cores;
+}
+
 std::vector<int> online_cores() {
-  // The file holds ranges such as "0-3,6".
   std::ifstream file("/sys/devices/system/cpu/online");
   std::string text;
   std::vector<int> cores;
-  if (file && std::getline(file, text)) {
-    std::istringstream ranges(text);
-    std::string range;
-    while (std::getline(ranges, range, ',')) {
-      int first = -1, last = -1;
-      char dash = 0;
-      std::istringstream parts(range);
-      if (!(parts >> first)) break;
-      last = (parts >> dash >> last && dash == '-') ? last : first;
-      for (int core = first; core <= last && core < CPU_SETSIZE; ++core) cores.push_back(core);
-    }
-  }
+  if (file && std::getline(file, text)) cores = parse_cpu_list(text);
   if (!cores.empty()) return cores;
   return current_thread_cores();
 }

@@ -26,6 +26,9 @@ CoreSet make_core_set(std::vector<int> cores);
 std::vector<int> online_cores();
 // Ok when the set is non-empty and every core is in online_cores().
 Status check_core_set(const CoreSet& cores);
+// The kernel's CPU list format ("0-3,6", as in /sys/devices/system/cpu/online), ascending;
+// parsing stops at the first malformed range.
+std::vector<int> parse_cpu_list(const std::string& text);
 // Restricts the calling thread to `cores` (pthread_setaffinity_np); fails when the
 // process's cpuset allows none of them.
 Status pin_current_thread(const CoreSet& cores);

@@ -82,6 +82,8 @@ std::vector<FoundDevice> enumerate_devices() {
                                                           : "other";
       d.info.compute_units = device_value<cl_uint>(device, CL_DEVICE_MAX_COMPUTE_UNITS);
       d.info.global_memory_bytes = device_value<cl_ulong>(device, CL_DEVICE_GLOBAL_MEM_SIZE);
+      d.info.host_unified_memory = device_value<cl_bool>(device, CL_DEVICE_HOST_UNIFIED_MEMORY) == CL_TRUE;
+      d.info.extensions = device_text(device, CL_DEVICE_EXTENSIONS);
       found.push_back(std::move(d));
     }
   }

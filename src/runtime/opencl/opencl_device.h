@@ -31,6 +31,14 @@ struct OpenClDeviceInfo {
   std::string type;      // "gpu", "cpu", "accelerator" or "other"
   unsigned compute_units = 0;          // CL_DEVICE_MAX_COMPUTE_UNITS
   std::uint64_t global_memory_bytes = 0;  // CL_DEVICE_GLOBAL_MEM_SIZE
+  // CL_DEVICE_HOST_UNIFIED_MEMORY: the device reads host memory (Mali, pocl), so a buffer
+  // allocated with CL_MEM_ALLOC_HOST_PTR can be mapped instead of copied.
+  bool host_unified_memory = false;
+  std::string extensions;  // CL_DEVICE_EXTENSIONS, space-separated
+
+  [[nodiscard]] bool has_extension(const std::string& name) const {
+    return (" " + extensions + " ").find(" " + name + " ") != std::string::npos;
+  }
 
   // "platform device": the text an OpenClDeviceRequest::device_match is searched in.
   [[nodiscard]] std::string label() const { return platform + " " + name; }

@@ -1,0 +1,35 @@
+#pragma once
+// What `specmap detect` measures on a cluster of CPU cores, in a few seconds: streaming
+// bandwidth (a STREAM-like triad) on one core and on all of the cluster's cores at once, and
+// the peak throughput of the f32 matrix product the runtime's CPU kernels use (OpenBLAS
+// SGEMM, one thread, pinned to one core of the cluster).
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "runtime/cpu/core_set.h"
+
+namespace specmap::runtime {
+
+struct CpuMeasureOptions {
+  // Bytes of the three triad arrays together; far above the last-level cache so the triad
+  // streams from memory. Tests pass a small figure.
+  std::size_t triad_bytes = std::size_t{384} << 20;
+  int repetitions = 5;           // best of these (STREAM's convention: the fastest run)
+  std::size_t sgemm_size = 512;  // n of the n x n x n SGEMM
+};
+
+struct TriadResult {
+  double gbps = 0;        // 24 bytes per element (read b, read c, write a), best repetition
+  std::size_t bytes = 0;  // per repetition
+};
+
+// a[i] = b[i] + s * c[i] over doubles, split between one thread per core of `cores`, each
+// pinned to its core and touching its own slice first. Errors: a core cannot be pinned.
+Result<TriadResult> measure_triad(const CoreSet& cores, const CpuMeasureOptions& options);
+
+// GFLOP/s of a single-threaded n x n x n SGEMM (2 n^3 FLOP) on `core`, best repetition.
+Result<double> measure_sgemm_gflops(int core, const CpuMeasureOptions& options);
+
+}  // namespace specmap::runtime
