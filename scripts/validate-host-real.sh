@@ -26,7 +26,11 @@ prompt_length=8   # the workloads' prompt_tokens (configs/workloads/host-real-*.
 new_tokens=32     # their generate_tokens
 
 install_dependencies
-build_tree build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Only the command-line program is needed.
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null || die "cmake configure"
+cmake --build build -j "$(nproc)" --target specmap >/dev/null || die "build specmap"
 mkdir -p "$out"
 
 SECONDS=0

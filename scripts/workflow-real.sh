@@ -11,17 +11,23 @@ cd "$SPECMAP_ROOT"
 
 out="${OUT:-results/workflow-real}"
 install_dependencies
-build_tree build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Only the command-line program is needed.
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" >/dev/null || die "cmake configure"
+cmake --build build -j "$(nproc)" --target specmap >/dev/null || die "build specmap"
 rm -rf "$out/work"
 mkdir -p "$out/work"
 transcript="$out/transcript.md"
 
-# step TITLE COMMAND...: runs the command, appends it and its output (paths as typed) to the transcript.
+# step TITLE COMMAND...: runs the command, appends it (shell-quoted) and its output to the transcript.
 step() {
   local title="$1"; shift
   log "$title"
   {
-    printf '%s\n\n```\n$ %s\n' "$title" "$*"
+    printf '%s\n\n```\n$' "$title"
+    printf ' %q' "$@"
+    printf '\n'
     "$@" 2>&1
     printf '```\n\n'
   } >>"$transcript.tmp"
@@ -57,7 +63,7 @@ step "5. Run the plan on real text:" \
 step "6. Validate (short form: 2 held-out prompts, gamma 0, 2, 4, 8; the full run is scripts/validate-host-real.sh):" \
   build/specmap validate "$w/experiment.yaml" --profiles "$w/profile" --out "$w/validate" --gammas 0,2,4,8 \
   --prompt-file models/prompts-heldout.txt --prompts 2 --repetitions 2
-# Paths of the work folder are left as they are; the summary lines are what matters.
+# The work folder ($out/work, not committed) keeps every file the steps wrote.
 mv "$transcript.tmp" "$transcript"
 
 # README.md: the section between the markers becomes the transcript.

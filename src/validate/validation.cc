@@ -150,6 +150,25 @@ void pool(CaseMeasurement& m, const runtime::PlanRunReport& r) {
   m.other_seconds += s.other_time;
 }
 
+// The Leviathan estimate accepted / (accepted + rejections) that runs at `gamma` are expected
+// to give under the workload's per-sample, per-position acceptance (the statistic a case's
+// runs measure): per iteration, kept drafts sum_k prod_{i<=k} a_i and a rejection with
+// probability 1 - prod_{i<=gamma} a_i, pooled over the samples by weight.
+double expected_leviathan_alpha(const Workload& workload, int gamma) {
+  double accepted = 0, rejections = 0;
+  for (const WorkloadSample& s : workload.samples) {
+    double all_kept = 1, kept = 0;
+    for (int k = 0; k < gamma; ++k) {
+      const double a = s.alphas.empty() ? 0.0 : s.alphas[std::min<std::size_t>(k, s.alphas.size() - 1)];
+      all_kept *= a;
+      kept += all_kept;
+    }
+    accepted += s.weight * kept;
+    rejections += s.weight * (1 - all_kept);
+  }
+  return accepted + rejections > 0 ? accepted / (accepted + rejections) : 0;
+}
+
 // The alphas of the predicted speedup-versus-alpha curve.
 constexpr int kCurvePoints = 21;
 
@@ -318,7 +337,7 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
             c.gamma = gamma;
             c.schedule = used;
             c.controlled_alpha = alpha;
-            if (measured_acceptance && gamma > 0) c.predicted_alpha = alphas[a];
+            if (measured_acceptance && gamma > 0) c.predicted_alpha = expected_leviathan_alpha(study.workload, gamma);
             // Ids name the draft's placement "none" when it does not run.
             c.id = case_id(out.name, c.variant, (gamma > 0 ? draft_text : "none") + "-" + target_text, one_mapping,
                            gamma, alpha, alphas.size() == 1, used);

@@ -123,7 +123,9 @@ struct ValidationCase {
   int gamma = 0;
   Schedule schedule = Schedule::sequential;
   std::optional<double> controlled_alpha;  // empty at gamma 0 and with measured acceptance
-  // Measured acceptance: the workload's alpha the prediction used (empty at gamma 0).
+  // Measured acceptance: the Leviathan estimate the workload's acceptance (which the
+  // prediction used) implies for runs at this gamma, the statistic measured.alpha_estimate()
+  // measures (empty at gamma 0).
   std::optional<double> predicted_alpha;
   // Measured acceptance: the fresh prediction's time per token at alpha 0, 0.05, ..., 1, for
   // the predicted speedup-versus-alpha curve (the paper's Fig. 7).
