@@ -13,6 +13,11 @@
 //   BM_LinearF32Rows/<kernels|openblas>/rows:<r>     host-target-110m's gate_proj (2048 x 768 f32)
 //                                                    for r rows through the kernels or OpenBLAS's
 //                                                    GEMM, one core: where linear() switches
+//   BM_StepOpenCL/host-target-110m/<dtype>/rows:<r>  one step of r rows (context 64, KV cache) with
+//                                                    every subgraph on the OpenCL device, weights
+//                                                    stored in f32 or f16
+//   BM_OpenClHeadRows/path:<p>/rows:<r>              the LM head on the OpenCL device along each
+//                                                    few-rows path (kernel, GEMV per row, CLBlast)
 // Decode counters: ms_per_token, decode_bytes_per_second (weight bytes one step streams /
 // time per token) and, on one core, ratio_to_triad / ratio_to_read: the share of the
 // measured single-core bandwidth the decode reaches.
@@ -21,6 +26,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,8 +37,16 @@
 #include "runtime/cpu/core_set.h"
 #include "runtime/cpu/linear.h"
 #include "runtime/kernels/cpu/dispatch.h"
+#include "runtime/opencl/opencl_device.h"
 #include "runtime/transformer_executor.h"
 #include "runtime/weights/synthetic_weights.h"
+#include "runtime/weights/weight_tensor.h"
+
+#ifdef SPECMAP_HAVE_OPENCL
+#include "runtime/opencl/buffer.h"
+#include "runtime/opencl/ops.h"
+#include "runtime/opencl/queue.h"
+#endif
 
 namespace specmap::runtime {
 namespace {
@@ -381,6 +395,120 @@ const bool kRegistered = [] {
               .c_str(),
           [blas, rows](benchmark::State& state) { linear_rows_benchmark(state, blas, rows); })
           ->Unit(benchmark::kMicrosecond)
+          ->UseRealTime();
+  return true;
+}();
+
+// --- OpenCL ---------------------------------------------------------------------------------
+
+// The OpenCL device the benchmarks run on: $SPECMAP_BENCH_OPENCL_DEVICE, else the first (pocl
+// here).
+Result<std::shared_ptr<OpenClDevice>> bench_opencl_device() {
+  OpenClDeviceRequest request;
+  if (const char* match = std::getenv("SPECMAP_BENCH_OPENCL_DEVICE")) request.device_match = match;
+  return shared_opencl_device(request);
+}
+
+// One decode or verification step of r rows at context 64 with a KV cache, every subgraph
+// of host-target-110m (weights stored in `type`) on the OpenCL device, the r rows' logits
+// read back. Up to 16 rows the projections and the head run the few-rows kernels (each weight
+// read once), so bytes_per_second is the weight bytes one step streams over its time.
+// Skipped with the reason where there is no device.
+void opencl_step_benchmark(benchmark::State& state, TensorType type, std::size_t rows) {
+  const LoadedTarget& t = typed_target(type);
+  if (!t.error.empty()) {
+    state.SkipWithError(t.error.c_str());
+    return;
+  }
+  auto device = bench_opencl_device();
+  if (!device) {
+    state.SkipWithError(("no OpenCL device: " + device.error().message).c_str());
+    return;
+  }
+  CorePlacement placement = place_all_on(t.graph, make_core_set({online_cores().front()}));
+  placement.subgraph_devices.assign(t.graph.subgraphs.size(), *device);
+  auto executor = TransformerExecutor::create(t.graph, t.weights, std::move(placement));
+  if (!executor) {
+    state.SkipWithError(executor.error().format().c_str());
+    return;
+  }
+  TransformerExecutor& model = **executor;
+  std::vector<int> prompt(kContext);
+  for (std::size_t i = 0; i < kContext; ++i) prompt[i] = int((i * 7919) % 32000);
+  model.append(prompt, 1);
+  std::vector<int> next(rows);
+  for (std::size_t i = 0; i < rows; ++i) next[i] = int((i * 104729 + 11) % 32000);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(model.append(next, rows));
+    model.truncate(kContext);  // every step runs at the same context
+  }
+  const double step_bytes =
+      double(t.weights->matrix_bytes_per_step()) + double(rows) * double(t.weights->embedding.row_stride());
+  state.SetBytesProcessed(static_cast<std::int64_t>(double(state.iterations()) * step_bytes));
+  state.counters["weight_bytes_per_step"] = step_bytes;
+}
+
+#ifdef SPECMAP_HAVE_OPENCL
+// The tied LM head of host-target-110m (32000 x 768 f32, 98 MB) for r rows on the OpenCL
+// device along each few-rows path: 0 our kernel (each weight read once), 1 one CLBlast GEMV
+// per row, 2 plain CLBlast (GEMV for one row, GEMM for more). What picked the kernel.
+void BM_OpenClHeadRows(benchmark::State& state) {
+  const LoadedTarget& t = typed_target(TensorType::f32);
+  if (!t.error.empty()) {
+    state.SkipWithError(t.error.c_str());
+    return;
+  }
+  auto device = bench_opencl_device();
+  if (!device) {
+    state.SkipWithError(("no OpenCL device: " + device.error().message).c_str());
+    return;
+  }
+  auto queue = ocl::OpenClQueue::create(*device);
+  if (!queue) {
+    state.SkipWithError(queue.error().format().c_str());
+    return;
+  }
+  const auto path = static_cast<ocl::FewRowsPath>(state.range(0));
+  const auto rows = static_cast<std::size_t>(state.range(1));
+  const auto d = static_cast<std::size_t>(t.graph.arch->d_model);
+  const auto vocab = static_cast<std::size_t>(t.graph.arch->vocab);
+  const std::vector<float> table = dequantize(t.weights->embedding);
+  auto w = ocl::DeviceBuffer::upload((*queue)->context(), (*queue)->get(), table);
+  auto x =
+      ocl::DeviceBuffer::upload((*queue)->context(), (*queue)->get(), std::vector<float>(rows * d, 0.01f));
+  auto y = ocl::DeviceBuffer::create_zeroed((*queue)->context(), (*queue)->get(), rows * vocab);
+  if (!w || !x || !y) {
+    state.SkipWithError("device buffers could not be created");
+    return;
+  }
+  ocl::set_few_rows_path(path);
+  for (auto _ : state) {
+    Status s = ocl::linear(**queue, x->span(), rows, w->span(), d, vocab, y->span());
+    if (s) s = (*queue)->finish();
+    if (!s) {
+      state.SkipWithError(s.error().format().c_str());
+      break;
+    }
+  }
+  ocl::set_few_rows_path(ocl::FewRowsPath::own_kernel);
+  state.SetBytesProcessed(
+      static_cast<std::int64_t>(double(table.size() * sizeof(float)) * double(state.iterations())));
+}
+BENCHMARK(BM_OpenClHeadRows)
+    ->ArgNames({"path", "rows"})
+    ->ArgsProduct({{0, 1, 2}, {1, 2, 4, 9, 16}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+#endif
+
+const bool kOpenClStepsRegistered = [] {
+  const std::pair<TensorType, const char*> types[] = {{TensorType::f32, "f32"}, {TensorType::f16, "f16"}};
+  for (const auto& [type, name] : types)
+    for (std::size_t rows : {1, 2, 4, 9, 16})
+      benchmark::RegisterBenchmark(
+          ("BM_StepOpenCL/host-target-110m/" + std::string(name) + "/rows:" + std::to_string(rows)).c_str(),
+          [type = type, rows](benchmark::State& state) { opencl_step_benchmark(state, type, rows); })
+          ->Unit(benchmark::kMillisecond)
           ->UseRealTime();
   return true;
 }();

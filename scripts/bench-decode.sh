@@ -43,7 +43,7 @@ medians = [b for b in report.get("benchmarks", []) if b.get("aggregate_name") ==
 for b in medians:
     if b["run_name"].startswith("BM_MemoryTriad"):
         triad = b.get("bytes_per_second")
-    if b["run_name"].startswith("BM_Step/"):
+    if b["run_name"].startswith(("BM_Step/", "BM_StepOpenCL/")):
         steps[b["run_name"]] = b
 step_rows = []
 for name, b in steps.items():
@@ -58,7 +58,7 @@ for name, b in steps.items():
 for b in medians:
     name = b["run_name"]
     gbs = lambda key: f"{b[key] / 1e9:.1f} GB/s" if key in b else ""
-    if name.startswith("BM_Step/"):
+    if name.startswith(("BM_Step/", "BM_StepOpenCL/")):
         continue
     if name.startswith("BM_TiedHeadRows") or name.startswith("BM_Linear"):
         rows.append(f"| {name} | {b['real_time']:.2f} {b.get('time_unit', 'ms')} | | |")

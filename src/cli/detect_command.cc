@@ -41,12 +41,13 @@ void print_figures(const runtime::HostInfo& host, const std::vector<runtime::Ope
   for (std::size_t i = 0; i < devices.size() && i < f.devices.size(); ++i) {
     if (!f.devices[i]) continue;
     const runtime::DeviceFigures& d = *f.devices[i];
-    std::cout << "measured " << devices[i].label() << ": SGEMV " << fixed(d.gemv_gbps, 2) << " GB/s, SGEMM "
-              << fixed(d.gemm_gflops, 1) << " GFLOP/s, launch " << fixed(d.launch_us, 1) << " us, to device "
-              << fixed(d.to_device_latency_us, 1) << " us + " << fixed(d.to_device_gbps, 2)
-              << " GB/s, to host " << fixed(d.to_host_latency_us, 1) << " us + " << fixed(d.to_host_gbps, 2)
-              << " GB/s\n";
+    std::cout << "measured " << devices[i].label() << ": one-row linear " << fixed(d.gemv_gbps, 2)
+              << " GB/s, SGEMM " << fixed(d.gemm_gflops, 1) << " GFLOP/s, launch " << fixed(d.launch_us, 1)
+              << " us, to device " << fixed(d.to_device_latency_us, 1) << " us + "
+              << fixed(d.to_device_gbps, 2) << " GB/s, to host " << fixed(d.to_host_latency_us, 1) << " us + "
+              << fixed(d.to_host_gbps, 2) << " GB/s\n";
   }
+  for (const std::string& note : f.notes_measured) std::cout << "measured " << note << "\n";
   for (const std::string& note : f.notes) std::cout << "not measured: " << note << "\n";
 }
 
@@ -126,7 +127,7 @@ void add_detect_command(CLI::App& app, Runner& runner) {
       "Example:\n  specmap detect --out configs/soc/my-host.yaml\n"
       "Groups the online cores into clusters by cpu_capacity, cpufreq/cpuinfo_max_freq and the core\n"
       "type of /proc/cpuinfo, and measures (a few seconds each) the streaming bandwidth on one core\n"
-      "and on each cluster, single-core SGEMM, and per OpenCL device the SGEMV bandwidth, SGEMM,\n"
+      "and on each cluster, single-core SGEMM, and per OpenCL device the one-row linear bandwidth, SGEMM,\n"
       "kernel launch and the host-device copies. With --out, writes a SoC YAML: one CPU PU per\n"
       "cluster listing its cores, a variant per core count, one PU per OpenCL device with the\n"
       "transfers and a variant \"1core+<id>\"; measured figures say 'source: measured'.");

@@ -355,12 +355,18 @@ std::string draft_soc_yaml(const HostInfo& host, const std::vector<OpenClDeviceI
          "      f32: "
       << measured_or(f ? f->gemm_gflops / units : 0, 2, "CLBlast SGEMM over all units / units",
                      cpu_type ? 15.0 : 20.0, "an SGEMM through CLBlast measures it")
+      << "\n      f16: "
+      << fixed(f && f->gemm_gflops > 0 ? f->gemm_gflops / units
+               : cpu_type              ? 15.0
+                                       : 20.0,
+               2)
+      << "  # source: as f32, the few-rows kernels read f16 weights and compute in f32"
       << "\n    mem_bw_gbps: "
-      << measured_or(f ? f->gemv_gbps : 0, 2, "weight bytes / time of a one-row CLBlast SGEMV", 5.0,
-                     "an SGEMV through CLBlast measures it")
+      << measured_or(f ? f->gemv_gbps : 0, 2, "weight bytes / time of a one-row linear", 5.0,
+                     "a one-row linear measures it")
       << "\n    unsupported:\n"
-         "      # The runtime computes in f32 only.\n"
-         "      f16: infeasible\n"
+         "      # bf16, q8_0 and q4_0 weights would be promoted to f32 at upload (4 bytes a weight on\n"
+         "      # the device), which this description does not model.\n"
          "      bf16: infeasible\n"
          "      int8: infeasible\n"
          "      int4: infeasible\n"
@@ -387,8 +393,9 @@ std::string draft_soc_yaml(const HostInfo& host, const std::vector<OpenClDeviceI
         if (f != nullptr && f->to_device_gbps > 0 && f->to_host_gbps > 0) {
           y << "  - {from: " << cpu.id << ", to: " << ocl_ids[d]
             << ", latency_us: " << fixed(f->to_device_latency_us, 1)
-            << ", bandwidth_gbps: " << fixed(f->to_device_gbps, 2)
-            << "}  # source: measured, blocking copies of 4 KiB and 16 MiB\n"
+            << ", bandwidth_gbps: " << fixed(f->to_device_gbps, 2) << "}  # source: measured, "
+            << (f->mapped ? "mapped" : "copied")
+            << " boundary tensors of a small and a large size (the runtime's path)\n"
             << "  - {from: " << ocl_ids[d] << ", to: " << cpu.id
             << ", latency_us: " << fixed(f->to_host_latency_us, 1)
             << ", bandwidth_gbps: " << fixed(f->to_host_gbps, 2) << "}  # source: measured, as above\n";

@@ -65,12 +65,14 @@ struct DeviceFigures {
   double launch_us = 0;
   double to_device_latency_us = 0, to_device_gbps = 0;
   double to_host_latency_us = 0, to_host_gbps = 0;
+  bool mapped = false;  // the runtime maps boundary tensors (host-unified memory) instead of copying
 };
 struct HostFigures {
   std::vector<std::optional<ClusterFigures>> clusters;  // per HostInfo::clusters
   std::optional<double> all_cores_triad_gbps;           // every online core at once
   std::vector<std::optional<DeviceFigures>> devices;    // per OpenCL device
   std::vector<std::string> notes;                       // why a figure was not measured
+  std::vector<std::string> notes_measured;              // figures beside the YAML's (both boundary paths)
 };
 
 // A SoC YAML (valid for load_soc) with one CPU PU per cluster listing its cores ("cpu" when

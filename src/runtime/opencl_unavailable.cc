@@ -83,6 +83,12 @@ Result<std::unique_ptr<TransferProbe>> TransferProbe::create(std::shared_ptr<Ope
 }
 
 Result<Seconds> TransferProbe::copy(std::size_t, bool) { return Error{opencl_unavailable_reason()}; }
+Result<Seconds> TransferProbe::copy(std::size_t, bool, BoundaryPath) {
+  return Error{opencl_unavailable_reason()};
+}
+BoundaryPath TransferProbe::runtime_path() const { return BoundaryPath::copy; }
+BoundaryPath boundary_path(const OpenClDeviceInfo&) { return BoundaryPath::copy; }
+void set_boundary_path_override(std::optional<BoundaryPath>) {}
 
 }  // namespace specmap::runtime
 

@@ -1,10 +1,14 @@
 // `specmap detect`'s OpenCL measurements on a real device (pocl here): every figure is
-// positive and of a plausible size, and the device reports whether it shares host memory.
+// positive and of a plausible size, and the device reports whether it shares host memory;
+// the mapped and the copied boundary paths move the same values.
 #include "runtime/opencl/device_probe.h"
 
 #include <gtest/gtest.h>
 
 #include "backend_support.h"
+#include "runtime/opencl/buffer.h"
+#include "runtime/opencl/queue.h"
+#include "runtime/opencl/transfer_probe.h"
 
 namespace specmap::runtime {
 namespace {
@@ -28,8 +32,49 @@ TEST(DeviceProbe, SmallProbeGivesPlausibleFigures) {
   EXPECT_GT(probe->to_device.latency_us, 0.0);
   EXPECT_GT(probe->to_device.bandwidth_gbps, 0.0);
   EXPECT_GT(probe->to_host.bandwidth_gbps, 0.0);
-  // pocl's CPU device computes in host memory and says so.
-  if (device->info().is_pocl()) EXPECT_TRUE(device->info().host_unified_memory);
+  // pocl's CPU device computes in host memory and says so: the runtime maps there.
+  if (device->info().is_pocl()) {
+    EXPECT_TRUE(device->info().host_unified_memory);
+    EXPECT_EQ(probe->path, BoundaryPath::map);
+  }
+  EXPECT_EQ(probe->path, boundary_path(device->info()));
+  EXPECT_GT(probe->other_to_device.bandwidth_gbps, 0.0);
+  EXPECT_GT(probe->other_to_host.bandwidth_gbps, 0.0);
+}
+
+// Both boundary paths move the same values (a map of a host-memory buffer and a plain copy),
+// at an offset and a size that are not a power of two.
+TEST(BoundaryPaths, MappedAndCopiedTransfersAgree) {
+  std::string why;
+  auto device = testing::opencl_test_device(why);
+  if (!device) GTEST_SKIP() << "no OpenCL device: " << why;
+  auto queue = ocl::OpenClQueue::create(device);
+  ASSERT_TRUE(queue.ok()) << queue.error().format();
+  const std::vector<float> values = testing::random_values(1000, 3);
+  for (bool host_memory : {false, true}) {
+    auto buffer = ocl::DeviceBuffer::create_zeroed((*queue)->context(), (*queue)->get(), 1100, host_memory);
+    ASSERT_TRUE(buffer.ok());
+    EXPECT_EQ(buffer->host_memory(), host_memory);
+    const ocl::DeviceSpan span = buffer->span(37, values.size());
+    ASSERT_TRUE(ocl::write_floats_mapped((*queue)->get(), span, values).ok());
+    std::vector<float> copied(values.size());
+    ASSERT_TRUE(ocl::read_floats((*queue)->get(), span, copied).ok());
+    EXPECT_EQ(copied, values);
+    std::vector<float> twice(values.size());
+    ASSERT_TRUE(
+        ocl::write_floats((*queue)->get(), span, std::vector<float>(values.rbegin(), values.rend())).ok());
+    ASSERT_TRUE(ocl::read_floats_mapped((*queue)->get(), span, twice).ok());
+    EXPECT_EQ(twice, std::vector<float>(values.rbegin(), values.rend()));
+  }
+  auto probe = TransferProbe::create(device, 1 << 16);
+  ASSERT_TRUE(probe.ok()) << probe.error().format();
+  for (BoundaryPath path : {BoundaryPath::copy, BoundaryPath::map})
+    for (bool to_device : {true, false}) {
+      auto seconds = (*probe)->copy(4000, to_device, path);
+      ASSERT_TRUE(seconds.ok()) << seconds.error().format();
+      EXPECT_GT(*seconds, 0.0);
+    }
+  EXPECT_FALSE((*probe)->copy(1 << 20, true).ok());  // beyond the probe's buffers
 }
 
 }  // namespace

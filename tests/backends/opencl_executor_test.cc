@@ -7,8 +7,9 @@
 #include <thread>
 
 #include "backend_support.h"
-#include "runtime/weights/synthetic_weights.h"
+#include "runtime/opencl/transfer_probe.h"
 #include "runtime/transformer_executor.h"
+#include "runtime/weights/synthetic_weights.h"
 
 namespace specmap::runtime {
 namespace {
@@ -91,8 +92,9 @@ TEST_F(OpenClExecutor, WholeModelOnTheDeviceMatchesTheCpuAndTheReference) {
   EXPECT_LT(max_scaled_error(logits, testing::naive_logits(*weights_, kPrompt)), kBackendTolerance);
 }
 
-// Weights stored in another type are promoted to f32 on upload: the device computes the f32
-// model of exactly the stored values, with Qwen2-style biases where the layers have them.
+// Weights stored in another type reach the device as f16 (halves, read by the few-rows
+// kernels) or promoted to f32 on upload: the device computes the f32 model of exactly the
+// stored values, with Qwen2-style biases where the layers have them.
 TEST_F(OpenClExecutor, StoredTypesArePromotedAndBiasesAdded) {
   for (TensorType type : {TensorType::f16, TensorType::q4_0}) {
     auto w = SyntheticWeights(5, type).load(testing::tiny_arch(2, /*tied=*/false));
@@ -109,6 +111,61 @@ TEST_F(OpenClExecutor, StoredTypesArePromotedAndBiasesAdded) {
     const std::vector<float> logits = device_side->append(kPrompt, kPrompt.size());
     EXPECT_LT(max_scaled_error(logits, testing::naive_logits(*weights_, kPrompt)), kBackendTolerance)
         << tensor_type_name(type);
+  }
+}
+
+// f16 matrices stay f16 on the device; passes of more than 16 rows (a prompt) run the
+// few-rows kernel in chunks of 16 rows, an untied f16 head included.
+TEST_F(OpenClExecutor, F16WeightsOnTheDeviceForFewAndManyRows) {
+  auto w = SyntheticWeights(6, TensorType::f16).load(testing::tiny_arch(2, /*tied=*/false));
+  ASSERT_TRUE(w.ok()) << w.error().format();
+  ASSERT_EQ(w->layers[0].q_proj.type, TensorType::f16);
+  ASSERT_EQ(w->lm_head.type, TensorType::f16);
+  weights_ = std::make_shared<const TransformerWeights>(std::move(w).value());
+  graph_ = derive_model("tiny", weights_->arch);
+  std::vector<int> prompt(37);
+  for (std::size_t i = 0; i < prompt.size(); ++i) prompt[i] = int((i * 53 + 5) % 256);
+  for (bool kv : {true, false}) {
+    auto device_side = make(place_all_on(graph_, device_), kv);
+    ASSERT_TRUE(device_side);
+    const std::vector<float> logits = device_side->append(prompt, prompt.size());
+    EXPECT_LT(max_scaled_error(logits, testing::naive_logits(*weights_, prompt)), kBackendTolerance) << kv;
+    auto reference = cpu(kv);
+    reference->append(prompt, 1);
+    const std::vector<int> next = {9, 8, 7};
+    EXPECT_LT(max_scaled_error(device_side->append(next, 3), reference->append(next, 3)), kBackendTolerance)
+        << kv;
+  }
+}
+
+// Mapped boundary tensors (host-memory buffers) and plain copies move the same values: the
+// same placement gives identical logits and records the same transfers either way.
+TEST_F(OpenClExecutor, MappedAndCopiedBoundariesGiveTheSameLogits) {
+  std::vector<std::vector<float>> logits[2];
+  std::vector<TransferTiming> transfers[2];
+  for (BoundaryPath path : {BoundaryPath::copy, BoundaryPath::map}) {
+    set_boundary_path_override(path);
+    const auto k = static_cast<std::size_t>(path);
+    for (bool kv : {true, false}) {
+      auto mixed = make(on_device({"embedding", "block.1", "head"}), kv);
+      ASSERT_TRUE(mixed);
+      for (const auto& [tokens, rows] : kPieces) {
+        auto out = mixed->try_append(tokens, rows);
+        ASSERT_TRUE(out.ok()) << out.error().message;
+        logits[k].push_back(*out);
+      }
+      if (kv) transfers[k] = mixed->transfers();
+    }
+  }
+  set_boundary_path_override(std::nullopt);
+  ASSERT_EQ(logits[0].size(), logits[1].size());
+  for (std::size_t i = 0; i < logits[0].size(); ++i) EXPECT_EQ(logits[0][i], logits[1][i]) << "piece " << i;
+  ASSERT_EQ(transfers[0].size(), transfers[1].size());
+  ASSERT_FALSE(transfers[0].empty());
+  for (std::size_t i = 0; i < transfers[0].size(); ++i) {
+    EXPECT_EQ(transfers[0][i].from, transfers[1][i].from);
+    EXPECT_EQ(transfers[0][i].bytes, transfers[1][i].bytes);
+    EXPECT_EQ(transfers[0][i].calls, transfers[1][i].calls);
   }
 }
 

@@ -124,6 +124,9 @@ TEST(HostClusters, MeasuredFiguresAreWrittenAndMarked) {
   EXPECT_DOUBLE_EQ(soc->memories[0].bandwidth_gbps, 23.5);
   EXPECT_DOUBLE_EQ(soc->pus[2].mem_bw_gbps, 8.5);
   EXPECT_DOUBLE_EQ(soc->pus[2].peak_gflops_per_unit.at(DType::f32), 25.0);  // per unit
+  // The few-rows kernels read f16 weights on the device: f16 runs there at the f32 rate.
+  ASSERT_TRUE(soc->pus[2].execution(DType::f16).has_value());
+  EXPECT_DOUBLE_EQ(soc->pus[2].peak_gflops_per_unit.at(DType::f16), 25.0);
   EXPECT_DOUBLE_EQ(soc->pus[2].dispatch_overhead_us, 40.0);
   EXPECT_DOUBLE_EQ(soc->transfer_time(1, 2, 6e9), 20e-6 + 1.0);
   EXPECT_DOUBLE_EQ(soc->transfer_time(2, 0, 5e9), 25e-6 + 1.0);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/format.h"
 #include "runtime/cpu/core_set.h"
 #include "runtime/measure/cpu_measure.h"
 #include "runtime/opencl/device_probe.h"
@@ -100,6 +101,16 @@ HostFigures measure_host(const HostInfo& host, const std::vector<OpenClDeviceInf
     d.to_device_gbps = probe->to_device.bandwidth_gbps;
     d.to_host_latency_us = probe->to_host.latency_us;
     d.to_host_gbps = probe->to_host.bandwidth_gbps;
+    d.mapped = probe->path == BoundaryPath::map;
+    figures.notes_measured.push_back(
+        info.label() + ": boundary " + (d.mapped ? "map" : "copy") + " (the runtime's) to device " +
+        fixed(probe->to_device.latency_us, 1) + " us + " + fixed(probe->to_device.bandwidth_gbps, 2) +
+        " GB/s, back " + fixed(probe->to_host.latency_us, 1) + " us + " +
+        fixed(probe->to_host.bandwidth_gbps, 2) + " GB/s; " + (d.mapped ? "copy" : "map") + " to device " +
+        fixed(probe->other_to_device.latency_us, 1) + " us + " +
+        fixed(probe->other_to_device.bandwidth_gbps, 2) + " GB/s, back " +
+        fixed(probe->other_to_host.latency_us, 1) + " us + " + fixed(probe->other_to_host.bandwidth_gbps, 2) +
+        " GB/s");
     figures.devices.push_back(d);
   }
   return figures;

@@ -8,6 +8,7 @@
 
 #include "runtime/opencl/device_impl.h"
 #include "runtime/opencl/kernels.h"
+#include "runtime/opencl/linear_kernels.h"
 
 namespace specmap::runtime {
 
@@ -145,11 +146,11 @@ std::string device_list_text(const std::vector<FoundDevice>& found) {
 }
 
 Status build_program(OpenClDevice::Impl& impl) {
-  const std::string_view source = ocl::kernel_source();
-  const char* text = source.data();
-  const std::size_t length = source.size();
+  const std::string_view sources[] = {ocl::kernel_source(), ocl::linear_kernel_source()};
+  const char* texts[] = {sources[0].data(), sources[1].data()};
+  const std::size_t lengths[] = {sources[0].size(), sources[1].size()};
   cl_int err = CL_SUCCESS;
-  impl.program.reset(clCreateProgramWithSource(impl.context.get(), 1, &text, &length, &err));
+  impl.program.reset(clCreateProgramWithSource(impl.context.get(), 2, texts, lengths, &err));
   if (Status s = cl_check(err, "clCreateProgramWithSource"); !s) return s;
   err = clBuildProgram(impl.program.get(), 1, &impl.device, "", nullptr, nullptr);
   if (err != CL_SUCCESS) {

@@ -43,16 +43,32 @@ Result<DeviceLayerWeights> DeviceLayerWeights::upload(OpenClQueue& queue, const 
     if (!buffer) return buffer.error();
     *device = std::move(buffer).value();
   }
-  const std::pair<DeviceBuffer*, const WeightTensor*> matrices[] = {
-      {&d.q_proj, &w.q_proj},       {&d.k_proj, &w.k_proj}, {&d.v_proj, &w.v_proj},
-      {&d.o_proj, &w.o_proj},       {&d.gate_proj, &w.gate_proj}, {&d.up_proj, &w.up_proj},
+  const std::pair<DeviceMatrix*, const WeightTensor*> matrices[] = {
+      {&d.q_proj, &w.q_proj},      {&d.k_proj, &w.k_proj},       {&d.v_proj, &w.v_proj},
+      {&d.o_proj, &w.o_proj},      {&d.gate_proj, &w.gate_proj}, {&d.up_proj, &w.up_proj},
       {&d.down_proj, &w.down_proj}};
   for (const auto& [device, host] : matrices) {
-    Result<DeviceBuffer> buffer = upload_as_f32(queue, *host);
-    if (!buffer) return buffer.error();
-    *device = std::move(buffer).value();
+    Result<DeviceMatrix> matrix = upload_matrix(queue, *host);
+    if (!matrix) return matrix.error();
+    *device = std::move(matrix).value();
   }
   return d;
+}
+
+Result<DeviceMatrix> upload_matrix(OpenClQueue& queue, const WeightTensor& tensor) {
+  DeviceMatrix matrix;
+  matrix.elements = tensor.elements();
+  if (tensor.type == TensorType::f16) {
+    Result<DeviceBuffer> halves = DeviceBuffer::upload_bytes(queue.context(), queue.get(), tensor.bytes);
+    if (!halves) return halves.error();
+    matrix.buffer = std::move(halves).value();
+    matrix.type = WeightType::f16;
+    return matrix;
+  }
+  Result<DeviceBuffer> values = upload_as_f32(queue, tensor);
+  if (!values) return values.error();
+  matrix.buffer = std::move(values).value();
+  return matrix;
 }
 
 Result<DeviceBuffer> upload_as_f32(OpenClQueue& queue, const WeightTensor& tensor) {
@@ -93,27 +109,27 @@ Status run_device_decoder_block(OpenClQueue& queue, const DeviceSpan& hidden, st
     if (s) s = lap(op);
   };
   step(rms_norm(queue, hidden, w.attn_norm.span(), shape.norm_eps, normed), BlockOp::attn_norm);
-  if (s) step(linear(queue, normed, rows, w.q_proj.span(), d, q_width, q), BlockOp::q_proj);
+  if (s) step(linear(queue, normed, rows, w.q_proj, d, q_width, q), BlockOp::q_proj);
   if (s && w.q_bias.size() != 0) s = add_bias(queue, q, w.q_bias.span());
   // Keys and values go straight into the cache rows of the new positions.
   const DeviceKvCache::Rows fresh = s ? cache.append(layer, rows) : DeviceKvCache::Rows{};
-  if (s) step(linear(queue, normed, rows, w.k_proj.span(), d, kv_width, fresh.keys), BlockOp::k_proj);
+  if (s) step(linear(queue, normed, rows, w.k_proj, d, kv_width, fresh.keys), BlockOp::k_proj);
   if (s && w.k_bias.size() != 0) s = add_bias(queue, fresh.keys, w.k_bias.span());
-  if (s) step(linear(queue, normed, rows, w.v_proj.span(), d, kv_width, fresh.values), BlockOp::v_proj);
+  if (s) step(linear(queue, normed, rows, w.v_proj, d, kv_width, fresh.values), BlockOp::v_proj);
   if (s && w.v_bias.size() != 0) s = add_bias(queue, fresh.values, w.v_bias.span());
   if (s) s = apply_rotary(queue, q, attn.heads, attn.head_dim, first_position, rotary);
   if (s) s = apply_rotary(queue, fresh.keys, attn.kv_heads, attn.head_dim, first_position, rotary);
   if (s)
     step(causal_attention(queue, q, first_position, cache.keys(layer), cache.values(layer), attn, attention),
          BlockOp::attention);
-  if (s) step(linear(queue, attention, rows, w.o_proj.span(), q_width, d, projected), BlockOp::o_proj);
+  if (s) step(linear(queue, attention, rows, w.o_proj, q_width, d, projected), BlockOp::o_proj);
   if (s) step(add_in_place(queue, hidden, projected), BlockOp::residual);
 
   if (s) step(rms_norm(queue, hidden, w.mlp_norm.span(), shape.norm_eps, normed), BlockOp::mlp_norm);
-  if (s) step(linear(queue, normed, rows, w.gate_proj.span(), d, d_ff, gate), BlockOp::gate_proj);
-  if (s) step(linear(queue, normed, rows, w.up_proj.span(), d, d_ff, up), BlockOp::up_proj);
+  if (s) step(linear(queue, normed, rows, w.gate_proj, d, d_ff, gate), BlockOp::gate_proj);
+  if (s) step(linear(queue, normed, rows, w.up_proj, d, d_ff, up), BlockOp::up_proj);
   if (s) step(silu_mul(queue, gate, up, gate), BlockOp::silu_mul);
-  if (s) step(linear(queue, gate, rows, w.down_proj.span(), d_ff, d, projected), BlockOp::down_proj);
+  if (s) step(linear(queue, gate, rows, w.down_proj, d_ff, d, projected), BlockOp::down_proj);
   if (s) step(add_in_place(queue, hidden, projected), BlockOp::mlp_residual);
   return s;  // on failure the executor rolls every cache back (truncate)
 }

@@ -12,10 +12,12 @@
 
 namespace specmap::runtime::ocl {
 
-// A layer's weights in device memory, in the host layout (weights.h) but always f32: this
-// runner computes in f32, so other types are promoted at upload. Biases: size 0 when absent.
+// A layer's weights in device memory, in the host layout (weights.h): f32 and f16 matrices
+// as stored (the few-rows kernels read both), other types promoted to f32 at upload; norms
+// and biases f32. Biases: size 0 when absent.
 struct DeviceLayerWeights {
-  DeviceBuffer attn_norm, q_proj, k_proj, v_proj, o_proj, mlp_norm, gate_proj, up_proj, down_proj;
+  DeviceMatrix q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj;
+  DeviceBuffer attn_norm, mlp_norm;
   DeviceBuffer q_bias, k_bias, v_bias;
 
   static Result<DeviceLayerWeights> upload(OpenClQueue& queue, const LayerWeights& weights);
@@ -24,6 +26,9 @@ struct DeviceLayerWeights {
 // A weight matrix as f32 in a new device buffer: f32 as it is, other types dequantized on
 // the host first (a PU that does not run a type natively promotes it).
 Result<DeviceBuffer> upload_as_f32(OpenClQueue& queue, const WeightTensor& tensor);
+// A weight matrix in a type the device computes with: f16 as stored (halves), f32 as it is,
+// other types dequantized to f32 on the host first.
+Result<DeviceMatrix> upload_matrix(OpenClQueue& queue, const WeightTensor& tensor);
 
 // Device buffers reused across blocks and calls (grown, never shrunk).
 struct DeviceBlockScratch {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <tuple>
 #include <vector>
 
 #include "runtime/opencl/buffer.h"
@@ -46,13 +47,14 @@ Result<double> linear_seconds(ocl::OpenClQueue& queue, std::size_t rows, std::si
   });
 }
 
-Result<CopyFigures> copy_figures(TransferProbe& probe, const OpenClProbeOptions& options, bool to_device) {
+Result<CopyFigures> copy_figures(TransferProbe& probe, const OpenClProbeOptions& options, bool to_device,
+                                 BoundaryPath path) {
   auto small = best_seconds(options.repetitions, [&]() -> Status {
-    auto t = probe.copy(options.copy_small_bytes, to_device);
+    auto t = probe.copy(options.copy_small_bytes, to_device, path);
     return t ? Status{} : Status{t.error()};
   });
   auto large = best_seconds(options.repetitions, [&]() -> Status {
-    auto t = probe.copy(options.copy_large_bytes, to_device);
+    auto t = probe.copy(options.copy_large_bytes, to_device, path);
     return t ? Status{} : Status{t.error()};
   });
   if (!small) return small.error();
@@ -99,12 +101,15 @@ Result<OpenClProbe> probe_opencl_device(std::shared_ptr<OpenClDevice> device,
 
   auto transfers = TransferProbe::create(device, options.copy_large_bytes);
   if (!transfers) return transfers.error();
-  auto to_device = copy_figures(**transfers, options, true);
-  if (!to_device) return to_device.error();
-  auto to_host = copy_figures(**transfers, options, false);
-  if (!to_host) return to_host.error();
-  probe.to_device = *to_device;
-  probe.to_host = *to_host;
+  probe.path = (*transfers)->runtime_path();
+  const BoundaryPath other = probe.path == BoundaryPath::map ? BoundaryPath::copy : BoundaryPath::map;
+  for (auto [figures, to_device, path] :
+       {std::tuple{&probe.to_device, true, probe.path}, std::tuple{&probe.to_host, false, probe.path},
+        std::tuple{&probe.other_to_device, true, other}, std::tuple{&probe.other_to_host, false, other}}) {
+    auto f = copy_figures(**transfers, options, to_device, path);
+    if (!f) return f.error();
+    *figures = *f;
+  }
   return probe;
 }
 

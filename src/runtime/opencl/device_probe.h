@@ -1,15 +1,17 @@
 #pragma once
 // What `specmap detect` measures on an OpenCL device in a few seconds, through the runtime's
-// own paths: weight streaming bandwidth (one-row linear, CLBlast's GEMV, as a decode step
-// runs it), peak f32 throughput (many-row linear, CLBlast's GEMM), the cost of one kernel
+// own paths: weight streaming bandwidth (a one-row linear, as a decode step runs it: the
+// few-rows kernel), peak f32 throughput (a many-row linear, CLBlast's GEMM), the cost of one kernel
 // launch waited for (what every subgraph pays), and the blocking copies between host memory
-// and the device at a small and a large size (latency and bandwidth of the PU boundary).
+// and the device at a small and a large size (latency and bandwidth of the PU boundary),
+// along the path the runtime takes for this device and along the other one.
 // No OpenCL types: without OpenCL in the build it fails with the reason.
 #include <cstddef>
 #include <memory>
 
 #include "core/result.h"
 #include "runtime/opencl/opencl_device.h"
+#include "runtime/opencl/transfer_probe.h"
 
 namespace specmap::runtime {
 
@@ -28,11 +30,14 @@ struct CopyFigures {
 };
 
 struct OpenClProbe {
-  double gemv_gbps = 0;    // weight bytes / time of one one-row linear
-  double gemm_gflops = 0;  // whole device
-  double launch_us = 0;    // one small kernel enqueued and waited for, median
-  CopyFigures to_device;
+  double gemv_gbps = 0;                    // weight bytes / time of one one-row linear
+  double gemm_gflops = 0;                  // whole device
+  double launch_us = 0;                    // one small kernel enqueued and waited for, median
+  BoundaryPath path = BoundaryPath::copy;  // the runtime's (boundary_path)
+  CopyFigures to_device;                   // along `path`
   CopyFigures to_host;
+  CopyFigures other_to_device;  // along the other path, for comparison
+  CopyFigures other_to_host;
 };
 
 Result<OpenClProbe> probe_opencl_device(std::shared_ptr<OpenClDevice> device,

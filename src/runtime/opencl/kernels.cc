@@ -4,7 +4,10 @@ namespace specmap::runtime::ocl {
 
 std::string_view kernel_name(KernelId id) {
   static constexpr std::array<std::string_view, kKernelCount> kNames = {
-      "rms_norm", "rotary", "attention", "silu_mul", "add", "embedding"};
+      "rms_norm",          "rotary",           "attention",        "silu_mul",         "add",
+      "embedding",         "linear_oi_f32_r1", "linear_oi_f32_r2", "linear_oi_f32_r4", "linear_oi_f32_r8",
+      "linear_oi_f32_r16", "linear_oi_f16_r1", "linear_oi_f16_r2", "linear_oi_f16_r4", "linear_oi_f16_r8",
+      "linear_oi_f16_r16"};
   return kNames[static_cast<std::size_t>(id)];
 }
 

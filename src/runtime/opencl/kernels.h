@@ -7,13 +7,21 @@
 
 namespace specmap::runtime::ocl {
 
-enum class KernelId : std::size_t { rms_norm, rotary, attention, silu_mul, add, embedding };
-inline constexpr std::size_t kKernelCount = 6;
+// The few-rows linear kernels (linear_kernels.h) follow `embedding`: for each weight type
+// (f32, f16) one kernel per row bucket, in kRowBuckets order.
+enum class KernelId : std::size_t { rms_norm, rotary, attention, silu_mul, add, embedding, first_linear };
+inline constexpr std::size_t kLinearTypes = 2;
+inline constexpr std::size_t kKernelCount =
+    static_cast<std::size_t>(KernelId::first_linear) + kLinearTypes * 5;
+// The few-rows kernel for f16 (else f32) weights and row bucket `bucket` (into kRowBuckets).
+inline KernelId linear_kernel(bool f16, std::size_t bucket) {
+  return static_cast<KernelId>(static_cast<std::size_t>(KernelId::first_linear) + (f16 ? 5 : 0) + bucket);
+}
 
 // Name of the __kernel function.
 std::string_view kernel_name(KernelId id);
 
-// The program source.
+// The program source (without the few-rows linear kernels: linear_kernel_source()).
 std::string_view kernel_source();
 
 // A query/key/value head handled by one attention work-group keeps at most this many

@@ -57,9 +57,45 @@ Status add_in_place(OpenClQueue& queue, const DeviceSpan& residual, const Device
 Status embedding_lookup(OpenClQueue& queue, const DeviceSpan& table, std::size_t width, const DeviceSpan& tokens,
                         const DeviceSpan& out);
 
-// y[rows x out] = x[rows x in] * W^T for W stored [out x in] row-major (weights.h) through
-// CLBlast: Gemv for one row, Gemm for more. cpu/linear.h.
+enum class WeightType { f32, f16 };  // f16: IEEE half, two bytes an element, read as f32
+
+// y[rows x out] = x[rows x in] * W^T for W stored [out x in] and rows <= kFewRowsMax
+// (linear_kernels.h), with our kernel: each weight is read once for all rows. `weight` spans
+// the matrix's elements of `type` (an f16 buffer's offset and size count halves).
+Status linear_few_rows(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceSpan& weight,
+                       std::size_t in_features, std::size_t out_features, const DeviceSpan& y,
+                       WeightType type = WeightType::f32);
+// The same with one CLBlast GEMV per row (the weights are read once per row): what the
+// few-rows kernel was measured against.
+Status linear_gemv_per_row(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows,
+                           const DeviceSpan& weight, std::size_t in_features, std::size_t out_features,
+                           const DeviceSpan& y);
+
+// What linear() runs for rows <= kFewRowsMax: our kernel (the default), one CLBlast GEMV
+// per row, or CLBlast as for many rows (GEMV for one row, GEMM for more). Process-wide, for
+// benchmarks and tests.
+enum class FewRowsPath { own_kernel, gemv_per_row, clblast };
+FewRowsPath few_rows_path();
+void set_few_rows_path(FewRowsPath path);
+
+// y[rows x out] = x[rows x in] * W^T for W stored [out x in] row-major (weights.h): the
+// few-rows path up to kFewRowsMax rows (few_rows_path()), CLBlast's Gemm for more. cpu/linear.h.
 Status linear(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceSpan& weight,
+              std::size_t in_features, std::size_t out_features, const DeviceSpan& y);
+// A weight matrix [out x in] on the device in a type the few-rows kernels read: f32, or f16
+// (IEEE halves as stored, two to a 4-byte element of the buffer: half the device memory and
+// half the bytes a step streams). span() counts elements of `type`.
+struct DeviceMatrix {
+  DeviceBuffer buffer;
+  WeightType type = WeightType::f32;
+  std::size_t elements = 0;
+
+  [[nodiscard]] DeviceSpan span() const { return DeviceSpan{buffer.get(), 0, elements}; }
+};
+// The same product for a DeviceMatrix: f32 as linear() above; f16 through the few-rows
+// kernel whatever the path setting (CLBlast has no f16-weight, f32-activation product),
+// chunks of kFewRowsMax rows beyond that, each chunk reading the weights once.
+Status linear(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceMatrix& weight,
               std::size_t in_features, std::size_t out_features, const DeviceSpan& y);
 // y[r x width] += bias[width] for every row. cpu/linear.h.
 Status add_bias(OpenClQueue& queue, const DeviceSpan& y, const DeviceSpan& bias);

@@ -6,9 +6,10 @@
 #include "runtime/opencl/buffer.h"
 #include "runtime/opencl/device_block.h"
 #include "runtime/opencl/device_kv_cache.h"
-#include "runtime/opencl/ops.h"
 #include "runtime/opencl/opencl_subgraphs.h"
+#include "runtime/opencl/ops.h"
 #include "runtime/opencl/queue.h"
+#include "runtime/opencl/transfer_probe.h"
 
 namespace specmap::runtime {
 
@@ -23,7 +24,7 @@ struct OpenClSubgraphRunner::Impl {
   DeviceBuffer embedding;  // the embedding or a tied head
   std::vector<std::optional<DeviceLayerWeights>> layers;
   DeviceBuffer final_norm;
-  DeviceBuffer lm_head;  // an untied head
+  DeviceMatrix lm_head;  // an untied head
   DeviceKvCache cache;
   DeviceBlockScratch scratch;
   DeviceBuffer hidden;  // [rows x d_model], rows of the current pass
@@ -32,6 +33,10 @@ struct OpenClSubgraphRunner::Impl {
   DeviceBuffer logits;
   std::size_t rows = 0;
   bool any_layer = false;
+  // The device shares host memory (CL_DEVICE_HOST_UNIFIED_MEMORY): the boundary tensors
+  // (hidden state, logits) live in CL_MEM_ALLOC_HOST_PTR buffers and cross the PU boundary
+  // by mapping, not by a driver copy (boundary_path() in transfer_probe.h).
+  bool mapped = false;
 
   [[nodiscard]] DeviceSpan hidden_span() const { return hidden.span(0, rows * shape.d_model); }
 };
@@ -69,6 +74,7 @@ Result<std::unique_ptr<OpenClSubgraphRunner>> OpenClSubgraphRunner::create(
   if (!queue) return queue.error();
   impl->queue = std::move(queue).value();
   OpenClQueue& q = *impl->queue;
+  impl->mapped = boundary_path(q.device().info()) == BoundaryPath::map;
   const std::size_t attention_limit = kAttentionDimsPerItem * q.group_size(KernelId::attention);
   if (shape.attention.head_dim > attention_limit)
     return Error{"OpenCL runner: head_dim " + std::to_string(shape.attention.head_dim) + " exceeds " +
@@ -94,7 +100,7 @@ Result<std::unique_ptr<OpenClSubgraphRunner>> OpenClSubgraphRunner::create(
     if (!norm) return norm.error();
     impl->final_norm = std::move(norm).value();
     if (!w.arch.tied_embeddings) {
-      auto head = upload_as_f32(q, w.lm_head);
+      auto head = upload_matrix(q, w.lm_head);
       if (!head) return head.error();
       impl->lm_head = std::move(head).value();
     }
@@ -118,7 +124,7 @@ Status OpenClSubgraphRunner::begin_pass(std::size_t rows, std::size_t first_posi
       return Error{"OpenCL runner: layer " + std::to_string(l) + " holds " + std::to_string(m.cache.positions(l)) +
                    " positions, the pass starts at " + std::to_string(first_position)};
   m.rows = rows;
-  if (Status s = ensure_size(m.hidden, q.context(), q.get(), rows * m.shape.d_model); !s) return s;
+  if (Status s = ensure_size(m.hidden, q.context(), q.get(), rows * m.shape.d_model, m.mapped); !s) return s;
   if (m.any_layer) {
     if (Status s = m.cache.reserve(q, first_position + rows); !s) return s;
     if (Status s = m.rotary.ensure(q, first_position + rows); !s) return s;
@@ -144,12 +150,17 @@ Status OpenClSubgraphRunner::embed(std::span<const int> tokens) {
 Status OpenClSubgraphRunner::upload_hidden(std::span<const float> hidden) {
   Impl& m = *impl_;
   if (hidden.size() != m.rows * m.shape.d_model) return Error{"OpenCL runner: hidden state of the wrong size"};
-  return write_floats(m.queue->get(), m.hidden_span(), hidden);
+  return m.mapped ? write_floats_mapped(m.queue->get(), m.hidden_span(), hidden)
+                  : write_floats(m.queue->get(), m.hidden_span(), hidden);
 }
 
 Status OpenClSubgraphRunner::download_hidden(std::span<float> hidden) {
   Impl& m = *impl_;
   if (hidden.size() != m.rows * m.shape.d_model) return Error{"OpenCL runner: hidden state of the wrong size"};
+  if (m.mapped) {
+    // The map waits for the queue's earlier commands (in order) like the blocking read does.
+    return read_floats_mapped(m.queue->get(), m.hidden_span(), hidden);
+  }
   return read_floats(m.queue->get(), m.hidden_span(), hidden);
 }
 
@@ -176,7 +187,7 @@ Status OpenClSubgraphRunner::run_head(std::size_t last_rows, std::span<float> lo
                  std::to_string(m.rows)};
   const Clock::time_point start = Clock::now();
   if (Status s = ensure_size(m.head_normed, q.context(), q.get(), last_rows * d); !s) return s;
-  if (Status s = ensure_size(m.logits, q.context(), q.get(), last_rows * vocab); !s) return s;
+  if (Status s = ensure_size(m.logits, q.context(), q.get(), last_rows * vocab, m.mapped); !s) return s;
   const DeviceSpan last = m.hidden_span().subspan((m.rows - last_rows) * d, last_rows * d);
   const DeviceSpan normed = m.head_normed.span(0, last_rows * d);
   const DeviceSpan out = m.logits.span(0, last_rows * vocab);
@@ -187,10 +198,14 @@ Status OpenClSubgraphRunner::run_head(std::size_t last_rows, std::span<float> lo
     normed_at = Clock::now();
     *norm_seconds = std::chrono::duration<double>(normed_at - start).count();
   }
-  const DeviceSpan head = m.weights->arch.tied_embeddings ? m.embedding.span() : m.lm_head.span();
-  if (Status s = linear(q, normed, last_rows, head, d, vocab, out); !s) return s;
+  // A tied head is the (f32) embedding table itself.
+  const Status product = m.weights->arch.tied_embeddings
+                             ? linear(q, normed, last_rows, m.embedding.span(), d, vocab, out)
+                             : linear(q, normed, last_rows, m.lm_head, d, vocab, out);
+  if (Status s = product; !s) return s;
   // Sampling runs on the host: the logits come back inside the head's time (blocking read).
-  if (Status r = read_floats(q.get(), out, logits); !r) return r;
+  if (Status r = m.mapped ? read_floats_mapped(q.get(), out, logits) : read_floats(q.get(), out, logits); !r)
+    return r;
   if (head_seconds != nullptr) *head_seconds = since(normed_at);
   return {};
 }

@@ -1,5 +1,6 @@
 #include "runtime/opencl/transfer_probe.h"
 
+#include <atomic>
 #include <chrono>
 #include <span>
 #include <vector>
@@ -9,10 +10,31 @@
 
 namespace specmap::runtime {
 
+namespace {
+
+// Encoded as -1 (none), else the BoundaryPath's value: an atomic the tests can flip.
+std::atomic<int>& path_override() {
+  static std::atomic<int> value{-1};
+  return value;
+}
+
+}  // namespace
+
+BoundaryPath boundary_path(const OpenClDeviceInfo& device) {
+  if (const int forced = path_override().load(); forced >= 0) return static_cast<BoundaryPath>(forced);
+  return device.host_unified_memory ? BoundaryPath::map : BoundaryPath::copy;
+}
+
+void set_boundary_path_override(std::optional<BoundaryPath> path) {
+  path_override().store(path ? static_cast<int>(*path) : -1);
+}
+
 struct TransferProbe::Impl {
   std::unique_ptr<ocl::OpenClQueue> queue;
   ocl::DeviceBuffer device;
+  ocl::DeviceBuffer host_memory;  // CL_MEM_ALLOC_HOST_PTR, for the map path
   std::vector<float> host;
+  BoundaryPath path = BoundaryPath::copy;
 };
 
 TransferProbe::TransferProbe(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -28,20 +50,34 @@ Result<std::unique_ptr<TransferProbe>> TransferProbe::create(std::shared_ptr<Ope
   auto buffer = ocl::DeviceBuffer::create(impl->queue->context(), floats);
   if (!buffer) return buffer.error();
   impl->device = std::move(buffer).value();
+  auto mapped = ocl::DeviceBuffer::create(impl->queue->context(), floats, /*host_memory=*/true);
+  if (!mapped) return mapped.error();
+  impl->host_memory = std::move(mapped).value();
   impl->host.assign(floats, 1.0f);
+  impl->path = boundary_path(impl->queue->device().info());
   return std::unique_ptr<TransferProbe>(new TransferProbe(std::move(impl)));
 }
 
+BoundaryPath TransferProbe::runtime_path() const { return impl_->path; }
+
 Result<Seconds> TransferProbe::copy(std::size_t bytes, bool to_device) {
+  return copy(bytes, to_device, impl_->path);
+}
+
+Result<Seconds> TransferProbe::copy(std::size_t bytes, bool to_device, BoundaryPath path) {
   const std::size_t floats = (bytes + sizeof(float) - 1) / sizeof(float);
   if (floats == 0 || floats > impl_->host.size())
     return Error{"transfer probe: " + std::to_string(bytes) + " bytes is outside 1.." +
                  std::to_string(impl_->host.size() * sizeof(float))};
   const std::span<float> host(impl_->host.data(), floats);
-  const ocl::DeviceSpan device = impl_->device.span(0, floats);
+  const bool map = path == BoundaryPath::map;
+  const ocl::DeviceSpan device = (map ? impl_->host_memory : impl_->device).span(0, floats);
+  const cl_command_queue queue = impl_->queue->get();
   const auto start = std::chrono::steady_clock::now();
-  const Status s = to_device ? ocl::write_floats(impl_->queue->get(), device, host)
-                             : ocl::read_floats(impl_->queue->get(), device, host);
+  const Status s =
+      map ? (to_device ? ocl::write_floats_mapped(queue, device, host)
+                       : ocl::read_floats_mapped(queue, device, host))
+          : (to_device ? ocl::write_floats(queue, device, host) : ocl::read_floats(queue, device, host));
   const auto end = std::chrono::steady_clock::now();
   if (!s) return s.error();
   return std::chrono::duration<double>(end - start).count();
