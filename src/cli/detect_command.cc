@@ -34,6 +34,10 @@ void print_figures(const runtime::HostInfo& host, const std::vector<runtime::Ope
               << " GB/s on all";
     if (auto it = c.peak_gflops_per_core.find(DType::f32); it != c.peak_gflops_per_core.end())
       std::cout << ", SGEMM " << fixed(it->second, 1) << " GFLOP/s on one core";
+    for (auto [dtype, name] : {std::pair{DType::f16, "f16"}, std::pair{DType::bf16, "bf16"},
+                               std::pair{DType::int8, "q8_0"}})
+      if (auto it = c.peak_gflops_per_core.find(dtype); it != c.peak_gflops_per_core.end())
+        std::cout << ", " << name << " kernels " << fixed(it->second, 1);
     std::cout << "\n";
   }
   if (f.all_cores_triad_gbps && host.clusters.size() > 1)

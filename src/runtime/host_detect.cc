@@ -301,17 +301,25 @@ std::string draft_soc_yaml(const HostInfo& host, const std::vector<OpenClDeviceI
       << "    peak_gflops_per_unit:\n"
          "      f32: "
       << measured_or(peak_f32, 1, "single-threaded OpenBLAS SGEMM on core " + first, freq_ghz * lanes * 2 * 2,
-                     std::to_string(lanes) + " f32 lanes x 2 FMA pipes x 2 FLOP x freq_ghz")
-      << "\n    mem_bw_gbps: "
+                     std::to_string(lanes) + " f32 lanes x 2 FMA pipes x 2 FLOP x freq_ghz");
+    // f16 / bf16 widen to f32 in the kernels; q8_0 and q4_0 run as int8 (block dot products).
+    for (auto [dtype, name, factor] : {std::tuple{DType::f16, "f16", 1.0}, std::tuple{DType::bf16, "bf16", 1.0},
+                                       std::tuple{DType::int8, "int8", 2.0}}) {
+      const double rate = f != nullptr && f->peak_gflops_per_core.count(dtype) ? f->peak_gflops_per_core.at(dtype) : 0;
+      y << "\n      " << name << ": "
+        << measured_or(rate, 1,
+                       std::string("the runtime's ") + (dtype == DType::int8 ? "q8_0" : name) +
+                           " kernels, 16 rows, one thread on core " + first,
+                       (peak_f32 > 0 ? peak_f32 : freq_ghz * lanes * 2 * 2) * factor,
+                       dtype == DType::int8 ? "twice f32's" : "as f32 (widened to f32)");
+    }
+    y << "\n    mem_bw_gbps: "
       << measured_or(f ? f->cluster_triad_gbps : 0, 1, "STREAM-like triad on cores " + cores_list(c.cores),
                      20.0, "")
       << "\n    mem_bw_gbps_per_unit: "
       << measured_or(f ? f->core_triad_gbps : 0, 1, "STREAM-like triad on core " + first, 10.0, "")
       << "\n    unsupported:\n"
-         "      # The runtime computes in f32 only.\n"
-         "      f16: infeasible\n"
-         "      bf16: infeasible\n"
-         "      int8: infeasible\n"
+         "      # Plain int4 has no kernel (q4_0, ggml's block format, runs as int8 does).\n"
          "      int4: infeasible\n"
          "    dispatch_overhead_us: 5  # source: estimate\n"
          "    active_power_w: "

@@ -141,6 +141,7 @@ TEST(Detect, WritesASocTheLoaderAccepts) {
   EXPECT_NE(slurp(file).find("# source: measured, STREAM-like triad on core"), std::string::npos)
       << slurp(file);
   EXPECT_NE(slurp(file).find("# source: measured, single-threaded OpenBLAS SGEMM"), std::string::npos);
+  EXPECT_NE(slurp(file).find("# source: measured, the runtime's q8_0 kernels"), std::string::npos);
   EXPECT_NE(slurp(file).find("source: estimate"), std::string::npos);
   if (devices > 0) {
     EXPECT_NE(slurp(file).find("measured, weight bytes / time of a one-row linear"), std::string::npos);

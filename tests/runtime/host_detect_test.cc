@@ -103,6 +103,8 @@ TEST(HostClusters, MeasuredFiguresAreWrittenAndMarked) {
   big.core_triad_gbps = 12.5;
   big.cluster_triad_gbps = 21.3;
   big.peak_gflops_per_core[DType::f32] = 30.75;
+  big.peak_gflops_per_core[DType::f16] = 24.5;
+  big.peak_gflops_per_core[DType::int8] = 61.0;
   figures.clusters.push_back(big);
   figures.all_cores_triad_gbps = 23.5;
   DeviceFigures mali;
@@ -122,6 +124,15 @@ TEST(HostClusters, MeasuredFiguresAreWrittenAndMarked) {
   EXPECT_DOUBLE_EQ(soc->pus[1].mem_bw_gbps_per_unit, 12.5);
   EXPECT_DOUBLE_EQ(soc->pus[1].peak_gflops_per_unit.at(DType::f32), 30.8);
   EXPECT_DOUBLE_EQ(soc->memories[0].bandwidth_gbps, 23.5);
+  // Per stored type: measured on the big cluster (bf16 was not: it keeps the f32 figure as its
+  // estimate); the little cluster's estimates (int8 at twice its f32 estimate).
+  EXPECT_DOUBLE_EQ(soc->pus[1].peak_gflops_per_unit.at(DType::f16), 24.5);
+  EXPECT_DOUBLE_EQ(soc->pus[1].peak_gflops_per_unit.at(DType::int8), 61.0);
+  EXPECT_DOUBLE_EQ(soc->pus[1].peak_gflops_per_unit.at(DType::bf16), 30.8);
+  EXPECT_DOUBLE_EQ(soc->pus[0].peak_gflops_per_unit.at(DType::int8),
+                   2 * soc->pus[0].peak_gflops_per_unit.at(DType::f32));
+  EXPECT_FALSE(soc->pus[0].execution(DType::int4).has_value());
+  EXPECT_NE(yaml.find("f16: 24.5  # source: measured, the runtime's f16 kernels"), std::string::npos) << yaml;
   EXPECT_DOUBLE_EQ(soc->pus[2].mem_bw_gbps, 8.5);
   EXPECT_DOUBLE_EQ(soc->pus[2].peak_gflops_per_unit.at(DType::f32), 25.0);  // per unit
   // The few-rows kernels read f16 weights on the device: f16 runs there at the f32 rate.
@@ -175,6 +186,12 @@ TEST(HostMeasure, SmallTriadAndSgemmOnThisHost) {
   auto sgemm = measure_sgemm_gflops(0, options);
   ASSERT_TRUE(sgemm.ok()) << sgemm.error().format();
   EXPECT_GT(*sgemm, 0.01);
+  for (TensorType type : {TensorType::f16, TensorType::q8_0}) {
+    auto rate = measure_kernel_gflops(0, type, options);
+    ASSERT_TRUE(rate.ok()) << rate.error().format();
+    EXPECT_GT(*rate, 0.01) << tensor_type_name(type);
+  }
+  EXPECT_FALSE(measure_kernel_gflops(CPU_SETSIZE - 1, TensorType::f16, options).ok());
   EXPECT_FALSE(measure_triad(make_core_set({CPU_SETSIZE - 1}), options).ok());  // a core that is not there
 }
 

@@ -4,12 +4,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
 
 #include "runtime/cpu/blas_threads.h"
+#include "runtime/cpu/linear.h"
+#include "runtime/cpu/thread_pool.h"
+#include "runtime/kernels/cpu/dispatch.h"
 
 namespace specmap::runtime {
 
@@ -134,6 +138,32 @@ Result<double> measure_sgemm_gflops(int core, const CpuMeasureOptions& options) 
     if (round > 0 && seconds > 0) best = std::max(best, 2.0 * n * n * static_cast<double>(n) / seconds / 1e9);
   }
   if (c[elements / 2] != 0.125f * static_cast<float>(n)) return Error{"SGEMM returned a wrong product"};
+  return best;
+}
+
+Result<double> measure_kernel_gflops(int core, TensorType type, const CpuMeasureOptions& options) {
+  const CoreSet set = make_core_set({core});
+  ScopedAffinityRestore restore;
+  if (Status s = pin_current_thread(set); !s)
+    return Error{"kernels on core " + std::to_string(core) + ": " + s.error().message};
+  // 512 x 1024: 2 MiB in f32, less in the other types; the per-type kernels' compute rate,
+  // not the memory's.
+  constexpr std::size_t kRows = 16, kIn = 1024, kOut = 512;
+  std::vector<float> values(kOut * kIn);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = float(int(i * 2654435761u % 1000) - 500) * 1e-4f;
+  const WeightTensor w = WeightTensor::convert(std::move(values), kOut, kIn, type);
+  std::vector<float> x(kRows * kIn, 0.01f), y(kRows * kOut);
+  ThreadPool pool(set);
+  const kernels::RowsKernelSet& kernels = kernels::active_kernel_set();
+  const int calls = std::max<int>(2, static_cast<int>(options.sgemm_size / 32));
+  double best = 0;
+  for (int round = 0; round <= std::max(1, options.repetitions); ++round) {
+    const Clock::time_point start = Clock::now();
+    for (int c = 0; c < calls; ++c) linear_with(kernels, x, kRows, w, y, pool);
+    const double seconds = seconds_since(start) / calls;
+    if (round > 0 && seconds > 0) best = std::max(best, 2.0 * kRows * kIn * kOut / seconds / 1e9);
+  }
+  if (!std::isfinite(y[kOut / 2])) return Error{"kernels on core " + std::to_string(core) + ": a non-finite product"};
   return best;
 }
 

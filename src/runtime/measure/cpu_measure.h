@@ -1,14 +1,15 @@
 #pragma once
 // What `specmap detect` measures on a cluster of CPU cores, in a few seconds: streaming
 // bandwidth (a STREAM-like triad) on one core and on all of the cluster's cores at once, and
-// the peak throughput of the f32 matrix product the runtime's CPU kernels use (OpenBLAS
-// SGEMM, one thread, pinned to one core of the cluster).
+// the peak throughput of the matrix products the runtime runs: OpenBLAS SGEMM for many f32
+// rows and its own kernels per stored type (one thread, pinned to one core of the cluster).
 #include <cstddef>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
 #include "runtime/cpu/core_set.h"
+#include "runtime/weights/weight_tensor.h"
 
 namespace specmap::runtime {
 
@@ -31,5 +32,11 @@ Result<TriadResult> measure_triad(const CoreSet& cores, const CpuMeasureOptions&
 
 // GFLOP/s of a single-threaded n x n x n SGEMM (2 n^3 FLOP) on `core`, best repetition.
 Result<double> measure_sgemm_gflops(int core, const CpuMeasureOptions& options);
+
+// GFLOP/s (2 x rows x in x out per product) of the runtime's own linear kernels
+// (runtime/cpu/linear.h, the kernel set this CPU runs) on weights stored in `type`, 16 rows
+// at once (a verification step's most) on a matrix that stays in the cache, one thread on
+// `core`, best repetition: the compute rate the cost model's peak stands for.
+Result<double> measure_kernel_gflops(int core, TensorType type, const CpuMeasureOptions& options);
 
 }  // namespace specmap::runtime

@@ -65,6 +65,16 @@ HostFigures measure_host(const HostInfo& host, const std::vector<OpenClDeviceInf
       f.peak_gflops_per_core[DType::f32] = *sgemm;
     else
       figures.notes.push_back(sgemm.error().message);
+    // The other stored types run the runtime's own kernels: q8_0 (and q4_0) are the int8 rate.
+    for (auto [type, dtype] : {std::pair{TensorType::f16, DType::f16}, std::pair{TensorType::bf16, DType::bf16},
+                               std::pair{TensorType::q8_0, DType::int8}}) {
+      step(std::string(tensor_type_name(type)) + " kernels on core " + std::to_string(first));
+      auto rate = measure_kernel_gflops(first, type, cpu);
+      if (rate)
+        f.peak_gflops_per_core[dtype] = *rate;
+      else
+        figures.notes.push_back(rate.error().message);
+    }
     figures.clusters.push_back(f);
   }
   if (host.clusters.size() > 1 && all_online(host.online_cores, online) && !host.online_cores.empty()) {
