@@ -490,7 +490,7 @@ void BM_OpenClHeadRows(benchmark::State& state) {
       break;
     }
   }
-  ocl::set_few_rows_path(ocl::FewRowsPath::own_kernel);
+  ocl::set_few_rows_path(ocl::FewRowsPath::clblast);  // the default
   state.SetBytesProcessed(
       static_cast<std::int64_t>(double(table.size() * sizeof(float)) * double(state.iterations())));
 }

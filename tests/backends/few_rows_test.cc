@@ -200,7 +200,7 @@ TEST_F(FewRows, LinearRoutesFewRowsToTheChosenPath) {
           << rows << " rows, path " << static_cast<int>(path);
     }
   }
-  ocl::set_few_rows_path(ocl::FewRowsPath::own_kernel);
+  ocl::set_few_rows_path(ocl::FewRowsPath::clblast);  // the default
 }
 
 }  // namespace

@@ -249,7 +249,7 @@ Status linear_gemv_per_row(OpenClQueue& queue, const DeviceSpan& x, std::size_t 
 namespace {
 
 std::atomic<FewRowsPath>& few_rows_setting() {
-  static std::atomic<FewRowsPath> path{FewRowsPath::own_kernel};
+  static std::atomic<FewRowsPath> path{FewRowsPath::clblast};
   return path;
 }
 
@@ -277,8 +277,8 @@ Status linear(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const D
               std::size_t in_features, std::size_t out_features, const DeviceSpan& y) {
   assert(x.size >= rows * in_features && weight.size == in_features * out_features && y.size >= rows * out_features);
   if (rows == 0) return {};
-  // Few rows: every weight read once, by our kernel (measured faster than CLBlast's GEMV even
-  // for one row on pocl, docs/runtime-opencl.md) or, for comparison, one GEMV per row.
+  // Few rows: our kernel (every weight read once) or one GEMV per row when chosen; by default
+  // CLBlast as for many rows (faster on pocl, see few_rows_path()).
   const FewRowsPath path = few_rows_path();
   if (rows <= kFewRowsMax && path == FewRowsPath::own_kernel)
     return linear_few_rows(queue, x, rows, weight, in_features, out_features, y, WeightType::f32);

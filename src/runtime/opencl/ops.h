@@ -71,9 +71,10 @@ Status linear_gemv_per_row(OpenClQueue& queue, const DeviceSpan& x, std::size_t 
                            const DeviceSpan& weight, std::size_t in_features, std::size_t out_features,
                            const DeviceSpan& y);
 
-// What linear() runs for rows <= kFewRowsMax: our kernel (the default), one CLBlast GEMV
-// per row, or CLBlast as for many rows (GEMV for one row, GEMM for more). Process-wide, for
-// benchmarks and tests.
+// What linear() runs for f32 weights and rows <= kFewRowsMax: our kernel, one CLBlast GEMV
+// per row, or CLBlast as for many rows (GEMV for one row, GEMM for more: the default, since
+// on pocl it measured faster than our kernel at 1 and 9 rows, docs/runtime-opencl.md).
+// Process-wide, for benchmarks and tests. f16 weights always run our kernel.
 enum class FewRowsPath { own_kernel, gemv_per_row, clblast };
 FewRowsPath few_rows_path();
 void set_few_rows_path(FewRowsPath path);
