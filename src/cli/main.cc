@@ -1,6 +1,8 @@
 // specmap command line: subcommands bind options and call library functions;
 // this file alone turns their outcome into an exit code.
+#include <exception>
 #include <iostream>
+#include <new>
 
 #include "cli/command.h"
 #include "specmap_version.h"
@@ -49,5 +51,18 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitBadInput;
   }
-  return runner ? runner() : kExitOk;
+  if (!runner) return kExitOk;
+  // Every reader reports bad input as an Error (exit 2, with its location). An exception that
+  // still reaches this point is a defect; say so in one line instead of aborting with a core
+  // dump. Running out of memory is the one a user's input can cause (a model too large for
+  // this machine), so it is reported as such.
+  try {
+    return runner();
+  } catch (const std::bad_alloc&) {
+    std::cerr << "error: not enough memory for this input on this machine\n";
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "internal error: " << e.what() << " (a defect of specmap: please report it with the input)\n";
+    return kExitFailure;
+  }
 }
