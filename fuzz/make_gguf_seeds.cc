@@ -200,22 +200,22 @@ int main(int argc, char** argv) {
   GgufWriter meta_only;
   put_hyperparameters(meta_only, llama_q4, vocab.tokens.size());
   put_tokenizer(meta_only, vocab);
-  write(corpus / "gguf_header/llama-metadata-only.gguf", meta_only.bytes());
-  write(corpus / "gguf_header/every-value-type.gguf", every_value_type().bytes());
+  write(corpus / "gguf_header/llama-metadata-only", meta_only.bytes());
+  write(corpus / "gguf_header/every-value-type", every_value_type().bytes());
   GgufWriter empty;
-  write(corpus / "gguf_header/empty.gguf", empty.bytes());
+  write(corpus / "gguf_header/empty", empty.bytes());
   if (argc > 2) {  // a committed checkpoint's first 2 KB: a real header, truncated in its vocabulary
     std::ifstream in(argv[2], std::ios::binary);
     std::string head(2048, '\0');
     in.read(head.data(), static_cast<std::streamsize>(head.size()));
     head.resize(static_cast<std::size_t>(in.gcount()));
-    write(corpus / ("gguf_header/" + std::filesystem::path(argv[2]).stem().string() + "-head2k.gguf"), head);
+    write(corpus / ("gguf_header/" + std::filesystem::path(argv[2]).stem().string() + "-head2k"), head);
   }
 
   // Tensor table: whole models the model reader accepts.
-  write(corpus / "gguf_tensors/llama-q4_0-tied.gguf", llama_q4_bytes);
-  write(corpus / "gguf_tensors/llama-mixed-types.gguf", model_file(llama_mixed).bytes());
-  write(corpus / "gguf_tensors/qwen2-biases.gguf", model_file(qwen2).bytes());
+  write(corpus / "gguf_tensors/llama-q4_0-tied", llama_q4_bytes);
+  write(corpus / "gguf_tensors/llama-mixed-types", model_file(llama_mixed).bytes());
+  write(corpus / "gguf_tensors/qwen2-biases", model_file(qwen2).bytes());
   // Once undefined behaviour: 2^40 heads of 2^40 dimensions overflowed heads * head_dim.
   GgufWriter huge_heads;
   huge_heads.set_string("general.architecture", "llama");
@@ -226,15 +226,15 @@ int main(int argc, char** argv) {
        {"llama.attention.head_count", "llama.attention.head_count_kv", "llama.attention.key_length"})
     huge_heads.set_u64(key, 1ull << 40);
   huge_heads.set_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
-  write(corpus / "gguf_tensors/regression-head-width-overflow.gguf", huge_heads.bytes());
+  write(corpus / "gguf_tensors/regression-head-width-overflow", huge_heads.bytes());
 
   // Tokenizer: vocabularies alone (their size is the vocabulary) and one in a model.
-  for (const auto& [name, bos, prefix] : {std::tuple{"tokenizer-default.gguf", true, true},
-                                          std::tuple{"tokenizer-no-bos-no-prefix.gguf", false, false}}) {
+  for (const auto& [name, bos, prefix] : {std::tuple{"tokenizer-default", true, true},
+                                          std::tuple{"tokenizer-no-bos-no-prefix", false, false}}) {
     GgufWriter w;
     put_tokenizer(w, vocab, bos, prefix);
     write(corpus / "gguf_tokenizer" / name, w.bytes());
   }
-  write(corpus / "gguf_tokenizer/llama-q4_0-tied.gguf", llama_q4_bytes);
+  write(corpus / "gguf_tokenizer/llama-q4_0-tied", llama_q4_bytes);
   return 0;
 }

@@ -141,7 +141,9 @@ TEST(Validate, SeveralAlphasAndPromptLengthsGiveTheFigures) {
   EXPECT_NE(csv.find(",0.2000,"), std::string::npos) << csv;
   EXPECT_NE(csv.find(",0.9000,"), std::string::npos) << csv;
 
-  // Fig. 6: one row per variant and prompt length, both c positive and below 1 (the draft is smaller).
+  // Fig. 6: one row per variant and prompt length. The predicted c is below 1 (the draft is
+  // smaller); the measured c is a ratio of two timings, so only its range is checked here: on a
+  // loaded 2-core machine a few-millisecond draft step can take as long as the target's.
   EXPECT_TRUE(fs::exists(out / "c_vs_prompt_validate-test.svg"));
   std::istringstream c_csv(slurp(out / "c_vs_prompt.csv"));
   std::string line;
@@ -155,10 +157,11 @@ TEST(Validate, SeveralAlphasAndPromptLengthsGiveTheFigures) {
     for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
     ASSERT_GE(f.size(), 6u) << line;
     EXPECT_TRUE(f[3] == "2" || f[3] == "4") << line;
-    for (int column : {4, 5}) {
-      EXPECT_GT(std::stod(f[column]), 0) << line;
-      EXPECT_LT(std::stod(f[column]), 1) << line;
-    }
+    const double predicted_c = std::stod(f[4]), measured_c = std::stod(f[5]);
+    EXPECT_GT(predicted_c, 0) << line;
+    EXPECT_LT(predicted_c, 1) << line;
+    EXPECT_GT(measured_c, 0) << line;
+    EXPECT_TRUE(std::isfinite(measured_c)) << line;
   }
   EXPECT_EQ(rows, (runtime::online_cores().size() >= 2 ? 2u : 1u) * 2u);
 }
