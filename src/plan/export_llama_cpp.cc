@@ -53,6 +53,10 @@ std::string cache_type(DType t) {
       return "q8_0";
     case DType::int4:
       return "q4_0";
+    case DType::q8_0:
+      return "q8_0";
+    case DType::q4_0:
+      return "q4_0";
   }
   return "f16";
 }

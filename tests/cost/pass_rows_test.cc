@@ -40,7 +40,9 @@ TEST(PassRows, NamesCarryRowsAndOldNamesStillLoad) {
   for (const ProfileEntry& e : db->entries) {
     EXPECT_EQ(e.new_tokens, 40);
     if (e.rows == 5) ++with_rows;
-    if (e.level == ProfileLevel::forward) EXPECT_NEAR(e.stats.median, e.rows == 5 ? 0.020 : 0.010, 1e-12);
+    if (e.level == ProfileLevel::forward) {
+      EXPECT_NEAR(e.stats.median, e.rows == 5 ? 0.020 : 0.010, 1e-12);
+    }
   }
   EXPECT_EQ(with_rows, 2) << "the counter inherits the point's rows";
   // More rows than the pass holds is not a profile point.
@@ -53,8 +55,12 @@ TEST(PassRows, PlanAsksNoCacheVerificationsForTheirRows) {
   Workload w = nokv_study().workload;
   ASSERT_FALSE(w.kv_cache);
   for (const cost_internal::Pass& p : cost_internal::plan_passes(w, 4).passes) {
-    if (p.role == cost_internal::kTarget) EXPECT_EQ(p.rows, 5) << "gamma + 1 rows";
-    if (p.role == cost_internal::kDraft) EXPECT_EQ(p.rows, 0);
+    if (p.role == cost_internal::kTarget) {
+      EXPECT_EQ(p.rows, 5) << "gamma + 1 rows";
+    }
+    if (p.role == cost_internal::kDraft) {
+      EXPECT_EQ(p.rows, 0);
+    }
   }
   for (const cost_internal::Pass& p : cost_internal::plan_passes(w, 0).passes) EXPECT_EQ(p.rows, 0);
   w.kv_cache = true;
