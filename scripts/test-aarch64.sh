@@ -41,6 +41,10 @@ emulate=(qemu-aarch64 -cpu "$qemu_cpu")
 # sets run), attention, speculative sampling: the code whose results could differ on Arm)
 # and the cost model.
 SUBSET_TESTS=(test_runtime test_cost)
+# Left out of the subset (the full run has them): the real-pair tests, which decode the
+# committed checkpoints token by token at every gamma (5 s native, many minutes under qemu);
+# the arithmetic they rely on is what the kernel tests above check against the reference.
+SUBSET_FILTER='-RealPair.*'
 
 # Host (amd64) tools, the header-only libraries (architecture-independent packages) and the
 # arm64 libraries, installed beside the amd64 ones by multiarch.
@@ -129,7 +133,8 @@ if [ $subset -eq 1 ]; then
   # under ctest (which would also run the other programs' tests of an earlier full build).
   failed=()
   for t in "${SUBSET_TESTS[@]}"; do
-    timeout 1800 "${emulate[@]}" "$build/$t" --gtest_brief=1 >"$build/$t.log" 2>&1 || failed+=("$t")
+    timeout 1800 "${emulate[@]}" "$build/$t" --gtest_brief=1 --gtest_filter="$SUBSET_FILTER" >"$build/$t.log" 2>&1 ||
+      failed+=("$t")
     cat "$build/$t.log"
     log "$t: $(grep -E '^\[  (PASSED|SKIPPED|FAILED)  \] [0-9]+ test' "$build/$t.log" | sed 's/  */ /g' | tr '\n' ' ')"
   done
