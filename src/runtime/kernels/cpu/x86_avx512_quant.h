@@ -1,0 +1,16 @@
+#pragma once
+// The q8_0 / q4_0 half of the AVX-512 kernel set (x86_avx512_quant.cc), which
+// x86_avx512.cc assembles with its float kernels. Compiled for AVX-512 + VNNI whatever the
+// build's target: call only through avx512_kernels(), which dispatch.cc hands out only
+// when the CPU has those instructions.
+#include <cstddef>
+
+#include "runtime/kernels/cpu/kernel_sets.h"
+
+namespace specmap::runtime::kernels::avx512_quant {
+
+void prepare(const float* x, std::size_t rows, std::size_t cols, QuantizedRows& out);
+void q8_0_rows(const QuantRowsArgs& a, std::size_t begin, std::size_t end);
+void q4_0_rows(const QuantRowsArgs& a, std::size_t begin, std::size_t end);
+
+}  // namespace specmap::runtime::kernels::avx512_quant
