@@ -19,6 +19,7 @@ namespace {
 
 using testing::kBackendTolerance;
 using testing::max_scaled_error;
+using testing::naive_linear;
 using testing::random_values;
 
 // IEEE binary16 of a float (round to nearest even; the test values are normal and small).
@@ -43,16 +44,6 @@ float from_half(std::uint16_t h) {
   float value = 0;
   std::memcpy(&value, &bits, sizeof(value));
   return value;
-}
-
-// y[r][o] = sum_i x[r][i] * w[o][i] in double.
-std::vector<double> reference(const std::vector<float>& x, std::size_t rows, const std::vector<float>& w,
-                              std::size_t in, std::size_t out) {
-  std::vector<double> y(rows * out, 0.0);
-  for (std::size_t r = 0; r < rows; ++r)
-    for (std::size_t o = 0; o < out; ++o)
-      for (std::size_t i = 0; i < in; ++i) y[r * out + o] += double(x[r * in + i]) * w[o * in + i];
-  return y;
 }
 
 class FewRows : public ::testing::Test {
@@ -100,7 +91,7 @@ TEST_F(FewRows, EveryRowCountF32) {
     for (std::size_t rows = 1; rows <= ocl::kFewRowsMax; ++rows) {
       const std::vector<float> x = random_values(rows * in, 10 + static_cast<std::uint32_t>(rows));
       ocl::DeviceBuffer dx = upload(x);
-      const std::vector<double> expected = reference(x, rows, w, in, out);
+      const std::vector<double> expected = naive_linear(x, rows, w, in, out);
       EXPECT_LT(max_scaled_error(run(dx, rows, dw.span(), in, out, ocl::WeightType::f32), expected),
                 kBackendTolerance)
           << rows << " rows, " << in << " x " << out;
@@ -121,7 +112,7 @@ TEST_F(FewRows, F16WeightsAreReadAsHalves) {
     ocl::DeviceBuffer dx = upload(x);
     const std::vector<float> y =
         run(dx, rows, ocl::DeviceSpan{dw.get(), 0, in * out}, in, out, ocl::WeightType::f16);
-    EXPECT_LT(max_scaled_error(y, reference(x, rows, w, in, out)), kBackendTolerance) << rows << " rows";
+    EXPECT_LT(max_scaled_error(y, naive_linear(x, rows, w, in, out)), kBackendTolerance) << rows << " rows";
   }
   // A weight offset counts halves: the second half of the matrix is its last rows.
   const std::size_t half_rows = out / 2;
@@ -130,7 +121,7 @@ TEST_F(FewRows, F16WeightsAreReadAsHalves) {
   const std::vector<float> tail(w.begin() + static_cast<std::ptrdiff_t>((out - half_rows) * in), w.end());
   const std::vector<float> y = run(dx, 2, ocl::DeviceSpan{dw.get(), (out - half_rows) * in, half_rows * in},
                                    in, half_rows, ocl::WeightType::f16);
-  EXPECT_LT(max_scaled_error(y, reference(x, 2, tail, in, half_rows)), kBackendTolerance);
+  EXPECT_LT(max_scaled_error(y, naive_linear(x, 2, tail, in, half_rows)), kBackendTolerance);
 }
 
 // Shapes far from the work-group and bucket sizes: a long weight row that is not a multiple
@@ -143,7 +134,7 @@ TEST_F(FewRows, OddShapes) {
       const std::vector<float> x = random_values(rows * in, 80 + static_cast<std::uint32_t>(rows));
       ocl::DeviceBuffer dx = upload(x);
       EXPECT_LT(max_scaled_error(run(dx, rows, dw.span(), in, out, ocl::WeightType::f32),
-                                 reference(x, rows, w, in, out)),
+                                 naive_linear(x, rows, w, in, out)),
                 kBackendTolerance)
           << rows << " rows, " << in << " x " << out;
     }
@@ -169,7 +160,7 @@ TEST_F(FewRows, F16MatrixUploadedAsHalvesForAnyRowCount) {
     std::vector<float> host(rows * out);
     ASSERT_TRUE(queue_->finish().ok());
     ASSERT_TRUE(ocl::read_floats(queue_->get(), y->span(), host).ok());
-    EXPECT_LT(max_scaled_error(host, reference(x, rows, stored, in, out)), kBackendTolerance)
+    EXPECT_LT(max_scaled_error(host, naive_linear(x, rows, stored, in, out)), kBackendTolerance)
         << rows << " rows";
   }
   // Other stored types are promoted to f32 at upload.
@@ -196,7 +187,7 @@ TEST_F(FewRows, LinearRoutesFewRowsToTheChosenPath) {
       std::vector<float> host(rows * out);
       ASSERT_TRUE(queue_->finish().ok());
       ASSERT_TRUE(ocl::read_floats(queue_->get(), y->span(), host).ok());
-      EXPECT_LT(max_scaled_error(host, reference(x, rows, w, in, out)), kBackendTolerance)
+      EXPECT_LT(max_scaled_error(host, naive_linear(x, rows, w, in, out)), kBackendTolerance)
           << rows << " rows, path " << static_cast<int>(path);
     }
   }

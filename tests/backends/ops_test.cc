@@ -16,17 +16,8 @@ namespace {
 
 using testing::kBackendTolerance;
 using testing::max_scaled_error;
+using testing::naive_linear;
 using testing::random_values;
-
-// y = x * W^T, W stored [out x in].
-std::vector<double> naive_linear(const std::vector<float>& x, std::size_t rows, const std::vector<float>& w,
-                                 std::size_t in, std::size_t out) {
-  std::vector<double> y(rows * out, 0.0);
-  for (std::size_t r = 0; r < rows; ++r)
-    for (std::size_t o = 0; o < out; ++o)
-      for (std::size_t i = 0; i < in; ++i) y[r * out + o] += double(x[r * in + i]) * w[o * in + i];
-  return y;
-}
 
 std::vector<double> naive_attention(const std::vector<float>& q, std::size_t first_position,
                                     const std::vector<float>& keys, const std::vector<float>& values,

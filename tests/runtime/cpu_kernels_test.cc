@@ -13,18 +13,9 @@
 namespace specmap::runtime {
 namespace {
 
+using testing::naive_linear;
 using testing::random_values;
 using testing::relative_max_error;
-
-// y = x * W^T with W stored [out x in].
-std::vector<double> naive_linear(const std::vector<float>& x, std::size_t rows, const std::vector<float>& w,
-                                 std::size_t in, std::size_t out) {
-  std::vector<double> y(rows * out, 0.0);
-  for (std::size_t r = 0; r < rows; ++r)
-    for (std::size_t o = 0; o < out; ++o)
-      for (std::size_t i = 0; i < in; ++i) y[r * out + o] += double(x[r * in + i]) * w[o * in + i];
-  return y;
-}
 
 double silu(double g) { return g / (1.0 + std::exp(-g)); }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Shared helpers of the runtime tests: random data, closeness, a tiny model.
+// Shared helpers of the runtime tests: random data, closeness, a reference linear, a tiny model.
 #include <gtest/gtest.h>
 #include <sched.h>
 
@@ -34,6 +34,17 @@ inline double relative_max_error(const std::vector<float>& a, const std::vector<
 
 inline double relative_max_error(const std::vector<float>& a, const std::vector<float>& b) {
   return relative_max_error(a, std::vector<double>(b.begin(), b.end()));
+}
+
+// y = x * W^T in double, x [rows x in], W stored [out x in]: the reference every linear
+// kernel is checked against.
+inline std::vector<double> naive_linear(const std::vector<float>& x, std::size_t rows,
+                                        const std::vector<float>& w, std::size_t in, std::size_t out) {
+  std::vector<double> y(rows * out, 0.0);
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t o = 0; o < out; ++o)
+      for (std::size_t i = 0; i < in; ++i) y[r * out + o] += double(x[r * in + i]) * w[o * in + i];
+  return y;
 }
 
 // vocab 256, d_model 64, 4 query heads sharing 2 KV heads: small enough to run a whole
