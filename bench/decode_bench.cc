@@ -409,6 +409,21 @@ Result<std::shared_ptr<OpenClDevice>> bench_opencl_device() {
   return shared_opencl_device(request);
 }
 
+// The OpenCL device for a benchmark of the model `t`, or null with the benchmark skipped with
+// the reason (the model did not load, or there is no device).
+std::shared_ptr<OpenClDevice> opencl_device_or_skip(benchmark::State& state, const LoadedTarget& t) {
+  if (!t.error.empty()) {
+    state.SkipWithError(t.error.c_str());
+    return nullptr;
+  }
+  auto device = bench_opencl_device();
+  if (!device) {
+    state.SkipWithError(("no OpenCL device: " + device.error().message).c_str());
+    return nullptr;
+  }
+  return std::move(device).value();
+}
+
 // One decode or verification step of r rows at context 64 with a KV cache, every subgraph
 // of host-target-110m (weights stored in `type`) on the OpenCL device, the r rows' logits
 // read back. Up to 16 rows the projections and the head run the few-rows kernels (each weight
@@ -416,17 +431,10 @@ Result<std::shared_ptr<OpenClDevice>> bench_opencl_device() {
 // Skipped with the reason where there is no device.
 void opencl_step_benchmark(benchmark::State& state, TensorType type, std::size_t rows) {
   const LoadedTarget& t = typed_target(type);
-  if (!t.error.empty()) {
-    state.SkipWithError(t.error.c_str());
-    return;
-  }
-  auto device = bench_opencl_device();
-  if (!device) {
-    state.SkipWithError(("no OpenCL device: " + device.error().message).c_str());
-    return;
-  }
+  const std::shared_ptr<OpenClDevice> device = opencl_device_or_skip(state, t);
+  if (!device) return;
   CorePlacement placement = place_all_on(t.graph, make_core_set({online_cores().front()}));
-  placement.subgraph_devices.assign(t.graph.subgraphs.size(), *device);
+  placement.subgraph_devices.assign(t.graph.subgraphs.size(), device);
   auto executor = TransformerExecutor::create(t.graph, t.weights, std::move(placement));
   if (!executor) {
     state.SkipWithError(executor.error().format().c_str());
@@ -454,16 +462,9 @@ void opencl_step_benchmark(benchmark::State& state, TensorType type, std::size_t
 // per row, 2 plain CLBlast (GEMV for one row, GEMM for more). What picked the kernel.
 void BM_OpenClHeadRows(benchmark::State& state) {
   const LoadedTarget& t = typed_target(TensorType::f32);
-  if (!t.error.empty()) {
-    state.SkipWithError(t.error.c_str());
-    return;
-  }
-  auto device = bench_opencl_device();
-  if (!device) {
-    state.SkipWithError(("no OpenCL device: " + device.error().message).c_str());
-    return;
-  }
-  auto queue = ocl::OpenClQueue::create(*device);
+  const std::shared_ptr<OpenClDevice> device = opencl_device_or_skip(state, t);
+  if (!device) return;
+  auto queue = ocl::OpenClQueue::create(device);
   if (!queue) {
     state.SkipWithError(queue.error().format().c_str());
     return;
