@@ -2,6 +2,10 @@
 // bandwidth, measured in the same run so their ratio is like for like:
 //   BM_MemoryCopy / BM_MemoryTriad / BM_MemoryRead   STREAM-like kernels, one thread on core 0,
 //                                                    arrays far beyond the last-level cache
+//   BM_PeakF32Fma / BM_PeakBf16Dot / BM_PeakInt8Dot  one core's multiply-accumulate peak in the
+//                                                    instructions of the kernel set linear()
+//                                                    uses (macs_per_second; skipped where the
+//                                                    set has no such instruction)
 //   BM_DecodeHostTarget110m/<cores>                  one token at context 64 (KV cache, synthetic
 //                                                    weights), on {0} (1) or {0,1} (2)
 //   BM_TiedHeadRows/<rows>                           the model's LM head for 1..9 rows, one thread
@@ -9,7 +13,8 @@
 //                                                    rows at context 64 with a KV cache, one core,
 //                                                    weights stored in f32, f16, q8_0 or q4_0;
 //                                                    bytes_per_second = weight bytes the step
-//                                                    streams / time
+//                                                    streams / time; macs_per_step = r x the
+//                                                    weights' elements
 //   BM_LinearF32Rows/<kernels|openblas>/rows:<r>     host-target-110m's gate_proj (2048 x 768 f32)
 //                                                    for r rows through the kernels or OpenBLAS's
 //                                                    GEMM, one core: where linear() switches
@@ -36,6 +41,7 @@
 #include "runtime/cpu/blas_threads.h"
 #include "runtime/cpu/core_set.h"
 #include "runtime/cpu/linear.h"
+#include "runtime/kernels/cpu/compute_peak.h"
 #include "runtime/kernels/cpu/dispatch.h"
 #include "runtime/opencl/opencl_device.h"
 #include "runtime/transformer_executor.h"
@@ -151,6 +157,31 @@ void BM_MemoryRead(benchmark::State& state) {
   state.counters["best_bytes_per_second"] = g_read_bytes_per_s;
 }
 BENCHMARK(BM_MemoryRead)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The compute side of the same core: with r rows a step does r times one row's MACs over
+// the same weight bytes, so r rows cost at least max(one row's bytes at the triad, r rows'
+// MACs at this peak) whatever the kernel.
+void peak_benchmark(benchmark::State& state, kernels::PeakOp op) {
+  pin_to_core_zero(state);
+  const char* set = kernels::active_kernel_set().name;
+  const kernels::PeakLoop* loop = kernels::peak_loop(set, op);
+  if (loop == nullptr) {
+    state.SkipWithError((std::string("kernel set ") + set + " has no such instruction on this CPU").c_str());
+    return;
+  }
+  constexpr std::size_t kIterations = std::size_t(1) << 16;
+  for (auto _ : state) benchmark::DoNotOptimize(loop->run(kIterations));
+  state.SetLabel(std::string(set) + ": " + loop->instruction);
+  state.counters["macs_per_second"] =
+      benchmark::Counter(double(state.iterations()) * double(kIterations) * loop->macs_per_iteration,
+                         benchmark::Counter::kIsRate);
+}
+void BM_PeakF32Fma(benchmark::State& state) { peak_benchmark(state, kernels::PeakOp::f32_fma); }
+void BM_PeakBf16Dot(benchmark::State& state) { peak_benchmark(state, kernels::PeakOp::bf16_dot); }
+void BM_PeakInt8Dot(benchmark::State& state) { peak_benchmark(state, kernels::PeakOp::int8_dot); }
+BENCHMARK(BM_PeakF32Fma)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_PeakBf16Dot)->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_PeakInt8Dot)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 struct LoadedTarget {
   ModelGraph graph;
@@ -276,6 +307,17 @@ const LoadedTarget& typed_target(TensorType type) {
   return loaded;
 }
 
+// Multiply-accumulates of one row through every matrix of a step (the layers and the head).
+std::size_t matrix_elements(const TransformerWeights& w) {
+  const auto elements = [](const WeightTensor& m) { return m.rows * m.cols; };
+  std::size_t total = elements(w.head_matrix());
+  for (const LayerWeights& l : w.layers)
+    for (const WeightTensor* m :
+         {&l.q_proj, &l.k_proj, &l.v_proj, &l.o_proj, &l.gate_proj, &l.up_proj, &l.down_proj})
+      total += elements(*m);
+  return total;
+}
+
 // One step of `rows` new tokens after a 64-token context, logits for every row (a
 // verification samples each), rolled back after each iteration so every step sees the
 // same context.
@@ -308,6 +350,7 @@ void step_benchmark(benchmark::State& state, TensorType type, std::size_t rows) 
       double(t.weights->matrix_bytes_per_step()) + double(rows) * double(t.weights->embedding.row_stride());
   state.SetBytesProcessed(static_cast<std::int64_t>(double(state.iterations()) * step_bytes));
   state.counters["weight_bytes_per_step"] = step_bytes;
+  state.counters["macs_per_step"] = double(rows) * double(matrix_elements(*t.weights));
   // Where a step's time goes: the products (projections, MLP, head), attention over the
   // cache, and everything else (norms, rotary, SwiGLU, residuals, embedding), ms per step.
   double matmul = 0, attention = 0, other = 0;

@@ -33,6 +33,15 @@ bool cpu_runs(const RowsKernelSet* set) {
 
 }  // namespace
 
+bool cpu_has_avx512_bf16() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
+#else
+  return false;
+#endif
+}
+
 std::vector<const RowsKernelSet*> runnable_kernel_sets() {
   std::vector<const RowsKernelSet*> sets;
   for (const RowsKernelSet* set : {avx512_kernels(), avx2_kernels(), neon_dotprod_kernels(), neon_kernels()})

@@ -12,5 +12,7 @@ namespace specmap::runtime::kernels {
 std::vector<const RowsKernelSet*> runnable_kernel_sets();
 // The set linear() uses (decided once).
 const RowsKernelSet& active_kernel_set();
+// Whether this x86-64 CPU has AVX512_BF16 (VDPBF16PS); false elsewhere.
+bool cpu_has_avx512_bf16();
 
 }  // namespace specmap::runtime::kernels
