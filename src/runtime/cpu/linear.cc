@@ -10,11 +10,12 @@
 namespace specmap::runtime {
 
 // Measured with decode_bench's BM_LinearF32Rows (host-target-110m's gate_proj, 2048 x 768
-// f32, one core, AVX-512 set, CPU time on this project's shared 2-core AMD EPYC VM): the
-// kernels take 0.41 / 0.73 ms for 8 / 16 rows against OpenBLAS's 0.55 / 0.90 ms, but two
-// passes of 16 + 8 rows take 1.63 ms against OpenBLAS's 1.07 for 24 rows (2.71 against 1.36
-// for 32): beyond one kernel pass, OpenBLAS.
-const std::size_t kBlasMinRows = 17;
+// f32, one core, AVX-512 set with four outputs per pass, CPU time on this project's shared
+// 2-core AMD EPYC VM, both sides in one run): the kernels take 0.47 / 1.00 / 1.93 / 3.79 /
+// 7.61 / 14.1 ms for 16 / 32 / 64 / 128 / 256 / 512 rows against OpenBLAS's 0.86 / 1.27 /
+// 2.22 / 4.29 / 8.51 / 15.8 ms: 45 % faster at 16 rows, 10-13 % from 64 on, at every row
+// count measured. So OpenBLAS only beyond the measured range.
+const std::size_t kBlasMinRows = 513;
 
 namespace {
 

@@ -17,8 +17,8 @@
 
 namespace specmap::runtime {
 
-// From this many rows on, f32 products go to OpenBLAS's sgemm (its packed GEMM beats
-// streaming the weights once per 16 rows); measured with decode_bench's BM_LinearF32Rows
+// From this many rows on, f32 products go to OpenBLAS's sgemm instead of the kernels in
+// groups of 16 rows; measured with decode_bench's BM_LinearF32Rows
 // on host-target-110m's d_ff x d_model matrix, one core (figures at the definition).
 extern const std::size_t kBlasMinRows;
 
