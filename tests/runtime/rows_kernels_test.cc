@@ -20,10 +20,18 @@ struct Shape {
   std::size_t out, in;
 };
 
-// in: 160 = 5 blocks of 32 (not a multiple of 64: an odd block at the end of the AVX-512
-// pairs), 32 (one block), 96; floats also 77 and 13 (not a multiple of 8 or 16); out odd.
+// in: 160 = 5 blocks of 32 (an odd number: a half-filled pair), 32 (one block), 96;
+// quantized also 64, 768 (24 blocks: the AVX-512 set's groups of 16 and a last one of at
+// most 8), 1024 (two whole groups) and 896 (28: a last group of more than 8); floats also
+// 77 and 13 (not a multiple of 8 or 16); out odd.
 std::vector<Shape> shapes(TensorType type) {
   std::vector<Shape> s = {{67, 160}, {5, 32}, {33, 96}};
+  if (type == TensorType::q8_0 || type == TensorType::q4_0) {
+    s.push_back({7, 64});
+    s.push_back({9, 768});
+    s.push_back({3, 1024});
+    s.push_back({5, 896});
+  }
   if (type == TensorType::f32 || type == TensorType::f16 || type == TensorType::bf16) {
     s.push_back({41, 77});
     s.push_back({3, 13});

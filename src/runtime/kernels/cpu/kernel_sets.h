@@ -29,20 +29,30 @@ struct FloatRowsArgs {
   std::size_t y_stride;
 };
 
-// Activation rows quantized to Q8_0 blocks, padded to an even number of blocks ("pairs" of
-// 64 values) with zeros. Which arrays a set fills is its own business: every set fills qs,
-// scales and sums; the AVX-512 set also the lane-expanded ones.
+// Activation rows quantized to Q8_0 blocks. Which arrays a set fills is its own business:
+// the portable, AVX2 and NEON sets fill qs, scales and sums (blocks padded to an even
+// number, "pairs" of 64 values, with zeros); the AVX-512 set the group arrays, blocks in
+// groups of 16 with one 32-bit lane per block (x86_avx512_quant.cc), padded with zeros.
 struct QuantizedRows {
+  static constexpr std::size_t kGroupBlocks = 16;
+  static constexpr std::size_t kGroupBytes = kGroupBlocks * 32;
+
   std::size_t rows = 0;
-  std::size_t blocks = 0;           // cols / 32
-  std::size_t pairs = 0;            // (blocks + 1) / 2
-  std::vector<std::int8_t> qs;      // [rows x pairs*64]
-  std::vector<std::uint8_t> qs_u8;  // [rows x pairs*64]: qs + 128
-  std::vector<float> scales;        // [rows x pairs*2]: each block's d
-  std::vector<std::int32_t> sums;   // [rows x pairs*2]: each block's sum of qs
-  std::vector<float> scale_lanes;   // [rows x pairs x 16]: d of block 2p in lanes 0-7, 2p+1 in 8-15
-  std::vector<std::int32_t>
-      offset_lanes;  // [rows x pairs x 16]: -8 * sum of block 2p in lane 0, 2p+1 in lane 8
+  std::size_t blocks = 0;          // cols / 32
+  std::size_t pairs = 0;           // (blocks + 1) / 2
+  std::size_t groups = 0;          // (blocks + 15) / 16
+  std::vector<std::int8_t> qs;     // [rows x pairs*64]
+  std::vector<float> scales;       // [rows x pairs*2]: each block's d
+  std::vector<std::int32_t> sums;  // [rows x pairs*2]: each block's sum of qs
+  // [rows x groups x 8 x 64]: byte 4l + j of vector m = element 4m + j of block 16g + l.
+  std::vector<std::int8_t> qs_groups;
+  std::vector<float> scale_groups;       // [rows x groups x 16]: d of block 16g + l in lane l
+  std::vector<std::int32_t> offsets8;    // [rows x groups x 16]: -8 * sum of qs of block 16g + l
+  std::vector<std::int32_t> offsets128;  // the same times 128 instead of 8
+  // AVX-512, q8_0 for up to 2 rows (x86_avx512_quant.cc): [rows x pairs*64] qs + 128, and
+  // [rows x pairs x 16] d of block 2p in lanes 0-7, of 2p + 1 in 8-15.
+  std::vector<std::uint8_t> pair_qs_u8;
+  std::vector<float> pair_scales;
 
   [[nodiscard]] std::size_t row_values() const { return pairs * 64; }
 };
@@ -70,8 +80,8 @@ struct RowsKernelSet {
   QuantRowsKernel q4_0 = nullptr;
 };
 
-// The portable set's prepare: ggml's reference quantizer per block; fills qs, qs_u8,
-// scales and sums.
+// The portable set's prepare: ggml's reference quantizer per block; fills qs, scales and
+// sums.
 void prepare_quantized_rows_portable(const float* x, std::size_t rows, std::size_t cols, QuantizedRows& out);
 
 // The sets, each compiled for its instructions whatever the build's target; null where the

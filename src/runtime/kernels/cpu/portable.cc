@@ -91,7 +91,6 @@ void prepare_quantized_rows_portable(const float* x, std::size_t rows, std::size
   out.pairs = (out.blocks + 1) / 2;
   const std::size_t stride = out.row_values();
   out.qs.assign(rows * stride, 0);
-  out.qs_u8.assign(rows * stride, 128);
   out.scales.assign(rows * out.pairs * 2, 0.0f);
   out.sums.assign(rows * out.pairs * 2, 0);
   for (std::size_t r = 0; r < rows; ++r)
@@ -102,7 +101,6 @@ void prepare_quantized_rows_portable(const float* x, std::size_t rows, std::size
       std::int32_t sum = 0;
       for (std::size_t j = 0; j < kQuantBlock; ++j) {
         out.qs[r * stride + b * kQuantBlock + j] = block.qs[j];
-        out.qs_u8[r * stride + b * kQuantBlock + j] = static_cast<std::uint8_t>(block.qs[j] + 128);
         sum += block.qs[j];
       }
       out.scales[r * out.pairs * 2 + b] = f16_to_f32(block.d);
