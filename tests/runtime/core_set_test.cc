@@ -13,15 +13,7 @@
 namespace specmap::runtime {
 namespace {
 
-std::vector<int> thread_affinity() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  pthread_getaffinity_np(pthread_self(), sizeof(set), &set);
-  std::vector<int> cores;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set)) cores.push_back(c);
-  return cores;
-}
+using testing::calling_thread_affinity;
 
 TEST(CoreSet, IsNormalisedAndPrinted) {
   CoreSet set = make_core_set({3, 1, 3, 0});
@@ -43,14 +35,14 @@ TEST(CoreSet, ChecksCoresAreOnline) {
 }
 
 TEST(CoreSet, PinningRestrictsTheThreadAndIsRestored) {
-  const std::vector<int> before = thread_affinity();
+  const std::vector<int> before = calling_thread_affinity();
   {
     ScopedAffinityRestore restore;
     ASSERT_TRUE(pin_current_thread(make_core_set({0})).ok());
-    EXPECT_EQ(thread_affinity(), std::vector<int>{0});
+    EXPECT_EQ(calling_thread_affinity(), std::vector<int>{0});
     EXPECT_EQ(sched_getcpu(), 0);
   }
-  EXPECT_EQ(thread_affinity(), before);
+  EXPECT_EQ(calling_thread_affinity(), before);
 }
 
 TEST(ThreadPool, CoversEveryIndexOnce) {
@@ -91,7 +83,7 @@ TEST(ThreadPool, WorkersArePinnedToTheCoreSet) {
     pool.parallel_for(2, 1, [&](std::size_t, std::size_t) {
       std::lock_guard<std::mutex> lock(mutex);
       threads.insert(pthread_self());
-      masks.push_back(thread_affinity());
+      masks.push_back(calling_thread_affinity());
     });
   EXPECT_EQ(threads.size(), 2u);  // the caller and one worker
   for (const auto& mask : masks) EXPECT_EQ(mask, (std::vector<int>{0, 1}));

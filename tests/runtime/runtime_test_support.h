@@ -1,6 +1,8 @@
 #pragma once
-// Shared helpers of the runtime tests: random data, closeness, a reference linear, a tiny model.
+// Shared helpers of the runtime tests: random data, closeness, a reference linear, a tiny model,
+// the calling thread's cores.
 #include <gtest/gtest.h>
+#include <pthread.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -62,6 +64,17 @@ inline ModelArch tiny_arch(std::int64_t layers = 3, bool tied = true) {
   arch.kv_dtype = DType::f32;
   arch.tied_embeddings = tied;
   return arch;
+}
+
+// The cores the calling thread may run on (its affinity mask), ascending.
+inline std::vector<int> calling_thread_affinity() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  pthread_getaffinity_np(pthread_self(), sizeof(set), &set);
+  std::vector<int> cores;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &set)) cores.push_back(c);
+  return cores;
 }
 
 // Cores 0 and 1 are online and this (unpinned) test thread may run on both.

@@ -3,8 +3,6 @@
 // in-flight step, drafter and target really running at the same time, controlled acceptance.
 // Its output distribution is tested in speculative_distribution_test.cc.
 #include <gtest/gtest.h>
-#include <pthread.h>
-#include <sched.h>
 
 #include <algorithm>
 #include <chrono>
@@ -690,16 +688,6 @@ TEST(OverlappedPlanRunnerTest, OverlappedRunEqualsTheSequentialOneAndReportsItsC
 
 // The overlapped schedule pins the drafter's thread to SpeculativeConfig::drafter_cores: every
 // draft call runs there, while the calling thread keeps its own affinity.
-std::vector<int> calling_thread_affinity() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  pthread_getaffinity_np(pthread_self(), sizeof(set), &set);
-  std::vector<int> cores;
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set)) cores.push_back(c);
-  return cores;
-}
-
 TEST(OverlappedPinningTest, DrafterThreadRunsOnTheDraftCores) {
   if (!testing::has_two_cores()) GTEST_SKIP() << "needs cores 0 and 1";
   const ChainTables tables(kVocab, 41);
@@ -712,13 +700,13 @@ TEST(OverlappedPinningTest, DrafterThreadRunsOnTheDraftCores) {
   std::vector<std::vector<int>> target_masks;
   draft.before_append = [&](std::int64_t, std::size_t) {
     std::lock_guard<std::mutex> lock(mutex);
-    draft_masks.push_back(calling_thread_affinity());
+    draft_masks.push_back(testing::calling_thread_affinity());
   };
   target.before_append = [&](std::int64_t, std::size_t) {
     std::lock_guard<std::mutex> lock(mutex);
-    target_masks.push_back(calling_thread_affinity());
+    target_masks.push_back(testing::calling_thread_affinity());
   };
-  const std::vector<int> caller = calling_thread_affinity();
+  const std::vector<int> caller = testing::calling_thread_affinity();
   SpeculativeConfig config = overlapped();
   config.drafter_cores = make_core_set({1});
   SpeculativeDecoder decoder(draft, target);

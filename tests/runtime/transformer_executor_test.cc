@@ -3,7 +3,7 @@
 #include "runtime/transformer_executor.h"
 
 #include <gtest/gtest.h>
-#include <pthread.h>
+#include <sched.h>
 
 #include <numeric>
 
@@ -139,11 +139,9 @@ TEST_F(Executor, MixedPlacementRunsAndRestoresTheCallersAffinity) {
   placement.subgraph_cores[*graph_.subgraph_index("head")] = make_core_set({0, 1});
   auto executor = TransformerExecutor::create(graph_, weights_, placement);
   ASSERT_TRUE(executor.ok()) << executor.error().format();
-  cpu_set_t before, after;
-  pthread_getaffinity_np(pthread_self(), sizeof(before), &before);
+  const std::vector<int> before = testing::calling_thread_affinity();
   std::vector<float> logits = (*executor)->append(kPrompt, 1);
-  pthread_getaffinity_np(pthread_self(), sizeof(after), &after);
-  EXPECT_TRUE(CPU_EQUAL(&before, &after));
+  EXPECT_EQ(testing::calling_thread_affinity(), before);
   EXPECT_LT(relative_max_error(logits, reference_rows(kPrompt, kPrompt.size() - 1, 1)), kTolerance);
 }
 
