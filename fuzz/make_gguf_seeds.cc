@@ -217,16 +217,7 @@ int main(int argc, char** argv) {
   write(corpus / "gguf_tensors/llama-mixed-types", model_file(llama_mixed).bytes());
   write(corpus / "gguf_tensors/qwen2-biases", model_file(qwen2).bytes());
   // Once undefined behaviour: 2^40 heads of 2^40 dimensions overflowed heads * head_dim.
-  GgufWriter huge_heads;
-  huge_heads.set_string("general.architecture", "llama");
-  for (const char* key :
-       {"llama.block_count", "llama.context_length", "llama.embedding_length", "llama.feed_forward_length"})
-    huge_heads.set_u32(key, 32);
-  for (const char* key :
-       {"llama.attention.head_count", "llama.attention.head_count_kv", "llama.attention.key_length"})
-    huge_heads.set_u64(key, 1ull << 40);
-  huge_heads.set_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
-  write(corpus / "gguf_tensors/regression-head-width-overflow", huge_heads.bytes());
+  write(corpus / "gguf_tensors/regression-head-width-overflow", huge_heads_gguf().bytes());
 
   // Tokenizer: vocabularies alone (their size is the vocabulary) and one in a model.
   for (const auto& [name, bos, prefix] : {std::tuple{"tokenizer-default", true, true},

@@ -110,19 +110,10 @@ TEST(GgufModel, MissingTensorAndKey) {
   EXPECT_NE(e.find("'gptneox' is not supported"), std::string::npos) << e;
 }
 
-// Found by fuzzing (fuzz/corpus/gguf_tensors/regression-head-width-overflow.gguf): 2^40 heads
+// Found by fuzzing (fuzz/corpus/gguf_tensors/regression-head-width-overflow): 2^40 heads
 // of 2^40 dimensions overflowed heads * head_dim. Sizes have the model YAML's limits.
 TEST(GgufModel, SizesAboveTheLimitsAreRefused) {
-  GgufWriter w;
-  w.set_string("general.architecture", "llama");
-  for (const char* key :
-       {"llama.block_count", "llama.context_length", "llama.embedding_length", "llama.feed_forward_length"})
-    w.set_u32(key, 32);
-  for (const char* key :
-       {"llama.attention.head_count", "llama.attention.head_count_kv", "llama.attention.key_length"})
-    w.set_u64(key, 1ull << 40);
-  w.set_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
-  std::string e = model_error(w);
+  std::string e = model_error(huge_heads_gguf());
   EXPECT_NE(e.find("key 'llama.attention.head_count': size 1099511627776 is above the largest specmap "
                    "accepts (65536)"),
             std::string::npos)

@@ -106,4 +106,17 @@ GgufWriter tiny_gguf(const TinyGgufSpec& s) {
   return w;
 }
 
+GgufWriter huge_heads_gguf() {
+  GgufWriter w;
+  w.set_string("general.architecture", "llama");
+  for (const char* key :
+       {"llama.block_count", "llama.context_length", "llama.embedding_length", "llama.feed_forward_length"})
+    w.set_u32(key, 32);
+  for (const char* key :
+       {"llama.attention.head_count", "llama.attention.head_count_kv", "llama.attention.key_length"})
+    w.set_u64(key, 1ull << 40);
+  w.set_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+  return w;
+}
+
 }  // namespace specmap::formats

@@ -43,5 +43,9 @@ struct TinyGgufSpec {
 std::vector<float> tiny_tensor_values(std::uint64_t seed, const std::string& name, std::size_t count,
                                       float scale);
 GgufWriter tiny_gguf(const TinyGgufSpec& spec);
+// Llama metadata of 32-wide sizes but 2^40 heads of 2^40 dimensions (no tensors, no
+// tokenizer): once undefined behaviour, heads * head_dim overflowed; now refused as above
+// the model limits. The fuzz seed regression-head-width-overflow and its test.
+GgufWriter huge_heads_gguf();
 
 }  // namespace specmap::formats
