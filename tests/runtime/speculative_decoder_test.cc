@@ -13,26 +13,11 @@ namespace {
 
 using testing::ChainModel;
 using testing::ChainTables;
+using testing::concat;
+using testing::greedy_reference;
 
 constexpr int kVocab = 7;
 const std::vector<int> kPrompt = {4, 2, 5};
-
-// Plain greedy decoding read straight off the chain, without any TokenModel or decoder.
-std::vector<int> greedy_reference(const ChainTables& tables, const std::vector<int>& prompt,
-                                  std::size_t count) {
-  std::vector<int> sequence = prompt;
-  for (std::size_t k = 0; k < count; ++k) {
-    const std::span<const float> logits = tables.logits(sequence.back(), sequence.size());
-    sequence.push_back(static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin()));
-  }
-  return std::vector<int>(sequence.begin() + static_cast<std::ptrdiff_t>(prompt.size()), sequence.end());
-}
-
-std::vector<int> concat(const std::vector<int>& a, const std::vector<int>& b) {
-  std::vector<int> out = a;
-  out.insert(out.end(), b.begin(), b.end());
-  return out;
-}
 
 SpeculativeConfig sampling(std::uint64_t seed, double temperature = 1.0) {
   SpeculativeConfig config;

@@ -139,4 +139,22 @@ class ChainModel : public TokenModel {
   std::int64_t truncate_calls_ = 0;
 };
 
+// Plain greedy decoding read straight off the chain, without any TokenModel or decoder:
+// the `count` tokens after `prompt`.
+inline std::vector<int> greedy_reference(const ChainTables& tables, const std::vector<int>& prompt,
+                                         std::size_t count) {
+  std::vector<int> sequence = prompt;
+  for (std::size_t k = 0; k < count; ++k) {
+    const std::span<const float> logits = tables.logits(sequence.back(), sequence.size());
+    sequence.push_back(static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin()));
+  }
+  return std::vector<int>(sequence.begin() + static_cast<std::ptrdiff_t>(prompt.size()), sequence.end());
+}
+
+inline std::vector<int> concat(const std::vector<int>& a, const std::vector<int>& b) {
+  std::vector<int> out = a;
+  out.insert(out.end(), b.begin(), b.end());
+  return out;
+}
+
 }  // namespace specmap::runtime::testing
