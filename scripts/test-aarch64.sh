@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Cross-builds specmap for 64-bit Arm (aarch64) with Debian's cross toolchain and arm64
 # multiarch packages and runs it under qemu user-mode emulation: every test, then a small
-# `specmap profile` + `specmap validate` run that must exit 0 and write summary.json. This
+# `specmap profile` + `specmap validate` run that must exit 0 and write summary.json, and
+# the decode benchmark's steps at rows 1 and 2 once each. This
 # checks correctness on Arm, not speed: every time an emulated run prints or writes is
 # meaningless (qemu runs the models' arithmetic about 100 times slower than native).
 #
 # Usage: scripts/test-aarch64.sh [--subset]
-#   (default)  build everything (the benchmark programs are built, not run), run every test
-#              with ctest, then the validation run
+#   (default)  build everything, run every test with ctest, then the validation run and
+#              the decode benchmark at rows 1 and 2 (once each: that it runs, not its figures)
 #   --subset   build only the library and the test programs of SUBSET_TESTS (below), run
 #              those: what CI runs (.ci/run)
 #
@@ -29,7 +30,7 @@ subset=0
 case "${1:-}" in
   "") ;;
   --subset) subset=1 ;;
-  -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) die "unknown argument '$1' (use --subset or nothing)" ;;
 esac
 
@@ -180,6 +181,22 @@ YAML
   done
   log "specmap validate exited 0 and wrote $out/summary.json: $(($(wc -l <"$out/cases.csv") - 1)) cases" \
     "(the deviations it reports are meaningless under emulation)"
+
+  phase "decode benchmark under qemu: every BM_Step type at rows 1 and 2, the triad (runs, timings meaningless)"
+  # The same benchmark program a board runs for its figures (scripts/bench-decode.sh there):
+  # here it only has to run the NEON kernel set end to end and write its JSON. One
+  # iteration each: a 110M-parameter step is seconds under emulation.
+  bench_json="$build/decode_bench.json"
+  rm -f "$bench_json"
+  "${emulate[@]}" "$build/decode_bench" --benchmark_filter='BM_MemoryTriad|BM_Peak|BM_Step/[^/]+/[a-z0-9_]+/rows:(1|2)/' \
+    --benchmark_min_time=0.000001 --benchmark_out="$bench_json" --benchmark_out_format=json \
+    >"$build/decode_bench.log" 2>&1 || { cat "$build/decode_bench.log" >&2; die "decode_bench under qemu"; }
+  for dtype in f32 f16 q8_0 q4_0; do
+    grep -q "\"name\": \"BM_Step/[^/\"]*/$dtype/rows:2" "$bench_json" ||
+      die "decode_bench under qemu wrote no BM_Step .../$dtype/rows:2 into $bench_json"
+  done
+  grep -q '"name": "BM_MemoryTriad' "$bench_json" || die "decode_bench under qemu wrote no BM_MemoryTriad"
+  log "decode_bench ran under qemu: $(grep -c '"name": "BM_' "$bench_json") benchmarks in $bench_json"
 fi
 phase ""
 
