@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "core/format.h"
+#include "core/splitmix64.h"
 #include "cost/mapping.h"
 #include "plan/mapping_text.h"
 #include "runtime/measure/pass_points.h"
@@ -102,15 +103,10 @@ namespace {
 
 std::string alpha_label(double alpha) { return fixed(alpha, 2); }
 
-// SplitMix64 finaliser over the parts: distinct inputs give unrelated seeds.
+// SplitMix64 over the parts in turn: distinct inputs give unrelated seeds.
 std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t d) {
   std::uint64_t h = a;
-  for (std::uint64_t part : {b, c, d}) {
-    h += 0x9e3779b97f4a7c15ULL + part;
-    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-  }
+  for (std::uint64_t part : {b, c, d}) h = splitmix64(h + part);
   return h;
 }
 

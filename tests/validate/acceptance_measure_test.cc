@@ -8,17 +8,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/splitmix64.h"
 #include "runtime/token_model.h"
 
 namespace specmap {
 namespace {
-
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 // Greedy toy pair. The target's next token is a fixed function of (previous token, position);
 // the draft proposes the same token with probability `alpha`, decided by a hash of (first
@@ -50,12 +44,13 @@ class ToyGreedyModel : public runtime::TokenModel {
   int next(std::size_t i) const {
     const auto v = static_cast<std::uint64_t>(vocab_);
     const std::uint64_t prev = static_cast<std::uint64_t>(seq_[i]);
-    const int truth = static_cast<int>(mix(prev * 1315423911ULL + i) % v);
+    const int truth = static_cast<int>(splitmix64(prev * 1315423911ULL + i) % v);
     if (!draft_) return truth;
-    const std::uint64_t h = mix(seed_ ^ mix(static_cast<std::uint64_t>(seq_[0]) * 7919 + i * 104729 + prev));
+    const std::uint64_t h =
+        splitmix64(seed_ ^ splitmix64(static_cast<std::uint64_t>(seq_[0]) * 7919 + i * 104729 + prev));
     const double u = static_cast<double>(h >> 11) / 9007199254740992.0;
     if (u < alpha_) return truth;
-    return static_cast<int>((static_cast<std::uint64_t>(truth) + 1 + mix(h) % (v - 1)) % v);
+    return static_cast<int>((static_cast<std::uint64_t>(truth) + 1 + splitmix64(h) % (v - 1)) % v);
   }
 
   int vocab_;

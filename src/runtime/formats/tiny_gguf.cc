@@ -2,16 +2,11 @@
 
 #include <cmath>
 
+#include "core/splitmix64.h"
+
 namespace specmap::formats {
 
 namespace {
-
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 std::uint64_t hash_name(const std::string& s) {
   std::uint64_t h = 14695981039346656037ull;
@@ -24,9 +19,9 @@ std::uint64_t hash_name(const std::string& s) {
 std::vector<float> tiny_tensor_values(std::uint64_t seed, const std::string& name, std::size_t count,
                                       float scale) {
   std::vector<float> v(count);
-  std::uint64_t state = mix(seed ^ hash_name(name));
+  std::uint64_t state = splitmix64(seed ^ hash_name(name));
   for (float& x : v) {
-    state = mix(state);
+    state = splitmix64(state);
     x = (static_cast<float>(state >> 40) / 16777216.0f * 2.0f - 1.0f) * scale;
   }
   return v;

@@ -4,17 +4,11 @@
 #include <random>
 #include <string>
 
+#include "core/splitmix64.h"
+
 namespace specmap::runtime {
 
 namespace {
-
-// SplitMix64 finaliser: decorrelates the per-tensor seeds (seed, seed+1, ...).
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 class TensorFiller {
  public:
@@ -22,7 +16,7 @@ class TensorFiller {
 
   // `count` values uniform in [-a, a] with a = std * sqrt(3), i.e. standard deviation `std`.
   std::vector<float> random(std::size_t count, double std) {
-    std::mt19937_64 engine(mix(seed_ ^ mix(next_tensor_++)));
+    std::mt19937_64 engine(splitmix64(seed_ ^ splitmix64(next_tensor_++)));
     const float bound = static_cast<float>(std * std::sqrt(3.0));
     constexpr float kUnit = 1.0f / 16777216.0f;  // 2^-24: 24 random bits fill a float mantissa
     std::vector<float> values(count);
