@@ -191,7 +191,7 @@ TEST_F(FewRows, LinearRoutesFewRowsToTheChosenPath) {
           << rows << " rows, path " << static_cast<int>(path);
     }
   }
-  ocl::set_few_rows_path(ocl::FewRowsPath::clblast);  // the default
+  ocl::set_few_rows_path(ocl::FewRowsPath::own_kernel);  // the default
 }
 
 }  // namespace

@@ -3,11 +3,20 @@
 namespace specmap::runtime::ocl {
 
 std::string_view kernel_name(KernelId id) {
-  static constexpr std::array<std::string_view, kKernelCount> kNames = {
-      "rms_norm",          "rotary",           "attention",        "silu_mul",         "add",
-      "embedding",         "linear_oi_f32_r1", "linear_oi_f32_r2", "linear_oi_f32_r4", "linear_oi_f32_r8",
-      "linear_oi_f32_r16", "linear_oi_f16_r1", "linear_oi_f16_r2", "linear_oi_f16_r4", "linear_oi_f16_r8",
-      "linear_oi_f16_r16"};
+  static constexpr std::array<std::string_view, kKernelCount> kNames = {"rms_norm",
+                                                                        "rotary",
+                                                                        "attention",
+                                                                        "silu_mul",
+                                                                        "add",
+                                                                        "embedding",
+                                                                        "linear_tile_f32_c1",
+                                                                        "linear_tile_f32_c2",
+                                                                        "linear_tile_f32_c3",
+                                                                        "linear_tile_f32_c4",
+                                                                        "linear_tile_f16_c1",
+                                                                        "linear_tile_f16_c2",
+                                                                        "linear_tile_f16_c3",
+                                                                        "linear_tile_f16_c4"};
   return kNames[static_cast<std::size_t>(id)];
 }
 

@@ -8,14 +8,14 @@
 namespace specmap::runtime::ocl {
 
 // The few-rows linear kernels (linear_kernels.h) follow `embedding`: for each weight type
-// (f32, f16) one kernel per row bucket, in kRowBuckets order.
+// (f32, f16) one kernel per row chunk, in kRowChunks order.
 enum class KernelId : std::size_t { rms_norm, rotary, attention, silu_mul, add, embedding, first_linear };
 inline constexpr std::size_t kLinearTypes = 2;
 inline constexpr std::size_t kKernelCount =
-    static_cast<std::size_t>(KernelId::first_linear) + kLinearTypes * 5;
-// The few-rows kernel for f16 (else f32) weights and row bucket `bucket` (into kRowBuckets).
-inline KernelId linear_kernel(bool f16, std::size_t bucket) {
-  return static_cast<KernelId>(static_cast<std::size_t>(KernelId::first_linear) + (f16 ? 5 : 0) + bucket);
+    static_cast<std::size_t>(KernelId::first_linear) + kLinearTypes * 4;
+// The few-rows kernel for f16 (else f32) weights and row chunk `chunk` (into kRowChunks).
+inline KernelId linear_kernel(bool f16, std::size_t chunk) {
+  return static_cast<KernelId>(static_cast<std::size_t>(KernelId::first_linear) + (f16 ? 4 : 0) + chunk);
 }
 
 // Name of the __kernel function.

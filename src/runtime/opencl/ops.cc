@@ -59,9 +59,10 @@ std::unique_lock<std::mutex> blas_lock() {
 int blas_lock() { return 0; }
 #endif
 
-Status launch(OpenClQueue& queue, KernelId id, cl_uint dims, const std::size_t* global, const std::size_t* local) {
-  return cl_check(clEnqueueNDRangeKernel(queue.get(), queue.kernel(id), dims, nullptr, global, local, 0, nullptr,
-                                         nullptr),
+Status launch(OpenClQueue& queue, KernelId id, cl_uint dims, const std::size_t* global,
+              const std::size_t* local) {
+  return cl_check(clEnqueueNDRangeKernel(queue.get(), queue.kernel(id), dims, nullptr, global, local, 0,
+                                         nullptr, nullptr),
                   "clEnqueueNDRangeKernel " + std::string(kernel_name(id)));
 }
 
@@ -80,7 +81,8 @@ Status blas_status(clblast::StatusCode code, const char* what) {
 
 }  // namespace
 
-Status rms_norm(OpenClQueue& queue, const DeviceSpan& x, const DeviceSpan& weight, float eps, const DeviceSpan& out) {
+Status rms_norm(OpenClQueue& queue, const DeviceSpan& x, const DeviceSpan& weight, float eps,
+                const DeviceSpan& out) {
   const std::size_t width = weight.size;
   assert(width > 0 && x.size % width == 0 && out.size >= x.size);
   const std::size_t rows = x.size / width;
@@ -133,23 +135,25 @@ Status apply_rotary(OpenClQueue& queue, const DeviceSpan& x, std::size_t heads, 
                  std::to_string(first_position + rows) + " needed"};
   if (Status s = fits_uint(x.offset + x.size, "rotary input end"); !s) return s;
   const cl_kernel kernel = queue.kernel(KernelId::rotary);
-  if (Status s = set_args(kernel, "rotary", x.buffer, u32(x.offset), u32(heads), u32(head_dim), u32(first_position),
-                          table.cosines().get(), table.sines().get());
+  if (Status s = set_args(kernel, "rotary", x.buffer, u32(x.offset), u32(heads), u32(head_dim),
+                          u32(first_position), table.cosines().get(), table.sines().get());
       !s)
     return s;
   const std::size_t global[3] = {half, heads, rows};
   return launch(queue, KernelId::rotary, 3, global, nullptr);
 }
 
-Status causal_attention(OpenClQueue& queue, const DeviceSpan& q, std::size_t first_position, const DeviceSpan& keys,
-                        const DeviceSpan& values, const AttentionShape& shape, const DeviceSpan& out) {
+Status causal_attention(OpenClQueue& queue, const DeviceSpan& q, std::size_t first_position,
+                        const DeviceSpan& keys, const DeviceSpan& values, const AttentionShape& shape,
+                        const DeviceSpan& out) {
   const std::size_t head_dim = shape.head_dim;
   const std::size_t q_width = shape.heads * head_dim;
   [[maybe_unused]] const std::size_t kv_width = shape.kv_heads * head_dim;
   assert(shape.kv_heads > 0 && shape.heads % shape.kv_heads == 0 && q.size % q_width == 0);
   const std::size_t rows = q.size / q_width;
   if (rows == 0) return {};
-  assert(keys.size >= (first_position + rows) * kv_width && values.size >= (first_position + rows) * kv_width);
+  assert(keys.size >= (first_position + rows) * kv_width &&
+         values.size >= (first_position + rows) * kv_width);
   assert(out.size >= q.size);
   const std::size_t local = queue.group_size(KernelId::attention);
   if (head_dim > kAttentionDimsPerItem * local)
@@ -160,10 +164,10 @@ Status causal_attention(OpenClQueue& queue, const DeviceSpan& q, std::size_t fir
   if (Status s = fits_uint(out.offset + q.size, "attention output end"); !s) return s;
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   const cl_kernel kernel = queue.kernel(KernelId::attention);
-  if (Status s = set_args(kernel, "attention", q.buffer, u32(q.offset), keys.buffer, u32(keys.offset), values.buffer,
-                          u32(values.offset), u32(first_position), u32(shape.heads), u32(shape.kv_heads),
-                          u32(head_dim), scale, out.buffer, u32(out.offset), Local{head_dim}, Local{local},
-                          Local{local});
+  if (Status s = set_args(kernel, "attention", q.buffer, u32(q.offset), keys.buffer, u32(keys.offset),
+                          values.buffer, u32(values.offset), u32(first_position), u32(shape.heads),
+                          u32(shape.kv_heads), u32(head_dim), scale, out.buffer, u32(out.offset),
+                          Local{head_dim}, Local{local}, Local{local});
       !s)
     return s;
   const std::size_t global[2] = {local * shape.heads, rows};
@@ -174,9 +178,10 @@ Status causal_attention(OpenClQueue& queue, const DeviceSpan& q, std::size_t fir
 Status silu_mul(OpenClQueue& queue, const DeviceSpan& gate, const DeviceSpan& up, const DeviceSpan& out) {
   assert(up.size == gate.size && out.size >= gate.size);
   if (gate.size == 0) return {};
-  if (Status s = fits_uint(std::max({gate.offset, up.offset, out.offset}) + gate.size, "silu_mul end"); !s) return s;
-  if (Status s = set_args(queue.kernel(KernelId::silu_mul), "silu_mul", gate.buffer, u32(gate.offset), up.buffer,
-                          u32(up.offset), out.buffer, u32(out.offset), u32(gate.size));
+  if (Status s = fits_uint(std::max({gate.offset, up.offset, out.offset}) + gate.size, "silu_mul end"); !s)
+    return s;
+  if (Status s = set_args(queue.kernel(KernelId::silu_mul), "silu_mul", gate.buffer, u32(gate.offset),
+                          up.buffer, u32(up.offset), out.buffer, u32(out.offset), u32(gate.size));
       !s)
     return s;
   return launch_elementwise(queue, KernelId::silu_mul, gate.size);
@@ -193,8 +198,8 @@ Status add_in_place(OpenClQueue& queue, const DeviceSpan& residual, const Device
   return launch_elementwise(queue, KernelId::add, x.size);
 }
 
-Status embedding_lookup(OpenClQueue& queue, const DeviceSpan& table, std::size_t width, const DeviceSpan& tokens,
-                        const DeviceSpan& out) {
+Status embedding_lookup(OpenClQueue& queue, const DeviceSpan& table, std::size_t width,
+                        const DeviceSpan& tokens, const DeviceSpan& out) {
   assert(width > 0 && table.offset == 0 && out.size >= tokens.size * width);
   const std::size_t count = tokens.size * width;
   if (count == 0) return {};
@@ -216,15 +221,17 @@ Status linear_few_rows(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows
                            "few-rows linear end");
       !s)
     return s;
-  const std::size_t bucket = row_bucket(rows);
-  const KernelId id = linear_kernel(type == WeightType::f16, bucket);
-  const std::size_t local = queue.group_size(id);
-  if (Status s = set_args(queue.kernel(id), "linear_oi", x.buffer, u32(x.offset), weight.buffer,
+  const KernelId id = linear_kernel(type == WeightType::f16, row_chunk(rows));
+  if (Status s = set_args(queue.kernel(id), "linear_tile", x.buffer, u32(x.offset), weight.buffer,
                           u32(weight.offset), u32(in_features), u32(out_features), u32(rows), y.buffer,
-                          u32(y.offset), Local{kRowBuckets[bucket] * local});
+                          u32(y.offset));
       !s)
     return s;
-  const std::size_t global = out_features * local;  // one work-group per output feature
+  // One item per kOutputsPerItem output features; no barriers, so the group size only needs
+  // to stay within the kernel's limit.
+  const std::size_t local = std::min(kLinearGroupSize, queue.group_size(id));
+  const std::size_t items = (out_features + kOutputsPerItem - 1) / kOutputsPerItem;
+  const std::size_t global = (items + local - 1) / local * local;
   return launch(queue, id, 1, &global, &local);
 }
 
@@ -249,7 +256,7 @@ Status linear_gemv_per_row(OpenClQueue& queue, const DeviceSpan& x, std::size_t 
 namespace {
 
 std::atomic<FewRowsPath>& few_rows_setting() {
-  static std::atomic<FewRowsPath> path{FewRowsPath::clblast};
+  static std::atomic<FewRowsPath> path{FewRowsPath::own_kernel};
   return path;
 }
 
@@ -275,10 +282,11 @@ Status linear(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const D
 
 Status linear(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceSpan& weight,
               std::size_t in_features, std::size_t out_features, const DeviceSpan& y) {
-  assert(x.size >= rows * in_features && weight.size == in_features * out_features && y.size >= rows * out_features);
+  assert(x.size >= rows * in_features && weight.size == in_features * out_features &&
+         y.size >= rows * out_features);
   if (rows == 0) return {};
-  // Few rows: our kernel (every weight read once) or one GEMV per row when chosen; by default
-  // CLBlast as for many rows (faster on pocl, see few_rows_path()).
+  // Few rows: our kernel (every weight read once: the default, see few_rows_path()), one GEMV
+  // per row, or CLBlast as for many rows when chosen.
   const FewRowsPath path = few_rows_path();
   if (rows <= kFewRowsMax && path == FewRowsPath::own_kernel)
     return linear_few_rows(queue, x, rows, weight, in_features, out_features, y, WeightType::f32);
@@ -288,15 +296,15 @@ Status linear(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const D
   using clblast::Transpose;
   [[maybe_unused]] const auto lock = blas_lock();
   if (rows == 1)  // y^T = W x^T for W [out x in]
-    return blas_status(clblast::Gemv<float>(Layout::kRowMajor, Transpose::kNo, out_features, in_features, 1.0f,
-                                            weight.buffer, weight.offset, in_features, x.buffer, x.offset, 1, 0.0f,
-                                            y.buffer, y.offset, 1, queue.pointer()),
+    return blas_status(clblast::Gemv<float>(Layout::kRowMajor, Transpose::kNo, out_features, in_features,
+                                            1.0f, weight.buffer, weight.offset, in_features, x.buffer,
+                                            x.offset, 1, 0.0f, y.buffer, y.offset, 1, queue.pointer()),
                        "Gemv");
-  return blas_status(clblast::Gemm<float>(Layout::kRowMajor, Transpose::kNo, Transpose::kYes, rows, out_features,
-                                          in_features, 1.0f, x.buffer, x.offset, in_features, weight.buffer,
-                                          weight.offset, in_features, 0.0f, y.buffer, y.offset, out_features,
-                                          queue.pointer()),
-                     "Gemm");
+  return blas_status(
+      clblast::Gemm<float>(Layout::kRowMajor, Transpose::kNo, Transpose::kYes, rows, out_features,
+                           in_features, 1.0f, x.buffer, x.offset, in_features, weight.buffer, weight.offset,
+                           in_features, 0.0f, y.buffer, y.offset, out_features, queue.pointer()),
+      "Gemm");
 }
 
 Status add_bias(OpenClQueue& queue, const DeviceSpan& y, const DeviceSpan& bias) {

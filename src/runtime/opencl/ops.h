@@ -12,7 +12,8 @@
 namespace specmap::runtime::ocl {
 
 // x and out: [rows x width] (may be the same); weight: [width]. cpu/rms_norm.h.
-Status rms_norm(OpenClQueue& queue, const DeviceSpan& x, const DeviceSpan& weight, float eps, const DeviceSpan& out);
+Status rms_norm(OpenClQueue& queue, const DeviceSpan& x, const DeviceSpan& weight, float eps,
+                const DeviceSpan& out);
 
 // Cosine and sine tables [positions x head_dim/2] of the rotary angles position *
 // inverse_frequencies[i], computed on the host in double as cpu/rotary.cc does. Grows on
@@ -43,8 +44,9 @@ Status apply_rotary(OpenClQueue& queue, const DeviceSpan& x, std::size_t heads, 
 // q, out: [rows x heads*head_dim]; keys, values: [positions x kv_heads*head_dim] holding at
 // least first_position + rows rows. cpu/attention.h. Fails when head_dim exceeds what one
 // work-group holds (kAttentionDimsPerItem * work-group size).
-Status causal_attention(OpenClQueue& queue, const DeviceSpan& q, std::size_t first_position, const DeviceSpan& keys,
-                        const DeviceSpan& values, const AttentionShape& shape, const DeviceSpan& out);
+Status causal_attention(OpenClQueue& queue, const DeviceSpan& q, std::size_t first_position,
+                        const DeviceSpan& keys, const DeviceSpan& values, const AttentionShape& shape,
+                        const DeviceSpan& out);
 
 // out[i] = silu(gate[i]) * up[i]; out may be gate. cpu/swiglu.h.
 Status silu_mul(OpenClQueue& queue, const DeviceSpan& gate, const DeviceSpan& up, const DeviceSpan& out);
@@ -54,8 +56,8 @@ Status add_in_place(OpenClQueue& queue, const DeviceSpan& residual, const Device
 
 // out[n x width] = rows `tokens` (device ints, already checked against the vocabulary) of
 // table[vocab x width]. cpu/elementwise.h.
-Status embedding_lookup(OpenClQueue& queue, const DeviceSpan& table, std::size_t width, const DeviceSpan& tokens,
-                        const DeviceSpan& out);
+Status embedding_lookup(OpenClQueue& queue, const DeviceSpan& table, std::size_t width,
+                        const DeviceSpan& tokens, const DeviceSpan& out);
 
 enum class WeightType { f32, f16 };  // f16: IEEE half, two bytes an element, read as f32
 
@@ -71,9 +73,9 @@ Status linear_gemv_per_row(OpenClQueue& queue, const DeviceSpan& x, std::size_t 
                            const DeviceSpan& weight, std::size_t in_features, std::size_t out_features,
                            const DeviceSpan& y);
 
-// What linear() runs for f32 weights and rows <= kFewRowsMax: our kernel, one CLBlast GEMV
-// per row, or CLBlast as for many rows (GEMV for one row, GEMM for more: the default, since
-// on pocl it measured faster than our kernel at 1 and 9 rows, docs/runtime-opencl.md).
+// What linear() runs for f32 weights and rows <= kFewRowsMax: our kernel (the default: on
+// pocl it measured faster than CLBlast at every row count, docs/runtime-opencl.md), one
+// CLBlast GEMV per row, or CLBlast as for many rows (GEMV for one row, GEMM for more).
 // Process-wide, for benchmarks and tests. f16 weights always run our kernel.
 enum class FewRowsPath { own_kernel, gemv_per_row, clblast };
 FewRowsPath few_rows_path();
