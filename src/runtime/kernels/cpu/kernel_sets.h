@@ -49,7 +49,7 @@ struct QuantizedRows {
   std::vector<float> scale_groups;       // [rows x groups x 16]: d of block 16g + l in lane l
   std::vector<std::int32_t> offsets8;    // [rows x groups x 16]: -8 * sum of qs of block 16g + l
   std::vector<std::int32_t> offsets128;  // the same times 128 instead of 8
-  // AVX-512, q8_0 for up to 2 rows (x86_avx512_quant.cc): [rows x pairs*64] qs + 128, and
+  // AVX-512, q8_0 for up to 4 rows (x86_avx512_quant.cc): [rows x pairs*64] qs + 128, and
   // [rows x pairs x 16] d of block 2p in lanes 0-7, of 2p + 1 in 8-15.
   std::vector<std::uint8_t> pair_qs_u8;
   std::vector<float> pair_scales;

@@ -14,7 +14,7 @@
 // 9 of them where one dot product per pair of blocks took 16 (and 8 more for the weights'
 // sums). The weights enter unsigned (q8_0 + 128, q4_0's nibbles as stored), the
 // activations signed, and each lane starts at -128 resp. -8 times its block's activation
-// sum, prepared with the activations: no per-weight correction. q8_0 for one or two rows
+// sum, prepared with the activations: no per-weight correction. q8_0 for up to 4 rows
 // keeps the pairs of blocks (pair_output): there the weights' transpose costs more than the
 // dot products it saves.
 #if defined(__x86_64__)
@@ -327,11 +327,11 @@ void quant_output(const Call& a, std::size_t o) {
   for (int r = 0; r < R; ++r) a.y[r * a.y_stride + o] = _mm512_reduce_add_ps(acc[r]);
 }
 
-// q8_0 for one or two rows: per pair of blocks one dot product per row (the pair's 64
+// q8_0 for up to 4 rows: per pair of blocks one dot product per row (the pair's 64
 // weights in 16 lanes, each block in 8) scaled by both blocks' scales, the lanes starting
 // at -128 * sum(w) (the activations enter as x + 128). The groups' transposes cost more
 // than they save at so few rows; q4_0's nibbles transpose for free and keep the groups.
-constexpr int kPairRows = 2;
+constexpr int kPairRows = 4;
 
 inline float half_at(const std::byte* p) {
   unsigned short h;
@@ -348,7 +348,7 @@ void pair_output(const Call& a, std::size_t o) {
   for (std::size_t i = 0; i < a.row_bytes; i += 64)
     _mm_prefetch(reinterpret_cast<const char*>(next + i), _MM_HINT_T0);
   __m512 acc[R];
-#pragma GCC unroll 2
+#pragma GCC unroll 4
   for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
   for (std::size_t p = 0; p < x.pairs; ++p) {
     const std::byte* b0 = row + 2 * p * sizeof(BlockQ8_0);
@@ -362,14 +362,14 @@ void pair_output(const Call& a, std::size_t o) {
     const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
     const __m512i base = _mm512_sub_epi32(
         _mm512_setzero_si512(), _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(char(0x80)), w));
-#pragma GCC unroll 2
+#pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
       const __m512i xq = _mm512_loadu_si512(x.pair_qs_u8 + (r * x.pairs + p) * 64);
       const __m512 scale = _mm512_mul_ps(dw, _mm512_loadu_ps(x.pair_scales + (r * x.pairs + p) * 16));
       acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_dpbusd_epi32(base, xq, w)), scale, acc[r]);
     }
   }
-#pragma GCC unroll 2
+#pragma GCC unroll 4
   for (int r = 0; r < R; ++r) a.y[r * a.y_stride + o] = _mm512_reduce_add_ps(acc[r]);
 }
 
