@@ -191,25 +191,36 @@ struct LoadedTarget {
   std::string error;
 };
 
-const LoadedTarget& target() {
-  static const LoadedTarget loaded = [] {
-    LoadedTarget t;
-    Result<ModelGraph> graph =
-        load_model(std::string(SPECMAP_SOURCE_DIR) + "/configs/models/host-target-110m.yaml");
-    if (!graph) {
-      t.error = graph.error().format();
-      return t;
-    }
-    t.graph = *graph;
-    Result<TransformerWeights> weights = SyntheticWeights(1).load(*graph->arch);
-    if (!weights) {
-      t.error = weights.error().format();
-      return t;
-    }
-    t.weights = std::make_shared<const TransformerWeights>(std::move(weights).value());
+// host-target-110m with synthetic weights (seed 1) stored in `type`, or in the model's own
+// dtype.
+LoadedTarget load_target(std::optional<TensorType> type) {
+  LoadedTarget t;
+  Result<ModelGraph> graph =
+      load_model(std::string(SPECMAP_SOURCE_DIR) + "/configs/models/host-target-110m.yaml");
+  if (!graph) {
+    t.error = graph.error().format();
     return t;
-  }();
+  }
+  t.graph = *graph;
+  Result<TransformerWeights> weights = SyntheticWeights(1, type).load(*graph->arch);
+  if (!weights) {
+    t.error = weights.error().format();
+    return t;
+  }
+  t.weights = std::make_shared<const TransformerWeights>(std::move(weights).value());
+  return t;
+}
+
+const LoadedTarget& target() {
+  static const LoadedTarget loaded = load_target(std::nullopt);
   return loaded;
+}
+
+// Decodes the kContext-token context every step benchmark runs at.
+void append_context(TransformerExecutor& model) {
+  std::vector<int> prompt(kContext);
+  for (std::size_t i = 0; i < kContext; ++i) prompt[i] = int((i * 7919) % 32000);
+  model.append(prompt, 1);
 }
 
 void BM_DecodeHostTarget110m(benchmark::State& state) {
@@ -225,9 +236,7 @@ void BM_DecodeHostTarget110m(benchmark::State& state) {
     return;
   }
   TransformerExecutor& model = **executor;
-  std::vector<int> prompt(kContext);
-  for (std::size_t i = 0; i < kContext; ++i) prompt[i] = int((i * 7919) % 32000);
-  model.append(prompt, 1);
+  append_context(model);
   model.reset_timings();
 
   const std::vector<int> next = {123};
@@ -291,21 +300,9 @@ const LoadedTarget& typed_target(TensorType type) {
   static std::optional<TensorType> loaded_type;
   static LoadedTarget loaded;
   if (loaded_type == type) return loaded;
-  loaded = LoadedTarget{};
+  loaded = LoadedTarget{};  // the previous model is freed before the next one loads
   loaded_type = type;
-  Result<ModelGraph> graph =
-      load_model(std::string(SPECMAP_SOURCE_DIR) + "/configs/models/host-target-110m.yaml");
-  if (!graph) {
-    loaded.error = graph.error().format();
-    return loaded;
-  }
-  loaded.graph = *graph;
-  Result<TransformerWeights> weights = SyntheticWeights(1, type).load(*graph->arch);
-  if (!weights) {
-    loaded.error = weights.error().format();
-    return loaded;
-  }
-  loaded.weights = std::make_shared<const TransformerWeights>(std::move(weights).value());
+  loaded = load_target(type);
   return loaded;
 }
 
@@ -338,9 +335,7 @@ void step_benchmark(benchmark::State& state, TensorType type, std::size_t rows) 
     return;
   }
   TransformerExecutor& model = **executor;
-  std::vector<int> prompt(kContext);
-  for (std::size_t i = 0; i < kContext; ++i) prompt[i] = int((i * 7919) % 32000);
-  model.append(prompt, 1);
+  append_context(model);
   model.reset_timings();
   std::vector<int> next(rows);
   for (std::size_t i = 0; i < rows; ++i) next[i] = int((i * 104729 + 11) % 32000);
@@ -486,9 +481,7 @@ void opencl_step_benchmark(benchmark::State& state, TensorType type, std::size_t
     return;
   }
   TransformerExecutor& model = **executor;
-  std::vector<int> prompt(kContext);
-  for (std::size_t i = 0; i < kContext; ++i) prompt[i] = int((i * 7919) % 32000);
-  model.append(prompt, 1);
+  append_context(model);
   std::vector<int> next(rows);
   for (std::size_t i = 0; i < rows; ++i) next[i] = int((i * 104729 + 11) % 32000);
   // One untimed step: pocl compiles a kernel at its first launch (a second or more per
