@@ -166,7 +166,7 @@ void peak_benchmark(benchmark::State& state, kernels::PeakOp op) {
   const char* set = kernels::active_kernel_set().name;
   const kernels::PeakLoop* loop = kernels::peak_loop(set, op);
   if (loop == nullptr) {
-    state.SkipWithError((std::string("kernel set ") + set + " has no such instruction on this CPU").c_str());
+    state.SkipWithError((std::string("kernel set ") + set + " runs no such instruction on this CPU").c_str());
     return;
   }
   constexpr std::size_t kIterations = std::size_t(1) << 16;
@@ -421,7 +421,12 @@ const bool kRegistered = [] {
           [type = type, rows](benchmark::State& state) { step_benchmark(state, type, rows); })
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime();
-  for (const auto& [type, name] : types)
+  const std::pair<TensorType, const char*> linear_types[] = {{TensorType::f32, "f32"},
+                                                             {TensorType::f16, "f16"},
+                                                             {TensorType::bf16, "bf16"},
+                                                             {TensorType::q8_0, "q8_0"},
+                                                             {TensorType::q4_0, "q4_0"}};
+  for (const auto& [type, name] : linear_types)
     for (std::size_t rows : {1, 2, 4, 9, 16})
       benchmark::RegisterBenchmark(
           ("BM_LinearRows/" + std::string(name) + "/rows:" + std::to_string(rows)).c_str(),

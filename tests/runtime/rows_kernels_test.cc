@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <string>
+#include <string_view>
 
 #include "runtime/cpu/linear.h"
 #include "runtime/kernels/cpu/dispatch.h"
@@ -37,6 +39,23 @@ std::vector<Shape> shapes(TensorType type) {
     s.push_back({3, 13});
   }
   return s;
+}
+
+// The avx512-bf16 set's bf16 kernel rounds the activations to bf16 (to nearest even): each
+// product then errs by at most 2^-9 of |w x|.
+constexpr double kBf16ActivationError = 1.0 / 512;
+bool rounds_activations_to_bf16(const kernels::RowsKernelSet& set) {
+  return std::string_view(set.name) == "avx512-bf16";
+}
+
+// x rounded to bf16 (to nearest even) and back: what VDPBF16PS multiplies.
+float round_to_bf16(float x) {
+  std::uint32_t u;
+  std::memcpy(&u, &x, 4);
+  u = (u + 0x7FFFu + ((u >> 16) & 1u)) & 0xFFFF0000u;
+  float r;
+  std::memcpy(&r, &u, 4);
+  return r;
 }
 
 class RowsKernels : public ::testing::TestWithParam<std::vector<int>> {
@@ -89,7 +108,10 @@ TEST_P(RowsKernels, EverySetTypeRowCountAndShapeMatchesTheReference) {
                      std::to_string(k % shape.out);
             };
             if (!quantized) {
-              ASSERT_NEAR(y[k], exact[k], 1e-5 * magnitude[k] + 1e-30) << where();
+              // VDPBF16PS rounds the activations to bf16 (kBf16ActivationError of |w x|).
+              const double rounding =
+                  type == TensorType::bf16 && rounds_activations_to_bf16(*set) ? kBf16ActivationError : 0.0;
+              ASSERT_NEAR(y[k], exact[k], (1e-5 + rounding) * magnitude[k] + 1e-30) << where();
               continue;
             }
             // Within the Q8_0-activation bound of the exact dot, and llama.cpp's int8 dot of
@@ -99,6 +121,45 @@ TEST_P(RowsKernels, EverySetTypeRowCountAndShapeMatchesTheReference) {
             ASSERT_NEAR(y[k], q8[k], 1e-5 * magnitude[k] + 0.05 * bound[k]) << where();
           }
         }
+      }
+    }
+  }
+}
+
+// The avx512-bf16 set (where the CPU has AVX512_BF16) computes the exact dot of the bf16
+// weights with the activations rounded to bf16, up to f32 accumulation, at every row count
+// and at widths off the 32-value vector.
+TEST_P(RowsKernels, Bf16DotSetMultipliesActivationsRoundedToBf16) {
+  const kernels::RowsKernelSet* set = nullptr;
+  for (const kernels::RowsKernelSet* s : kernels::runnable_kernel_sets())
+    if (rounds_activations_to_bf16(*s)) set = s;
+  if (set == nullptr) GTEST_SKIP() << "this CPU has no AVX512_BF16";
+  for (const Shape& shape : {Shape{67, 160}, Shape{41, 77}, Shape{3, 13}, Shape{9, 1000}}) {
+    const WeightTensor w =
+        WeightTensor::convert(random_values(shape.out * shape.in, 70), shape.out, shape.in, TensorType::bf16);
+    const std::vector<float> values = dequantize(w);
+    for (std::size_t rows = 1; rows <= kernels::kMaxKernelRows; ++rows) {
+      const std::vector<float> x = random_values(rows * shape.in, 80 + std::uint32_t(rows));
+      std::vector<float> y(rows * shape.out, std::nanf(""));
+      linear_with(*set, x, rows, w, y, *pool_);
+      bool differs_from_f32 = false;
+      for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t o = 0; o < shape.out; ++o) {
+          double rounded = 0, unrounded = 0, magnitude = 0;
+          for (std::size_t i = 0; i < shape.in; ++i) {
+            const double wv = values[o * shape.in + i], xv = x[r * shape.in + i];
+            rounded += wv * round_to_bf16(x[r * shape.in + i]);
+            unrounded += wv * xv;
+            magnitude += std::fabs(wv * xv);
+          }
+          const float got = y[r * shape.out + o];
+          ASSERT_NEAR(got, rounded, 1e-5 * magnitude + 1e-30)
+              << shape.out << "x" << shape.in << " rows " << rows << " r " << r << " o " << o;
+          differs_from_f32 = differs_from_f32 || std::fabs(got - unrounded) > 1e-5 * magnitude;
+        }
+      // The activations really were rounded (an f32 product would match `unrounded`).
+      if (shape.in >= 77) {
+        EXPECT_TRUE(differs_from_f32) << shape.out << "x" << shape.in << " rows " << rows;
       }
     }
   }

@@ -22,9 +22,9 @@ struct PeakLoop {
   double (*run)(std::size_t iterations);
 };
 
-// The loop for `op` in the instructions of kernel set `set_name` ("avx512", "avx2", "neon",
-// "neon-dotprod"), or null where that set has no such instruction or this CPU lacks it
-// (bf16_dot needs AVX512_BF16, checked at run time).
+// The loop for `op` in the instructions of kernel set `set_name` ("avx512", "avx512-bf16",
+// "avx2", "neon", "neon-dotprod"), or null where that set has no such instruction or this
+// CPU lacks it (bf16_dot: the avx512-bf16 set, AVX512_BF16 checked at run time).
 const PeakLoop* peak_loop(std::string_view set_name, PeakOp op);
 
 }  // namespace specmap::runtime::kernels

@@ -20,10 +20,11 @@ bool cpu_runs(const RowsKernelSet* set) {
   const bool avx2 =
       __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
   if (name == "avx2") return avx2;
-  if (name == "avx512")
-    return avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-           __builtin_cpu_supports("avx512vnni");
+  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+                      __builtin_cpu_supports("avx512vnni");
+  if (name == "avx512") return avx512;
+  if (name == "avx512-bf16") return avx512 && cpu_has_avx512_bf16();
 #endif
 #if defined(__aarch64__)
   if (std::string_view(set->name) == "neon-dotprod") return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
@@ -44,7 +45,8 @@ bool cpu_has_avx512_bf16() {
 
 std::vector<const RowsKernelSet*> runnable_kernel_sets() {
   std::vector<const RowsKernelSet*> sets;
-  for (const RowsKernelSet* set : {avx512_kernels(), avx2_kernels(), neon_dotprod_kernels(), neon_kernels()})
+  for (const RowsKernelSet* set :
+       {avx512_kernels(), avx512_bf16_kernels(), avx2_kernels(), neon_dotprod_kernels(), neon_kernels()})
     if (cpu_runs(set)) sets.push_back(set);
   sets.push_back(&portable_kernels());
   return sets;

@@ -71,7 +71,7 @@ using QuantRowsKernel = void (*)(const QuantRowsArgs& args, std::size_t begin, s
 using QuantPrepare = void (*)(const float* x, std::size_t rows, std::size_t cols, QuantizedRows& out);
 
 struct RowsKernelSet {
-  const char* name;  // "portable", "avx2", "avx512", "neon", "neon-dotprod"
+  const char* name;  // "portable", "avx2", "avx512", "avx512-bf16", "neon", "neon-dotprod"
   FloatRowsKernel f32 = nullptr;
   FloatRowsKernel f16 = nullptr;
   FloatRowsKernel bf16 = nullptr;
@@ -89,6 +89,7 @@ void prepare_quantized_rows_portable(const float* x, std::size_t rows, std::size
 const RowsKernelSet& portable_kernels();
 const RowsKernelSet* avx2_kernels();          // AVX2 + FMA + F16C
 const RowsKernelSet* avx512_kernels();        // AVX512F/BW/VL/DQ + VNNI (+ F16C, FMA)
+const RowsKernelSet* avx512_bf16_kernels();   // the same, bf16 weights by VDPBF16PS (AVX512_BF16)
 const RowsKernelSet* neon_kernels();          // aarch64 Advanced SIMD
 const RowsKernelSet* neon_dotprod_kernels();  // the same with SDOT (Armv8.2 dotprod)
 
