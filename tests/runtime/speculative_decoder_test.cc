@@ -16,7 +16,7 @@ using testing::ChainTables;
 using testing::concat;
 using testing::greedy_reference;
 
-constexpr int kVocab = 7;
+constexpr int kVocab = testing::kChainPairVocab;
 const std::vector<int> kPrompt = {4, 2, 5};
 
 SpeculativeConfig sampling(std::uint64_t seed, double temperature = 1.0) {
@@ -27,15 +27,7 @@ SpeculativeConfig sampling(std::uint64_t seed, double temperature = 1.0) {
   return config;
 }
 
-class SpeculativeDecoderTest : public ::testing::Test {
- protected:
-  ChainTables target_tables_{kVocab, 11};
-  // Close enough to the target that greedy drafts are often, but not always, right.
-  ChainTables draft_tables_ = ChainTables::perturbed(target_tables_, 2.0, 12);
-  ChainModel target_{target_tables_};
-  ChainModel draft_{draft_tables_};
-  SpeculativeDecoder decoder_{draft_, target_};
-};
+class SpeculativeDecoderTest : public testing::ChainPairTest {};
 
 TEST_F(SpeculativeDecoderTest, GreedyMatchesPlainGreedyDecodingForEveryGamma) {
   constexpr std::size_t kTokens = 40;

@@ -31,7 +31,7 @@ using testing::ChainTables;
 using testing::concat;
 using testing::greedy_reference;
 
-constexpr int kVocab = 7;
+constexpr int kVocab = testing::kChainPairVocab;
 const std::vector<int> kPrompt = {4, 2, 5};
 // Long enough for any healthy run; reached only when the schedule is wrong, so a broken
 // decoder fails instead of hanging.
@@ -86,14 +86,7 @@ void expect_consistent(const SpeculativeStats& stats, std::size_t tokens) {
   EXPECT_GE(stats.overlapped_draft_time, 0.0);
 }
 
-class OverlappedTest : public ::testing::Test {
- protected:
-  ChainTables target_tables_{kVocab, 11};
-  ChainTables draft_tables_ = ChainTables::perturbed(target_tables_, 2.0, 12);
-  ChainModel target_{target_tables_};
-  ChainModel draft_{draft_tables_};
-  SpeculativeDecoder decoder_{draft_, target_};
-};
+class OverlappedTest : public testing::ChainPairTest {};
 
 TEST_F(OverlappedTest, GreedyMatchesPlainGreedyDecodingForEveryGamma) {
   constexpr std::size_t kTokens = 40;

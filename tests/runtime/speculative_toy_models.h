@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/speculative.h"
 #include "runtime/token_model.h"
 
 namespace specmap::runtime::testing {
@@ -156,5 +157,19 @@ inline std::vector<int> concat(const std::vector<int>& a, const std::vector<int>
   out.insert(out.end(), b.begin(), b.end());
   return out;
 }
+
+// The vocabulary of ChainPairTest's chains.
+inline constexpr int kChainPairVocab = 7;
+
+// A target chain, a draft close enough to it that greedy drafts are often, but not always,
+// right, and the decoder between them.
+class ChainPairTest : public ::testing::Test {
+ protected:
+  ChainTables target_tables_{kChainPairVocab, 11};
+  ChainTables draft_tables_ = ChainTables::perturbed(target_tables_, 2.0, 12);
+  ChainModel target_{target_tables_};
+  ChainModel draft_{draft_tables_};
+  SpeculativeDecoder decoder_{draft_, target_};
+};
 
 }  // namespace specmap::runtime::testing
