@@ -7,6 +7,12 @@ namespace specmap::runtime::ocl {
 // 11.6 / 12.9 ms for 1 / 4 / 9 / 16 rows, one output x 16 rows 4.6 / 5.9 / 17.6 / 24.4 ms (each
 // weight vector meets 16 activation vectors, which no longer fit L1), one work-group per output
 // with a tree reduction (the previous kernel) 142 / 269 / 911 / 986 ms of wall time.
+// 8 outputs per item for chunks of 1-3 rows, 4 for chunks of 4 (8 x 4 accumulators would not
+// fit the 32 vector registers): on the head, 8 outputs took 2.3 / 2.9 / 4.3 ms of wall time
+// for 1 / 4 (2 chunks of 2) / 9 rows, 4 outputs 2.4-3.0 / 3.5-3.8 / 4.9-5.0 ms, 2 outputs
+// 2.8 / 4.7 / 5.6 ms (one run, load ~6).
+std::size_t outputs_per_item(std::size_t chunk) { return kRowChunks[chunk] == 4 ? 4 : 8; }
+
 std::size_t row_chunk(std::size_t rows) {
   // The products are bound by the multiply-adds, not the loads, at every chunk, so the cost is
   // the row slots computed (ceil(rows / C) * C), plus half a slot per pass over the weight rows
@@ -28,7 +34,7 @@ std::size_t row_chunk(std::size_t rows) {
 // y[r][o] = sum_i x[r][i] * W[o][i] for rows r < rows, W stored [out x in] (GGUF's row
 // layout, weights.h). Written for pocl, which runs a work-group as a loop over its items and
 // vectorises across items only where an item has no inner loop: each item here vectorises
-// itself, reading 16 consecutive weights of each of its O = 4 output rows (float16, one
+// itself, reading 16 consecutive weights of each of its O output rows (outputs_per_item) (float16, one
 // AVX-512 load) and 16 consecutive activations of each of the C rows of a chunk, with O x C
 // float16 accumulators in registers (the loops over O and C are unrolled so they stay there).
 // Each weight vector meets C activation vectors and each activation vector O weight vectors.
@@ -44,9 +50,8 @@ std::string_view linear_kernel_source() {
 #define HSUM8(v) ((((v).s0 + (v).s1) + ((v).s2 + (v).s3)) + (((v).s4 + (v).s5) + ((v).s6 + (v).s7)))
 #define HSUM16(v) (HSUM8((v).lo) + HSUM8((v).hi))
 #define UNROLL _Pragma("unroll")
-#define OUTPUTS_PER_ITEM 4
 
-#define LINEAR_TILE(NAME, WTYPE, LOAD16, LOAD1, C)                                                   \
+#define LINEAR_TILE(NAME, WTYPE, LOAD16, LOAD1, C, OUTPUTS_PER_ITEM)                                                   \
 __kernel void linear_tile_##NAME##_c##C(__global const float* x, const uint x_offset,                \
                                         __global const WTYPE* w, const uint w_offset,                \
                                         const uint in, const uint out, const uint rows,              \
@@ -80,14 +85,14 @@ __kernel void linear_tile_##NAME##_c##C(__global const float* x, const uint x_of
   }                                                                                                  \
 }
 
-LINEAR_TILE(f32, float, LOAD16_F32, LOAD1_F32, 1)
-LINEAR_TILE(f32, float, LOAD16_F32, LOAD1_F32, 2)
-LINEAR_TILE(f32, float, LOAD16_F32, LOAD1_F32, 3)
-LINEAR_TILE(f32, float, LOAD16_F32, LOAD1_F32, 4)
-LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 1)
-LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 2)
-LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 3)
-LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 4)
+LINEAR_TILE(f32, float, LOAD16_F32, LOAD1_F32, 1, 8)
+LINEAR_TILE(f32, float, LOAD16_F32, LOAD1_F32, 2, 8)
+LINEAR_TILE(f32, float, LOAD16_F32, LOAD1_F32, 3, 8)
+LINEAR_TILE(f32, float, LOAD16_F32, LOAD1_F32, 4, 4)
+LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 1, 8)
+LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 2, 8)
+LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 3, 8)
+LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 4, 4)
 )CLC";
 }
 

@@ -14,9 +14,10 @@ namespace specmap::runtime::ocl {
 inline constexpr std::size_t kFewRowsMax = 16;
 inline constexpr std::size_t kRowChunks[] = {1, 2, 3, 4};
 inline constexpr std::size_t kRowChunkCount = 4;
-// Output features one work item computes (its weight rows are loaded once per chunk step and
-// multiplied with each activation row of the chunk: kOutputsPerItem x chunk accumulators).
-inline constexpr std::size_t kOutputsPerItem = 4;
+// Output features one work item of chunk index `chunk` computes (its weight rows are loaded
+// once per chunk step and multiplied with each activation row of the chunk: outputs x chunk
+// accumulators in registers).
+std::size_t outputs_per_item(std::size_t chunk);
 // Work items per work-group: small, so a projection of a few hundred features still makes
 // enough work-groups for every core; the kernels have no barriers.
 inline constexpr std::size_t kLinearGroupSize = 8;

@@ -221,16 +221,18 @@ Status linear_few_rows(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows
                            "few-rows linear end");
       !s)
     return s;
-  const KernelId id = linear_kernel(type == WeightType::f16, row_chunk(rows));
+  const std::size_t chunk = row_chunk(rows);
+  const KernelId id = linear_kernel(type == WeightType::f16, chunk);
   if (Status s = set_args(queue.kernel(id), "linear_tile", x.buffer, u32(x.offset), weight.buffer,
                           u32(weight.offset), u32(in_features), u32(out_features), u32(rows), y.buffer,
                           u32(y.offset));
       !s)
     return s;
-  // One item per kOutputsPerItem output features; no barriers, so the group size only needs
+  // One item per outputs_per_item(chunk) output features; no barriers, so the group size only needs
   // to stay within the kernel's limit.
   const std::size_t local = std::min(kLinearGroupSize, queue.group_size(id));
-  const std::size_t items = (out_features + kOutputsPerItem - 1) / kOutputsPerItem;
+  const std::size_t per_item = outputs_per_item(chunk);
+  const std::size_t items = (out_features + per_item - 1) / per_item;
   const std::size_t global = (items + local - 1) / local * local;
   return launch(queue, id, 1, &global, &local);
 }
