@@ -108,6 +108,23 @@ TEST_P(BackendOps, GroupedQueryCausalAttentionAtSeveralPositions) {
   }
 }
 
+// On OpenCL head sizes that are multiples of 16 up to 128 run one work item per head and row
+// (attention_item), others the work-group kernel: both, at verification row counts.
+TEST_P(BackendOps, AttentionForEveryKernelsHeadSizesAndRowCounts) {
+  for (std::size_t head_dim : {10u, 64u, 144u})
+    for (std::size_t rows : {1u, 9u, 16u}) {
+      const AttentionShape shape{4, 2, head_dim};
+      const std::size_t first = 40, positions = first + rows;
+      const std::vector<float> q = random_values(rows * 4 * head_dim, 50 + rows, 2.0f);
+      const std::vector<float> keys = random_values(positions * 2 * head_dim, 60 + rows, 2.0f);
+      const std::vector<float> values = random_values(positions * 2 * head_dim, 70 + rows);
+      EXPECT_LT(max_scaled_error(b().attention(q, first, keys, values, shape),
+                                 naive_attention(q, first, keys, values, shape)),
+                kBackendTolerance)
+          << "head_dim " << head_dim << " rows " << rows;
+    }
+}
+
 TEST_P(BackendOps, AttentionWithAHeadDimLargerThanAWorkGroupLine) {
   const AttentionShape shape{2, 1, 96};  // more dims than 64 work items: two per item
   const std::vector<float> q = random_values(2 * 2 * 96, 40), keys = random_values(9 * 96, 41),

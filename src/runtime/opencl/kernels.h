@@ -9,7 +9,16 @@ namespace specmap::runtime::ocl {
 
 // The few-rows linear kernels (linear_kernels.h) follow `embedding`: for each weight type
 // (f32, f16) one kernel per row chunk, in kRowChunks order.
-enum class KernelId : std::size_t { rms_norm, rotary, attention, silu_mul, add, embedding, first_linear };
+enum class KernelId : std::size_t {
+  rms_norm,
+  rotary,
+  attention,
+  silu_mul,
+  add,
+  embedding,
+  attention_item,
+  first_linear
+};
 inline constexpr std::size_t kLinearTypes = 2;
 inline constexpr std::size_t kKernelCount =
     static_cast<std::size_t>(KernelId::first_linear) + kLinearTypes * 4;
@@ -27,5 +36,8 @@ std::string_view kernel_source();
 // A query/key/value head handled by one attention work-group keeps at most this many
 // output dimensions per work item in private memory: head_dim <= this * work-group size.
 inline constexpr std::size_t kAttentionDimsPerItem = 8;
+// attention_item (one work item per query head and row, 16-wide vectors) runs heads whose
+// head_dim is a multiple of 16 up to 16 * this; others run `attention`.
+inline constexpr std::size_t kAttentionItemBlocks = 8;
 
 }  // namespace specmap::runtime::ocl

@@ -163,6 +163,17 @@ Status causal_attention(OpenClQueue& queue, const DeviceSpan& q, std::size_t fir
   if (Status s = fits_uint(values.offset + values.size, "attention values end"); !s) return s;
   if (Status s = fits_uint(out.offset + q.size, "attention output end"); !s) return s;
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  if (head_dim % 16 == 0 && head_dim <= 16 * kAttentionItemBlocks) {
+    if (Status s = set_args(queue.kernel(KernelId::attention_item), "attention_item", q.buffer, u32(q.offset),
+                            keys.buffer, u32(keys.offset), values.buffer, u32(values.offset),
+                            u32(first_position), u32(shape.heads), u32(shape.kv_heads), u32(head_dim), scale,
+                            out.buffer, u32(out.offset));
+        !s)
+      return s;
+    const std::size_t global[2] = {shape.heads, rows};
+    const std::size_t one[2] = {1, 1};
+    return launch(queue, KernelId::attention_item, 2, global, one);
+  }
   const cl_kernel kernel = queue.kernel(KernelId::attention);
   if (Status s = set_args(kernel, "attention", q.buffer, u32(q.offset), keys.buffer, u32(keys.offset),
                           values.buffer, u32(values.offset), u32(first_position), u32(shape.heads),
