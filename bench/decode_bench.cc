@@ -370,7 +370,8 @@ void linear_rows_benchmark(benchmark::State& state, bool blas, std::size_t rows)
   std::vector<float> values(out * in);
   for (std::size_t i = 0; i < values.size(); ++i)
     values[i] = float(int(i * 2654435761u % 1000) - 500) * 1e-4f;
-  const WeightTensor w = WeightTensor::from_f32(std::move(values), out, in);
+  WeightTensor w = WeightTensor::from_f32(std::move(values), out, in);
+  pack_for(kernels::active_kernel_set(), w);  // as a loaded model's weights are
   std::vector<float> x(rows * in, 0.01f), y(rows * out);
   pin_to_core_zero(state);
   use_blas_threads_on(make_core_set({0}));
@@ -394,7 +395,8 @@ void typed_linear_benchmark(benchmark::State& state, TensorType type, std::size_
   std::vector<float> values(out * in);
   for (std::size_t i = 0; i < values.size(); ++i)
     values[i] = float(int(i * 2654435761u % 1000) - 500) * 1e-4f;
-  const WeightTensor w = WeightTensor::convert(std::move(values), out, in, type);
+  WeightTensor w = WeightTensor::convert(std::move(values), out, in, type);
+  pack_for(kernels::active_kernel_set(), w);  // as a loaded model's weights are
   std::vector<float> x(rows * in), y(rows * out);
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(int(i * 40503u % 200) - 100) * 1e-2f;
   pin_to_core_zero(state);

@@ -6,6 +6,7 @@
 #include <cassert>
 
 #include "runtime/kernels/cpu/dispatch.h"
+#include "runtime/kernels/cpu/packed_weights.h"
 
 namespace specmap::runtime {
 
@@ -43,6 +44,27 @@ kernels::FloatRowsKernel float_kernel(const kernels::RowsKernelSet& set, TensorT
   }
 }
 
+kernels::PackedFloatKernel packed_float_kernel(const kernels::RowsKernelSet& set, TensorType type) {
+  switch (type) {
+    case TensorType::f32:
+      return set.packed_f32;
+    case TensorType::f16:
+      return set.packed_f16;
+    default:
+      return nullptr;
+  }
+}
+
+// The outputs split over the pool's threads in whole panels of `panel`.
+template <typename Body>
+void for_panels(ThreadPool& pool, std::size_t out, std::size_t panel, const Body& body) {
+  const std::size_t panels = (out + panel - 1) / panel;
+  const std::size_t min_panels = std::max<std::size_t>(1, kOutputsPerChunk / panel);
+  pool.parallel_for(panels, min_panels, [&](std::size_t begin, std::size_t end) {
+    body(begin * panel, std::min(end * panel, out));
+  });
+}
+
 }  // namespace
 
 void linear_with(const kernels::RowsKernelSet& set, std::span<const float> x, std::size_t rows,
@@ -53,11 +75,30 @@ void linear_with(const kernels::RowsKernelSet& set, std::span<const float> x, st
   const bool quantized = weight.type == TensorType::q8_0 || weight.type == TensorType::q4_0;
   // One buffer per calling thread, reused: the activations of one call, quantized.
   thread_local kernels::QuantizedRows quantized_rows;
+  // The set's packed kernels when its `pack` made the tensor's packed copy.
+  const kernels::PackedWeights* packed =
+      weight.packed != nullptr && set.pack != nullptr && weight.packed_by == set.pack ? weight.packed.get()
+                                                                                      : nullptr;
+  const kernels::PackedQuantKernel packed_quant = packed == nullptr                 ? nullptr
+                                                  : weight.type == TensorType::q8_0 ? set.packed_q8_0
+                                                  : weight.type == TensorType::q4_0 ? set.packed_q4_0
+                                                                                    : nullptr;
+  const kernels::PackedFloatKernel packed_float =
+      packed == nullptr ? nullptr : packed_float_kernel(set, weight.type);
   for (std::size_t r0 = 0; r0 < rows; r0 += kernels::kMaxKernelRows) {
     const std::size_t n = std::min(kernels::kMaxKernelRows, rows - r0);
     const float* xr = x.data() + r0 * in;
     float* yr = y.data() + r0 * out;
-    if (quantized) {
+    if (packed_quant != nullptr) {
+      set.prepare(xr, n, in, quantized_rows);
+      const kernels::PackedQuantArgs args{packed, &quantized_rows, yr, out};
+      for_panels(pool, out, packed->panel,
+                 [&](std::size_t begin, std::size_t end) { packed_quant(args, begin, end); });
+    } else if (packed_float != nullptr) {
+      const kernels::PackedFloatArgs args{packed, xr, n, yr, out};
+      for_panels(pool, out, packed->panel,
+                 [&](std::size_t begin, std::size_t end) { packed_float(args, begin, end); });
+    } else if (quantized) {
       set.prepare(xr, n, in, quantized_rows);
       const kernels::QuantRowsKernel kernel = weight.type == TensorType::q8_0 ? set.q8_0 : set.q4_0;
       const kernels::QuantRowsArgs args{weight.bytes.data(), weight.row_stride(), &quantized_rows, yr, out};

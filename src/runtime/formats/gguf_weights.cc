@@ -124,6 +124,7 @@ Result<TransformerWeights> load_gguf_weights(const std::string& path, const std:
     w.lm_head = std::move(head).value();
   }
   if (Status st = check_weight_shapes(w); !st) return Error{st.error().message, path};
+  pack_for_cpu(w);
   return w;
 }
 

@@ -151,10 +151,11 @@ Result<double> measure_kernel_gflops(int core, TensorType type, const CpuMeasure
   constexpr std::size_t kRows = 16, kIn = 1024, kOut = 512;
   std::vector<float> values(kOut * kIn);
   for (std::size_t i = 0; i < values.size(); ++i) values[i] = float(int(i * 2654435761u % 1000) - 500) * 1e-4f;
-  const WeightTensor w = WeightTensor::convert(std::move(values), kOut, kIn, type);
+  WeightTensor w = WeightTensor::convert(std::move(values), kOut, kIn, type);
   std::vector<float> x(kRows * kIn, 0.01f), y(kRows * kOut);
   ThreadPool pool(set);
   const kernels::RowsKernelSet& kernels = kernels::active_kernel_set();
+  pack_for(kernels, w);  // as a loaded model's weights are
   const int calls = std::max<int>(2, static_cast<int>(options.sgemm_size / 32));
   double best = 0;
   for (int round = 0; round <= std::max(1, options.repetitions); ++round) {

@@ -89,6 +89,7 @@ Result<TransformerWeights> SyntheticWeights::load(const ModelArch& arch_in) cons
   }
   weights.final_norm = fill.ones(d);
   if (!arch.tied_embeddings) weights.lm_head = fill.matrix(vocab, d, kEmbeddingStd, type);
+  pack_for_cpu(weights);
   return weights;
 }
 

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "runtime/kernels/cpu/packed_weights.h"
 #include "runtime/kernels/cpu/reference.h"
 #include "runtime/weights/quantize.h"
 
@@ -75,7 +76,22 @@ Result<WeightTensor> WeightTensor::view(TensorType type, std::size_t rows, std::
                  " bytes, got " + std::to_string(bytes.size())};
   if (type == TensorType::f32 && reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(float) != 0)
     return Error{"f32 tensor data is not 4-byte aligned"};
-  return WeightTensor{type, rows, cols, bytes, std::move(owner)};
+  WeightTensor t;
+  t.type = type;
+  t.rows = rows;
+  t.cols = cols;
+  t.bytes = bytes;
+  t.owner = std::move(owner);
+  return t;
+}
+
+void pack_for(const kernels::RowsKernelSet& set, WeightTensor& tensor) {
+  if (set.pack == nullptr || tensor.empty() || tensor.packed_by == set.pack) return;
+  auto packed = std::make_shared<kernels::PackedWeights>();
+  if (!set.pack(tensor.type, tensor.bytes.data(), tensor.row_stride(), tensor.rows, tensor.cols, *packed))
+    return;
+  tensor.packed = std::move(packed);
+  tensor.packed_by = set.pack;
 }
 
 std::vector<float> dequantize(const WeightTensor& tensor) {

@@ -4,6 +4,12 @@
 // along the row). For a projection rows = out_features and cols = in_features, and
 // y = x * W^T. The bytes live in memory the tensor owns (a vector) or in a memory-mapped
 // file; `owner` keeps either alive, so a view never outlives its storage.
+//
+// A tensor may also carry a copy re-laid out for a CPU kernel set's packed kernels
+// (`packed`, kernels/cpu/packed_weights.h), made once when the model is loaded
+// (pack_for_cpu); `bytes` stays as stored beside it, for what reads the stored layout: the
+// OpenCL upload, a tied head's embedding lookup, dequantize, OpenBLAS for many rows and
+// the other sets' kernels.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -11,6 +17,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "runtime/kernels/cpu/kernel_sets.h"
 #include "runtime/weights/tensor_type.h"
 
 namespace specmap::runtime {
@@ -21,6 +28,10 @@ struct WeightTensor {
   std::size_t cols = 0;
   std::span<const std::byte> bytes;  // rows * row_bytes(type, cols)
   std::shared_ptr<const void> owner;
+  // The packed copy and the `pack` that made it (null: none); linear() runs a set's packed
+  // kernels on it when the set's `pack` is this one.
+  std::shared_ptr<const kernels::PackedWeights> packed;
+  kernels::PackWeights packed_by = nullptr;
 
   [[nodiscard]] bool empty() const { return rows == 0 || cols == 0; }
   [[nodiscard]] std::size_t elements() const { return rows * cols; }
@@ -40,6 +51,10 @@ struct WeightTensor {
   static Result<WeightTensor> view(TensorType type, std::size_t rows, std::size_t cols,
                                    std::span<const std::byte> bytes, std::shared_ptr<const void> owner);
 };
+
+// `tensor` with a copy packed by `set` (unchanged when the set keeps the stored layout for
+// its type, or it is packed by that set already).
+void pack_for(const kernels::RowsKernelSet& set, WeightTensor& tensor);
 
 // Every element as f32 [rows x cols] (tests, and PUs that promote a type to f32).
 std::vector<float> dequantize(const WeightTensor& tensor);

@@ -3,6 +3,8 @@
 #include <string>
 #include <tuple>
 
+#include "runtime/kernels/cpu/dispatch.h"
+
 namespace specmap::runtime {
 
 namespace {
@@ -117,6 +119,15 @@ Status check_weight_shapes(const TransformerWeights& weights) {
     if (Status s = check_bias(l.v_bias, kv_width, p + "v_bias"); !s) return s;
   }
   return {};
+}
+
+void pack_for_cpu(TransformerWeights& weights) {
+  const kernels::RowsKernelSet& set = kernels::active_kernel_set();
+  for (LayerWeights& l : weights.layers)
+    for (WeightTensor* m :
+         {&l.q_proj, &l.k_proj, &l.v_proj, &l.o_proj, &l.gate_proj, &l.up_proj, &l.down_proj})
+      pack_for(set, *m);
+  pack_for(set, weights.arch.tied_embeddings ? weights.embedding : weights.lm_head);
 }
 
 }  // namespace specmap::runtime

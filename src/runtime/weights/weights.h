@@ -11,7 +11,7 @@
 //  - optional Qwen2 biases per layer (q_bias, k_bias, v_bias): empty, or f32 vectors of the
 //    projection's out_features, added to its output (y += b) in the decoder block.
 // Tensors may be views into a memory-mapped file (WeightTensor::owner keeps it mapped);
-// nothing here copies a matrix.
+// nothing here copies a matrix, except the CPU kernels' packed copies (pack_for_cpu).
 #include <cstddef>
 #include <vector>
 
@@ -62,6 +62,13 @@ ModelArch normalized_arch(const ModelArch& arch);
 // Ok when every tensor has the shape `weights.arch` implies, a byte size that matches its
 // type, and rows whole blocks of its type.
 Status check_weight_shapes(const TransformerWeights& weights);
+
+// Every matrix the CPU kernels multiply with (the layers' projections and the head
+// matrix: the embedding table when tied) given the packed copy of the kernel set linear()
+// runs (kernels/cpu/dispatch.h), once, when a model is loaded: the stored bytes stay beside
+// it for the OpenCL upload, the embedding lookup and OpenBLAS. Nothing when that set keeps
+// the stored layout for the weights' type.
+void pack_for_cpu(TransformerWeights& weights);
 
 // Where weights come from: synthetic or a checkpoint reader.
 class WeightSource {

@@ -9,6 +9,10 @@
 // [out x cols] in its type (weights.h); the caller splits the outputs over threads.
 // q8_0 / q4_0 kernels read the activation rows quantized to Q8_0 once per linear by their
 // set's `prepare` (the same rounding as ggml's quantizer up to ties: round to nearest even).
+//
+// A set may also re-lay weights once, at load, into its own panel layout (`pack`,
+// packed_weights.h) and run packed kernels on them: linear() takes those for a tensor the
+// set's `pack` made (WeightTensor::packed), the stored-layout kernels otherwise.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -65,10 +69,20 @@ struct QuantRowsArgs {
   std::size_t y_stride;
 };
 
+struct PackedWeights;  // packed_weights.h
+struct PackedFloatArgs;
+struct PackedQuantArgs;
+
 using FloatRowsKernel = void (*)(const FloatRowsArgs& args, std::size_t begin, std::size_t end);
 using QuantRowsKernel = void (*)(const QuantRowsArgs& args, std::size_t begin, std::size_t end);
 // x [rows x cols], cols a multiple of 32.
 using QuantPrepare = void (*)(const float* x, std::size_t rows, std::size_t cols, QuantizedRows& out);
+
+// packed_weights.h says what they do.
+using PackWeights = bool (*)(TensorType type, const std::byte* weight, std::size_t row_bytes,
+                             std::size_t rows, std::size_t cols, PackedWeights& out);
+using PackedFloatKernel = void (*)(const PackedFloatArgs&, std::size_t begin, std::size_t end);
+using PackedQuantKernel = void (*)(const PackedQuantArgs&, std::size_t begin, std::size_t end);
 
 struct RowsKernelSet {
   const char* name;  // "portable", "avx2", "avx512", "avx512-bf16", "neon", "neon-dotprod"
@@ -78,6 +92,13 @@ struct RowsKernelSet {
   QuantPrepare prepare = nullptr;
   QuantRowsKernel q8_0 = nullptr;
   QuantRowsKernel q4_0 = nullptr;
+  // Null: the set keeps the stored layout for every type. Sets sharing a `pack` share its
+  // layout (avx512-bf16 copies avx512's), so a tensor packed by one runs on the other.
+  PackWeights pack = nullptr;
+  PackedFloatKernel packed_f32 = nullptr;
+  PackedFloatKernel packed_f16 = nullptr;
+  PackedQuantKernel packed_q8_0 = nullptr;  // the set's prepare fills their QuantizedRows
+  PackedQuantKernel packed_q4_0 = nullptr;
 };
 
 // The portable set's prepare: ggml's reference quantizer per block; fills qs, scales and

@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include "runtime/kernels/cpu/kernel_sets.h"
+#include "runtime/kernels/cpu/x86_avx512_packed.h"
 #include "runtime/kernels/cpu/x86_avx512_quant.h"
 
 #pragma GCC push_options
@@ -208,14 +209,37 @@ void float_rows(const FloatRowsArgs& a, std::size_t begin, std::size_t end) {
 
 namespace specmap::runtime::kernels {
 
+namespace {
+
+// The set's layouts per type: f32 and f16 in float panels (x86_avx512_packed.cc); the
+// others keep the stored layout.
+bool pack_avx512(TensorType type, const std::byte* weight, std::size_t row_bytes, std::size_t rows,
+                 std::size_t cols, PackedWeights& out) {
+  switch (type) {
+    case TensorType::f32:
+    case TensorType::f16:
+      return avx512_packed::pack(type, weight, row_bytes, rows, cols, out);
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
 const RowsKernelSet* avx512_kernels() {
-  static const RowsKernelSet set{"avx512",
-                                 float_rows<TensorType::f32>,
-                                 float_rows<TensorType::f16>,
-                                 float_rows<TensorType::bf16>,
-                                 avx512_quant::prepare,
-                                 avx512_quant::q8_0_rows,
-                                 avx512_quant::q4_0_rows};
+  static const RowsKernelSet set = [] {
+    RowsKernelSet s{"avx512",
+                    float_rows<TensorType::f32>,
+                    float_rows<TensorType::f16>,
+                    float_rows<TensorType::bf16>,
+                    avx512_quant::prepare,
+                    avx512_quant::q8_0_rows,
+                    avx512_quant::q4_0_rows};
+    s.pack = pack_avx512;
+    s.packed_f32 = avx512_packed::f32_rows;
+    s.packed_f16 = avx512_packed::f16_rows;
+    return s;
+  }();
   return &set;
 }
 
