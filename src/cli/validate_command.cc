@@ -32,6 +32,7 @@ struct ValidateOptions {
   std::vector<std::string> schedules = {"sequential"};
   bool no_search_pick = false;
   std::string prompt_file;  // real prompts (models with checkpoints): measured acceptance
+  std::string fresh_order = "loop";
   ValidationOptions run;
 };
 
@@ -85,6 +86,7 @@ std::string command_line(const ValidateOptions& opt) {
   cmd << " --schedules ";
   for (std::size_t i = 0; i < opt.schedules.size(); ++i) cmd << (i ? "," : "") << opt.schedules[i];
   if (opt.no_search_pick) cmd << " --no-search-pick";
+  if (opt.fresh_order != "loop") cmd << " --fresh-order " << opt.fresh_order;
   if (!opt.prompt_file.empty()) cmd << " --prompt-file " << opt.prompt_file;
   cmd << " --prompts " << opt.run.prompts << " --repetitions " << opt.run.repetitions << " --seed "
       << opt.run.seed;
@@ -93,6 +95,7 @@ std::string command_line(const ValidateOptions& opt) {
 
 int run_validate(ValidateOptions opt) {
   opt.run.search_pick = !opt.no_search_pick;
+  opt.run.fresh_order = opt.fresh_order == "alone" ? FreshOrder::alone : FreshOrder::loop;
   opt.run.schedules.clear();
   for (const std::string& name : opt.schedules)
     opt.run.schedules.push_back(name == "overlapped" ? Schedule::overlapped : Schedule::sequential);
@@ -180,7 +183,8 @@ void add_validate_command(CLI::App& app, Runner& runner) {
       "REPETITIONS times with synthetic weights and controlled acceptance, interleaved: every round runs\n"
       "every case once. Even and odd repetitions repeat the same work a round apart (halves A and B:\n"
       "their ratio is the noise floor; use 2 or more repetitions). Before a group's cases in each round,\n"
-      "the profile points its predictions read are re-measured in separate passes; a case is predicted\n"
+      "the profile points its predictions read are re-measured in separate passes, in the order the\n"
+      "speculative loop runs them (--fresh-order); a case is predicted\n"
       "from them (fresh) and from the committed profile (stale-profile), at the acceptance its runs\n"
       "measured, with a 90% interval. Every run records wall and CPU time, steal, load and clock, and\n"
       "is flagged when other processes used its cores. Profiles must come from a separate `specmap\n"
@@ -228,6 +232,10 @@ void add_validate_command(CLI::App& app, Runner& runner) {
                   "acceptance; predictions use the workload's acceptance (from `specmap acceptance` on "
                   "another prompt set)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--fresh-order", opt->fresh_order,
+                  "How the re-measured profile points are timed: loop (each pass in the order the speculative "
+                  "loop runs it, beside the other model's) or alone (each model's points back to back)")
+      ->check(CLI::IsMember({"loop", "alone"}));
   cmd->add_flag("--no-search-pick", opt->no_search_pick,
                 "Do not add and check the search's pick over the experiment's space");
   cmd->callback([opt, &runner] { runner = [opt] { return run_validate(*opt); }; });

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -46,21 +47,86 @@ ProfileStats stats_of(const std::vector<Seconds>& samples) {
 
 }  // namespace
 
-GroupPoints points_needed(const Workload& workload, const std::vector<int>& gammas) {
-  std::set<runtime::PassPoint> points[2];
+namespace {
+
+// Every pass plan of `gammas` over the whole range of alpha: the quadrature lengths follow the
+// iteration count, which moves with alpha.
+template <typename Visit>
+void for_each_plan(const Workload& workload, const std::vector<int>& gammas, Visit visit) {
   Workload at = workload;
-  // The quadrature lengths follow the iteration count, which moves with alpha: cover its range.
-  std::set<double> alphas = {0.0, 0.25, 0.5, 0.75, 1.0, workload.mean_alpha()};
+  const std::set<double> alphas = {0.0, 0.25, 0.5, 0.75, 1.0, workload.mean_alpha()};
   for (double alpha : alphas) {
     set_alpha(at, alpha);
-    for (int gamma : gammas) {
-      const cost_internal::PassPlan plan = cost_internal::plan_passes(at, gamma);
-      for (const cost_internal::Pass& p : plan.passes)
-        points[p.role == cost_internal::kDraft ? 0 : 1].insert(
-            runtime::PassPoint{p.new_tokens, p.context, p.rows});
+    for (int gamma : gammas) visit(gamma, cost_internal::plan_passes(at, gamma));
+  }
+}
+
+}  // namespace
+
+GroupPoints points_needed(const Workload& workload, const std::vector<int>& gammas) {
+  std::set<runtime::PassPoint> points[2];
+  for_each_plan(workload, gammas, [&](int, const cost_internal::PassPlan& plan) {
+    for (const cost_internal::Pass& p : plan.passes)
+      points[p.role == cost_internal::kDraft ? 0 : 1].insert(
+          runtime::PassPoint{p.new_tokens, p.context, p.rows});
+  });
+  return GroupPoints{{points[0].begin(), points[0].end()}, {points[1].begin(), points[1].end()}};
+}
+
+std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const std::vector<int>& gammas,
+                                               bool draft_runs) {
+  const bool kv = workload.kv_cache;
+  const GroupPoints needed = points_needed(workload, gammas);
+  const std::set<runtime::PassPoint> wanted[2] = {{needed.draft.begin(), needed.draft.end()},
+                                                  {needed.target.begin(), needed.target.end()}};
+  // The plans' iterations: sequence length L when one starts -> the gammas verified there.
+  // A verification of gamma drafts at L is (gamma + 1, L) with a cache, the whole sequence
+  // (L + gamma, 0) sampling gamma + 1 rows without (cost/workload_passes.cc).
+  std::map<Tokens, std::set<int>> iterations;
+  for_each_plan(workload, gammas, [&](int gamma, const cost_internal::PassPlan& plan) {
+    for (const cost_internal::Pass& p : plan.passes)
+      if (p.role == cost_internal::kTarget && !p.prefill)
+        iterations[kv ? p.context : p.new_tokens - gamma].insert(gamma);
+  });
+  auto draft_step = [&](Tokens length, int j) {  // the (j + 1)-th drafting step of an iteration at `length`
+    return kv ? runtime::PassPoint{1, length + j - 1, 0} : runtime::PassPoint{length + j, 0, 0};
+  };
+  auto verification = [&](Tokens length, int gamma) {
+    return kv ? runtime::PassPoint{gamma + 1, length, 0}
+              : runtime::PassPoint{length + gamma, 0, gamma > 0 ? gamma + 1 : 0};
+  };
+
+  std::vector<runtime::SequencedPass> sequence;
+  std::set<runtime::PassPoint> timed[2];
+  auto add = [&](bool draft, const runtime::PassPoint& p, bool time_it) {
+    if (draft && !draft_runs) return;
+    const int role = draft ? 0 : 1;
+    const bool timed_here = time_it && wanted[role].count(p) > 0 && timed[role].insert(p).second;
+    sequence.push_back(runtime::SequencedPass{draft, p, timed_here});
+  };
+  if (kv) {
+    for (const runtime::PassPoint& p : needed.draft)
+      if (p.context == 0) add(true, p, true);
+    for (const runtime::PassPoint& p : needed.target)
+      if (p.context == 0) add(false, p, true);
+  }
+  for (const auto& [length, verified] : iterations) {
+    const int largest = *verified.rbegin();
+    for (int j = 0; j < largest; ++j) add(true, draft_step(length, j), true);
+    if (largest > 0) add(false, verification(length, largest), true);
+    if (verified.count(0)) add(false, verification(length, 0), true);
+    for (auto g = verified.rbegin(); g != verified.rend(); ++g) {
+      if (*g == 0 || *g == largest) continue;
+      add(true, draft_step(length, *g - 1), false);
+      add(false, verification(length, *g), true);
     }
   }
-  return GroupPoints{{points[0].begin(), points[0].end()}, {points[1].begin(), points[1].end()}};
+  // Points the iterations above do not reach (none for the plans of cost/workload_passes.cc):
+  // timed at the end rather than dropped.
+  for (int role = 0; role < 2; ++role)
+    for (const runtime::PassPoint& p : wanted[role])
+      if (!timed[role].count(p)) add(role == 0, p, true);
+  return sequence;
 }
 
 void FreshSamples::add(bool draft, const std::vector<runtime::PassPointTiming>& timings) {

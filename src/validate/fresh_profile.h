@@ -31,11 +31,23 @@ struct GroupPoints {
 };
 GroupPoints points_needed(const Workload& workload, const std::vector<int>& gammas);
 
+// The same points as one sequence of both models' passes in the order the speculative loop
+// runs them, so each is timed with the caches, the device and the thread pools as the loop
+// leaves them. Per quadrature length L of the plans (ascending): the drafting steps of the
+// group's largest gamma at L, timed in a row (the first one right after a target pass, as the
+// first step of every round; the others after the draft's own step), then the target's
+// verification of that gamma right after them; the gamma-0 step right after a target pass;
+// and for each smaller gamma the draft's last step of that gamma (untimed) and the target's
+// verification of it. With a KV cache the prefills come first (the draft's, then the
+// target's, as in a first round). Every point of points_needed() is timed exactly once;
+// `draft_runs` false (no drafter built): only the target's passes.
+std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const std::vector<int>& gammas,
+                                               bool draft_runs);
+
 // Re-measured samples of one group's points, round after round.
 class FreshSamples {
  public:
-  // One round's timings of one model (draft == true: the draft) as placed by `pus` (one PU
-  // index per subgraph) under `variant`.
+  // One round's timings of one model (draft == true: the draft).
   void add(bool draft, const std::vector<runtime::PassPointTiming>& timings);
   [[nodiscard]] int rounds(bool draft) const { return rounds_[draft ? 0 : 1]; }
   [[nodiscard]] bool empty() const { return rounds_[0] == 0 && rounds_[1] == 0; }

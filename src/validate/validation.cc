@@ -402,15 +402,25 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
 
   // The profile points each group's predictions read, re-measured before its cases in every round.
   std::vector<GroupPoints> needed(groups.size());
+  std::vector<std::vector<runtime::SequencedPass>> in_loop_order(groups.size());
   std::vector<FreshSamples> fresh(groups.size());
   for (std::size_t g = 0; g < groups.size(); ++g) {
     std::vector<int> gammas;
     for (std::size_t index : groups[g].cases) gammas.push_back(out.cases[index].gamma);
     needed[g] = points_needed(study.workload, gammas);
+    in_loop_order[g] = loop_order(study.workload, gammas, runners[g]->draft_executor() != nullptr);
   }
   auto remeasure = [&](std::size_t g, int round) -> Status {
     runtime::PlanRunner& runner = *runners[g];
     const std::uint64_t seed = mix_seed(options.seed, 0x5eedULL, g, static_cast<std::uint64_t>(round));
+    if (options.fresh_order == FreshOrder::loop) {
+      auto timings =
+          runtime::time_pass_sequence(runner.draft_executor(), runner.target_executor(), in_loop_order[g], seed);
+      if (!timings) return timings.error();
+      if (!timings->draft.empty()) fresh[g].add(true, timings->draft);
+      fresh[g].add(false, timings->target);
+      return {};
+    }
     if (!needed[g].draft.empty() && runner.draft_executor() != nullptr) {
       auto d = runtime::time_pass_points(*runner.draft_executor(), needed[g].draft, seed);
       if (!d) return d.error();
@@ -427,7 +437,10 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
       interleaved_schedule(out.cases.size(), options.prompts, options.repetitions);
   out.schedule = describe_schedule(out.cases.size(), options.prompts, options.repetitions) +
                  " Before a group's first case in each round, the profile points its predictions read were "
-                 "re-measured in passes of their own.";
+                 "re-measured in passes of their own, " +
+                 (options.fresh_order == FreshOrder::loop
+                      ? std::string("both models' passes in the order the speculative loop runs them.")
+                      : std::string("each model's points back to back."));
   ValidationProgress progress{out.name, 0, schedule.size(), ""};
   std::vector<int> measured_in_round(groups.size(), -1);
   for (const ScheduledRun& run : schedule) {

@@ -42,6 +42,11 @@
 
 namespace specmap {
 
+// How the fresh profile points are timed (docs/validation.md): in the order the speculative
+// loop runs them, each model's passes beside the other's (validate/fresh_profile.h
+// loop_order), or each model's points back to back, one model after the other.
+enum class FreshOrder { loop, alone };
+
 struct ValidationOptions {
   std::vector<int> gammas = {0, 1, 2, 3, 4, 5, 6, 7, 8};
   // Controlled acceptance of the speculative cases; empty: the workload's mean alpha.
@@ -65,6 +70,7 @@ struct ValidationOptions {
   // Also validate the search's pick: the experiment's search over its whole space with the
   // measured profiles, at the workload's acceptance; its mapping and schedule join the cases.
   bool search_pick = true;
+  FreshOrder fresh_order = FreshOrder::loop;
 };
 
 struct ValidationProgress {

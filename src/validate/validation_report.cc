@@ -287,7 +287,8 @@ std::string summary_json(const std::vector<ExperimentValidation>& experiments, c
                   {"alphas", context.options.alphas},
                   {"prompts", context.options.prompts},
                   {"repetitions", context.options.repetitions},
-                  {"seed", context.options.seed}};
+                  {"seed", context.options.seed},
+                  {"fresh_order", context.options.fresh_order == FreshOrder::loop ? "loop" : "alone"}};
   return j.dump(2) + "\n";
 }
 
@@ -319,7 +320,7 @@ std::string validation_markdown(const std::vector<ExperimentValidation>& experim
   md <<
         "**Fresh** predictions read the profile points their group needs (draft steps, verifications of "
         "gamma + 1 rows, prefill at the workload's contexts), re-measured in passes of their own before the "
-        "group's cases in every round, never the cases' runs; the **stale-profile** prediction reads the "
+        "group's cases in every round (in the order the schedule below states), never the cases' runs; the **stale-profile** prediction reads the "
         "committed profile from the separate `specmap profile` run. The figures against the targets are the "
         "fresh ones; the stale-profile ones stand beside them. Each 90% interval carries the fresh points' "
         "standard error, the acceptance estimate's error and the runs' own noise (from the noise floor).\n\n";

@@ -108,5 +108,61 @@ TEST(PassPoints, TimesEveryPointOnceAndRollsBack) {
   EXPECT_EQ(sampled_rows(false, {5, 0}), 1u);
 }
 
+TEST(PassPoints, SequenceTimesItsTimedPassesInOrderAndRollsBothBack) {
+  const ModelArch arch = testing::tiny_arch();
+  const ModelGraph graph = derive_model("tiny", arch);
+  auto draft_weights = SyntheticWeights(5).load(arch);
+  auto target_weights = SyntheticWeights(6).load(arch);
+  ASSERT_TRUE(draft_weights.ok() && target_weights.ok());
+  auto draft_shared = std::make_shared<const TransformerWeights>(std::move(draft_weights).value());
+  auto target_shared = std::make_shared<const TransformerWeights>(std::move(target_weights).value());
+  for (bool kv : {true, false}) {
+    ExecutorOptions options;
+    options.kv_cache = kv;
+    auto draft =
+        TransformerExecutor::create(graph, draft_shared, place_all_on(graph, make_core_set({0})), options);
+    auto target =
+        TransformerExecutor::create(graph, target_shared, place_all_on(graph, make_core_set({0})), options);
+    ASSERT_TRUE(draft.ok() && target.ok());
+    // An iteration as the loop runs it: the drafting steps (the first after a target pass),
+    // an untimed step, the verification; then a pass at a shorter context (rolled back).
+    const std::vector<SequencedPass> sequence =
+        kv ? std::vector<SequencedPass>{{false, {6, 0}, true},  {true, {1, 5}, true},  {true, {1, 6}, true},
+                                        {true, {1, 7}, false},  {false, {3, 6}, true}, {true, {1, 2}, true},
+                                        {false, {2, 4}, false}, {false, {1, 9}, true}}
+           : std::vector<SequencedPass>{{true, {5, 0}, true},     {true, {6, 0}, true},
+                                        {false, {8, 0, 3}, true}, {true, {7, 0}, false},
+                                        {false, {7, 0, 2}, true}, {false, {4, 0}, true}};
+    auto timings = time_pass_sequence(draft->get(), **target, sequence, 3);
+    ASSERT_TRUE(timings.ok()) << timings.error().format();
+    std::vector<PassPoint> draft_timed, target_timed;
+    for (const SequencedPass& p : sequence)
+      if (p.timed) (p.draft ? draft_timed : target_timed).push_back(p.point);
+    ASSERT_EQ(timings->draft.size(), draft_timed.size()) << "untimed passes are run, not recorded";
+    ASSERT_EQ(timings->target.size(), target_timed.size());
+    for (std::size_t i = 0; i < draft_timed.size(); ++i) EXPECT_EQ(timings->draft[i].point, draft_timed[i]);
+    for (std::size_t i = 0; i < target_timed.size(); ++i)
+      EXPECT_EQ(timings->target[i].point, target_timed[i]);
+    for (const auto* list : {&timings->draft, &timings->target})
+      for (const PassPointTiming& t : *list) {
+        EXPECT_GT(t.forward, 0);
+        ASSERT_EQ(t.subgraphs.size(), graph.subgraphs.size());
+        double sum = 0;
+        for (Seconds s : t.subgraphs) sum += s;
+        EXPECT_GT(sum, 0) << "the timed pass's own subgraphs, not a prefill's";
+        EXPECT_LE(sum, t.forward * 1.05 + 1e-4) << "subgraphs are parts of the same pass";
+      }
+    EXPECT_EQ((*draft)->length(), 0u);
+    EXPECT_EQ((*target)->length(), 0u);
+    // Without a draft executor only target passes are allowed.
+    EXPECT_FALSE(time_pass_sequence(nullptr, **target, sequence, 3).ok());
+    if (!kv) {
+      EXPECT_FALSE(time_pass_sequence(draft->get(), **target, {{true, {2, 3}, true}}, 1).ok())
+          << "no context without a cache";
+    }
+    EXPECT_EQ((*target)->length(), 0u);
+  }
+}
+
 }  // namespace
 }  // namespace specmap::runtime

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "cost/cost_model.h"
 #include "cost/mapping.h"
@@ -127,6 +128,70 @@ TEST(FreshProfile, FreshEntriesReplaceTheCommittedOnesAtEveryNeededPoint) {
   // The drift the check reports is the +50% put in.
   EXPECT_NEAR(profile_drift(stale, s.target, entries), 0.5, 1e-9);
   EXPECT_NEAR(profile_drift(stale, s.draft, entries), 0.5, 1e-9);
+}
+
+TEST(FreshProfile, LoopOrderTimesEveryPointOnceWhereTheLoopRunsIt) {
+  for (bool kv : {true, false}) {
+    Workload w = study().workload;
+    w.kv_cache = kv;
+    const std::vector<int> gammas = {0, 1, 3, 8};
+    const GroupPoints needed = points_needed(w, gammas);
+    const std::vector<runtime::SequencedPass> order = loop_order(w, gammas, true);
+    std::vector<runtime::PassPoint> timed[2];
+    for (const auto& p : order)
+      if (p.timed) timed[p.draft ? 0 : 1].push_back(p.point);
+    for (auto& t : timed) std::sort(t.begin(), t.end());
+    EXPECT_EQ(timed[0], needed.draft) << "every draft point timed exactly once";
+    EXPECT_EQ(timed[1], needed.target) << "every target point timed exactly once";
+    // The iterations' lengths: where the gamma-0 steps run (context L with a cache; the whole
+    // sequence of L tokens, sampling its last row, without).
+    std::set<Tokens> lengths;
+    for (const auto& p : needed.target)
+      if (kv ? p.new_tokens == 1 && p.context > 0 : p.rows == 0)
+        lengths.insert(kv ? p.context : p.new_tokens);
+    ASSERT_EQ(lengths.size(), 4u) << "the plan's quadrature lengths";
+    if (kv) {
+      ASSERT_GE(order.size(), 2u);
+      EXPECT_TRUE(order[0].draft && order[0].point.context == 0) << "the draft's prefill first";
+      EXPECT_TRUE(!order[1].draft && order[1].point.context == 0) << "then the target's";
+    }
+    int first_steps = 0;
+    for (std::size_t i = 0; i < order.size(); ++i) {
+      const auto& p = order[i];
+      if (!p.timed || (kv && p.point.context == 0)) continue;
+      if (p.draft) first_steps += lengths.count(kv ? p.point.context + 1 : p.point.new_tokens) > 0;
+      if (i == 0) continue;  // nothing before it in the sequence (the cases' runs before it, in validation)
+      const bool after_draft = order[i - 1].draft;
+      if (p.draft) {
+        const bool first_step = lengths.count(kv ? p.point.context + 1 : p.point.new_tokens) > 0;
+        EXPECT_EQ(after_draft, !first_step) << "a round's first drafting step follows a target pass, the "
+                                               "others the draft's own step";
+      } else {
+        const bool verification = kv ? p.point.new_tokens > 1 : p.point.rows > 0;
+        EXPECT_EQ(after_draft, verification)
+            << "a verification follows the drafter, a gamma-0 step the target";
+        if (verification) {
+          // Right after the drafter's last step of that gamma.
+          const Tokens gamma = kv ? p.point.new_tokens - 1 : p.point.rows - 1;
+          const runtime::PassPoint last = order[i - 1].point;
+          if (kv)
+            EXPECT_EQ(last, (runtime::PassPoint{1, p.point.context + gamma - 2, 0}));
+          else
+            EXPECT_EQ(last, (runtime::PassPoint{p.point.new_tokens - 1, 0, 0}));
+        }
+      }
+    }
+    EXPECT_EQ(first_steps, 4) << "one per quadrature length";
+    // No drafter: the target's points alone, all of them.
+    const std::vector<runtime::SequencedPass> alone = loop_order(w, gammas, false);
+    std::vector<runtime::PassPoint> target_only;
+    for (const auto& p : alone) {
+      EXPECT_FALSE(p.draft);
+      if (p.timed) target_only.push_back(p.point);
+    }
+    std::sort(target_only.begin(), target_only.end());
+    EXPECT_EQ(target_only, needed.target);
+  }
 }
 
 }  // namespace

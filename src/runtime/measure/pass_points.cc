@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <random>
 #include <span>
 
@@ -14,6 +15,65 @@ std::size_t sampled_rows(bool kv_cache, const PassPoint& point) {
   return kv_cache && point.context > 0 ? static_cast<std::size_t>(point.new_tokens) : 1;
 }
 
+namespace {
+
+Status check_point(bool kv, const PassPoint& p) {
+  if (p.new_tokens < 1 || p.context < 0) return Error{"a pass point needs new tokens >= 1 and context >= 0"};
+  if (!kv && p.context > 0) return Error{"without a KV cache a pass point has context 0"};
+  if (p.rows > p.new_tokens) return Error{"a pass point cannot sample more rows than it appends"};
+  return {};
+}
+
+// Synthetic tokens for every prefix of up to `longest` tokens: one sequence, so a pass at
+// (n, c) continues the prefix any earlier pass left.
+std::vector<int> synthetic_tokens(const TransformerExecutor& executor, std::size_t longest,
+                                  std::uint64_t seed) {
+  std::mt19937_64 engine(seed ^ 0x2545f4914f6cdd1dULL);
+  std::vector<int> tokens(longest);
+  for (int& t : tokens) t = static_cast<int>(engine() % static_cast<std::uint64_t>(executor.vocab()));
+  return tokens;
+}
+
+// Brings the executor to `context` tokens of `tokens`: rolled back, or the missing part
+// appended (untimed).
+Status prepare_context(TransformerExecutor& executor, const std::vector<int>& tokens, std::size_t context) {
+  if (executor.length() > context) executor.truncate(context);
+  if (executor.length() < context) {
+    const std::size_t have = executor.length();
+    auto r = executor.try_append(std::span<const int>(tokens.data() + have, context - have), 1);
+    if (!r) return r.error();
+  }
+  return {};
+}
+
+// One pass at `p` on an executor already at p.context: appends, samples its rows, and times
+// both (per subgraph too; the sampling counts to the head). The executor is left at
+// context + new tokens.
+Result<PassPointTiming> time_one_pass(TransformerExecutor& executor, const std::vector<int>& tokens,
+                                      const PassPoint& p, std::vector<double>& scratch) {
+  const auto context = static_cast<std::size_t>(p.context);
+  const std::size_t rows = sampled_rows(executor.options().kv_cache, p);
+  executor.reset_timings();
+  const auto start = std::chrono::steady_clock::now();
+  auto logits = executor.try_append(
+      std::span<const int>(tokens.data() + context, static_cast<std::size_t>(p.new_tokens)), rows);
+  if (!logits) return logits.error();
+  const auto sampled = std::chrono::steady_clock::now();
+  volatile int token = softmax_and_argmax_rows(*logits, rows, scratch);
+  (void)token;
+  const auto end = std::chrono::steady_clock::now();
+  PassPointTiming timing;
+  timing.point = p;
+  timing.forward = std::chrono::duration<double>(end - start).count();
+  for (const SubgraphTiming& e : executor.timings().entries())
+    timing.subgraphs.push_back(e.calls > 0 ? e.total_seconds : -1);
+  if (!timing.subgraphs.empty() && timing.subgraphs.back() >= 0)
+    timing.subgraphs.back() += std::chrono::duration<double>(end - sampled).count();
+  return timing;
+}
+
+}  // namespace
+
 Result<std::vector<PassPointTiming>> time_pass_points(TransformerExecutor& executor,
                                                       std::vector<PassPoint> points, std::uint64_t seed) {
   const bool kv = executor.options().kv_cache;
@@ -24,49 +84,86 @@ Result<std::vector<PassPointTiming>> time_pass_points(TransformerExecutor& execu
   points.erase(std::unique(points.begin(), points.end()), points.end());
   std::size_t longest = 0;
   for (const PassPoint& p : points) {
-    if (p.new_tokens < 1 || p.context < 0)
-      return Error{"a pass point needs new tokens >= 1 and context >= 0"};
-    if (!kv && p.context > 0) return Error{"without a KV cache a pass point has context 0"};
-    if (p.rows > p.new_tokens) return Error{"a pass point cannot sample more rows than it appends"};
+    if (Status s = check_point(kv, p); !s) return s.error();
     longest = std::max(longest, static_cast<std::size_t>(p.new_tokens + p.context));
   }
-  std::mt19937_64 engine(seed ^ 0x2545f4914f6cdd1dULL);
-  std::vector<int> tokens(longest);
-  for (int& t : tokens) t = static_cast<int>(engine() % static_cast<std::uint64_t>(executor.vocab()));
+  const std::vector<int> tokens = synthetic_tokens(executor, longest, seed);
 
   std::vector<PassPointTiming> out;
   std::vector<double> scratch;
   executor.truncate(0);
   for (const PassPoint& p : points) {
-    const auto context = static_cast<std::size_t>(p.context);
     // Grow (or cut) the untimed prefix to the point's context.
-    if (executor.length() > context) executor.truncate(context);
-    if (executor.length() < context) {
-      const std::size_t have = executor.length();
-      auto r = executor.try_append(std::span<const int>(tokens.data() + have, context - have), 1);
-      if (!r) return r.error();
-    }
-    const std::size_t rows = sampled_rows(kv, p);
-    executor.reset_timings();
-    const auto start = std::chrono::steady_clock::now();
-    auto logits = executor.try_append(
-        std::span<const int>(tokens.data() + context, static_cast<std::size_t>(p.new_tokens)), rows);
-    if (!logits) return logits.error();
-    const auto sampled = std::chrono::steady_clock::now();
-    volatile int token = softmax_and_argmax_rows(*logits, rows, scratch);
-    (void)token;
-    const auto end = std::chrono::steady_clock::now();
-    executor.truncate(context);
-    PassPointTiming timing;
-    timing.point = p;
-    timing.forward = std::chrono::duration<double>(end - start).count();
-    for (const SubgraphTiming& e : executor.timings().entries())
-      timing.subgraphs.push_back(e.calls > 0 ? e.total_seconds : -1);
-    if (!timing.subgraphs.empty() && timing.subgraphs.back() >= 0)
-      timing.subgraphs.back() += std::chrono::duration<double>(end - sampled).count();
-    out.push_back(std::move(timing));
+    if (Status s = prepare_context(executor, tokens, static_cast<std::size_t>(p.context)); !s)
+      return s.error();
+    auto timing = time_one_pass(executor, tokens, p, scratch);
+    if (!timing) return timing.error();
+    executor.truncate(static_cast<std::size_t>(p.context));
+    out.push_back(std::move(timing).value());
   }
   executor.truncate(0);
+  return out;
+}
+
+Result<SequenceTimings> time_pass_sequence(TransformerExecutor* draft, TransformerExecutor& target,
+                                           const std::vector<SequencedPass>& sequence, std::uint64_t seed) {
+  std::size_t longest[2] = {0, 0};
+  for (const SequencedPass& s : sequence) {
+    if (s.draft && draft == nullptr) return Error{"a pass of the draft, but the group runs no draft"};
+    TransformerExecutor& executor = s.draft ? *draft : target;
+    if (Status st = check_point(executor.options().kv_cache, s.point); !st) return st.error();
+    std::size_t& l = longest[s.draft ? 0 : 1];
+    l = std::max(l, static_cast<std::size_t>(s.point.new_tokens + s.point.context));
+  }
+  // Each model has its own tokens (the vocabularies may differ).
+  std::vector<int> tokens[2];
+  if (draft != nullptr) tokens[0] = synthetic_tokens(*draft, longest[0], seed);
+  tokens[1] = synthetic_tokens(target, longest[1], seed + 1);
+  auto executor_of = [&](bool is_draft) -> TransformerExecutor& { return is_draft ? *draft : target; };
+  // The context of each model's next pass after position i (none: the sequence has no more).
+  auto next_context = [&](bool is_draft, std::size_t from) -> std::optional<std::size_t> {
+    for (std::size_t j = from; j < sequence.size(); ++j)
+      if (sequence[j].draft == is_draft) return static_cast<std::size_t>(sequence[j].point.context);
+    return std::nullopt;
+  };
+
+  SequenceTimings out;
+  std::vector<double> scratch;
+  auto roll_back = [&] {
+    target.truncate(0);
+    if (draft != nullptr) draft->truncate(0);
+  };
+  roll_back();
+  // Both models start at their first pass's context, before any pass runs.
+  for (bool is_draft : {true, false}) {
+    if (is_draft && draft == nullptr) continue;
+    if (auto c = next_context(is_draft, 0))
+      if (Status s = prepare_context(executor_of(is_draft), tokens[is_draft ? 0 : 1], *c); !s) {
+        roll_back();
+        return s.error();
+      }
+  }
+  for (std::size_t i = 0; i < sequence.size(); ++i) {
+    const SequencedPass& s = sequence[i];
+    TransformerExecutor& executor = executor_of(s.draft);
+    const std::vector<int>& own = tokens[s.draft ? 0 : 1];
+    // Normally prepared after this model's previous pass; a no-op then.
+    Status ready = prepare_context(executor, own, static_cast<std::size_t>(s.point.context));
+    auto timing =
+        ready ? time_one_pass(executor, own, s.point, scratch) : Result<PassPointTiming>(ready.error());
+    if (!timing) {
+      roll_back();
+      return timing.error();
+    }
+    if (s.timed) (s.draft ? out.draft : out.target).push_back(std::move(timing).value());
+    // Ready for this model's next pass now, while only this model has run since its last pass.
+    if (auto c = next_context(s.draft, i + 1))
+      if (Status st = prepare_context(executor, own, *c); !st) {
+        roll_back();
+        return st.error();
+      }
+  }
+  roll_back();
   return out;
 }
 

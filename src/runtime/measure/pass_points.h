@@ -1,9 +1,10 @@
 #pragma once
-// Times single forward passes of an already built executor at chosen (new tokens, context)
+// Times single forward passes of already built executors at chosen (new tokens, context)
 // points, the way the profiler measures a profile point: the context is prefilled untimed,
 // the pass appends `new_tokens` and samples its rows (softmax and argmax, as the decoder
 // does), then the sequence rolls back. Validation uses it to re-measure, beside its cases
-// and in separate passes, the profile points a group of cases needs.
+// and in separate passes, the profile points a group of cases needs: either one model's
+// points back to back, or both models' passes in the order the speculative loop runs them.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -37,5 +38,29 @@ std::size_t sampled_rows(bool kv_cache, const PassPoint& point);
 // `seed` picks the synthetic tokens. The executor is rolled back to length 0 afterwards.
 Result<std::vector<PassPointTiming>> time_pass_points(TransformerExecutor& executor,
                                                       std::vector<PassPoint> points, std::uint64_t seed);
+
+// One pass of a sequence of both models' passes: on the draft's executor or the target's, at
+// `point`, timed or only run (so the caches, the device and the thread pools are left as the
+// other model's pass leaves them in the speculative loop).
+struct SequencedPass {
+  bool draft = false;
+  PassPoint point;
+  bool timed = true;
+  bool operator==(const SequencedPass&) const = default;
+};
+
+struct SequenceTimings {
+  std::vector<PassPointTiming> draft;   // the draft's timed passes, in sequence order
+  std::vector<PassPointTiming> target;  // the target's
+};
+
+// Runs `sequence` in its order, each pass timed as time_pass_points times one. Right after a
+// pass, its executor is brought to the context of its own next pass (rolled back, or the
+// missing prefix appended untimed), so between two passes of one model only the other model's
+// passes run, as in the loop: a timed pass that follows the other model's pass finds what that
+// pass left behind, not its own untimed prefill. Without a KV cache every context must be 0.
+// `draft` may be null when no pass is the draft's. Both executors end rolled back to length 0.
+Result<SequenceTimings> time_pass_sequence(TransformerExecutor* draft, TransformerExecutor& target,
+                                           const std::vector<SequencedPass>& sequence, std::uint64_t seed);
 
 }  // namespace specmap::runtime
