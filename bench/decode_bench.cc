@@ -449,9 +449,14 @@ const bool kRegistered = [] {
 // --- OpenCL ---------------------------------------------------------------------------------
 
 // The OpenCL device the benchmarks run on: $SPECMAP_BENCH_OPENCL_DEVICE, else the first (pocl
-// here).
+// here). pocl's workers take the affinity of the thread that initialises OpenCL, and the
+// CPU benchmarks before these pin the main thread to core 0: opened without host_cores, all
+// of pocl's workers shared core 0 in a whole run (and in a filtered run they did not). The
+// device is opened on every online core, whatever ran before; pocl's thread count is its
+// default (one per core) unless POCL_MAX_PTHREAD_COUNT says otherwise.
 Result<std::shared_ptr<OpenClDevice>> bench_opencl_device() {
   OpenClDeviceRequest request;
+  request.host_cores = make_core_set(online_cores());
   if (const char* match = std::getenv("SPECMAP_BENCH_OPENCL_DEVICE")) request.device_match = match;
   return shared_opencl_device(request);
 }

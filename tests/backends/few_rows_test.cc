@@ -141,15 +141,17 @@ TEST_F(FewRows, OddShapes) {
   }
 }
 
-// A weight tensor stored in f16 is uploaded as halves (half the device bytes) and the matrix
-// product reads it for every row count, in chunks of 16 rows beyond that.
+// A weight tensor stored in f16 is uploaded as halves (half the device bytes, interleaved:
+// interleaved_linear_test.cc) and the matrix product reads it for every row count, in
+// chunks of 16 rows beyond that.
 TEST_F(FewRows, F16MatrixUploadedAsHalvesForAnyRowCount) {
   const std::size_t in = 97, out = 45;
   const WeightTensor tensor = WeightTensor::convert(random_values(in * out, 90), out, in, TensorType::f16);
   auto matrix = ocl::upload_matrix(*queue_, tensor);
   ASSERT_TRUE(matrix.ok()) << matrix.error().format();
   EXPECT_EQ(matrix->type, ocl::WeightType::f16);
-  EXPECT_EQ(matrix->buffer.size(), (in * out + 1) / 2);  // 4-byte elements holding two halves
+  // 4-byte elements holding two halves, outputs padded to whole blocks of 16.
+  EXPECT_EQ(matrix->buffer.size(), (ocl::interleaved_elements(out, in) + 1) / 2);
   const std::vector<float> stored = dequantize(tensor);
   for (std::size_t rows = 1; rows <= 35; rows += (rows < 17 ? 1 : 9)) {
     const std::vector<float> x = random_values(rows * in, 100 + static_cast<std::uint32_t>(rows));
@@ -168,7 +170,7 @@ TEST_F(FewRows, F16MatrixUploadedAsHalvesForAnyRowCount) {
   auto promoted = ocl::upload_matrix(*queue_, q8);
   ASSERT_TRUE(promoted.ok());
   EXPECT_EQ(promoted->type, ocl::WeightType::f32);
-  EXPECT_EQ(promoted->buffer.size(), 64u * 3u);
+  EXPECT_EQ(promoted->buffer.size(), ocl::interleaved_elements(3, 64));
 }
 
 TEST_F(FewRows, LinearRoutesFewRowsToTheChosenPath) {

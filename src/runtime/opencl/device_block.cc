@@ -2,6 +2,11 @@
 
 #include <cassert>
 #include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <span>
+
+#include "runtime/opencl/linear_kernels.h"
 
 namespace specmap::runtime::ocl {
 
@@ -34,9 +39,11 @@ class DeviceOpLaps {
 
 Result<DeviceLayerWeights> DeviceLayerWeights::upload(OpenClQueue& queue, const LayerWeights& w) {
   DeviceLayerWeights d;
-  const std::pair<DeviceBuffer*, const std::vector<float>*> vectors[] = {
-      {&d.attn_norm, &w.attn_norm}, {&d.mlp_norm, &w.mlp_norm}, {&d.q_bias, &w.q_bias},
-      {&d.k_bias, &w.k_bias},       {&d.v_bias, &w.v_bias}};
+  const std::pair<DeviceBuffer*, const std::vector<float>*> vectors[] = {{&d.attn_norm, &w.attn_norm},
+                                                                         {&d.mlp_norm, &w.mlp_norm},
+                                                                         {&d.q_bias, &w.q_bias},
+                                                                         {&d.k_bias, &w.k_bias},
+                                                                         {&d.v_bias, &w.v_bias}};
   for (const auto& [device, host] : vectors) {
     if (host->empty()) continue;  // no bias
     Result<DeviceBuffer> buffer = DeviceBuffer::upload(queue.context(), queue.get(), *host);
@@ -57,17 +64,26 @@ Result<DeviceLayerWeights> DeviceLayerWeights::upload(OpenClQueue& queue, const 
 
 Result<DeviceMatrix> upload_matrix(OpenClQueue& queue, const WeightTensor& tensor) {
   DeviceMatrix matrix;
-  matrix.elements = tensor.elements();
+  matrix.interleaved = true;
+  matrix.elements = interleaved_elements(tensor.rows, tensor.cols);
   if (tensor.type == TensorType::f16) {
-    Result<DeviceBuffer> halves = DeviceBuffer::upload_bytes(queue.context(), queue.get(), tensor.bytes);
-    if (!halves) return halves.error();
-    matrix.buffer = std::move(halves).value();
+    std::vector<std::uint16_t> halves(tensor.elements());
+    std::memcpy(halves.data(), tensor.bytes.data(), halves.size() * sizeof(std::uint16_t));
+    const std::vector<std::uint16_t> interleaved = interleave_rows(halves.data(), tensor.rows, tensor.cols);
+    Result<DeviceBuffer> buffer = DeviceBuffer::upload_bytes(
+        queue.context(), queue.get(), std::as_bytes(std::span<const std::uint16_t>(interleaved)));
+    if (!buffer) return buffer.error();
+    matrix.buffer = std::move(buffer).value();
     matrix.type = WeightType::f16;
     return matrix;
   }
-  Result<DeviceBuffer> values = upload_as_f32(queue, tensor);
-  if (!values) return values.error();
-  matrix.buffer = std::move(values).value();
+  // This runner computes in f32 only: another type is promoted once, at upload.
+  const std::vector<float> values =
+      tensor.type == TensorType::f32 ? interleave_rows(tensor.f32().data(), tensor.rows, tensor.cols)
+                                     : interleave_rows(dequantize(tensor).data(), tensor.rows, tensor.cols);
+  Result<DeviceBuffer> buffer = DeviceBuffer::upload(queue.context(), queue.get(), values);
+  if (!buffer) return buffer.error();
+  matrix.buffer = std::move(buffer).value();
   return matrix;
 }
 
@@ -79,9 +95,9 @@ Result<DeviceBuffer> upload_as_f32(OpenClQueue& queue, const WeightTensor& tenso
 }
 
 Status run_device_decoder_block(OpenClQueue& queue, const DeviceSpan& hidden, std::size_t first_position,
-                                const DeviceLayerWeights& w, const BlockShape& shape, const RotaryTable& rotary,
-                                DeviceKvCache& cache, std::size_t layer, DeviceBlockScratch& scratch,
-                                BlockOpTimes* op_times) {
+                                const DeviceLayerWeights& w, const BlockShape& shape,
+                                const RotaryTable& rotary, DeviceKvCache& cache, std::size_t layer,
+                                DeviceBlockScratch& scratch, BlockOpTimes* op_times) {
   const std::size_t d = shape.d_model;
   const std::size_t d_ff = shape.d_ff;
   const AttentionShape& attn = shape.attention;
@@ -90,9 +106,10 @@ Status run_device_decoder_block(OpenClQueue& queue, const DeviceSpan& hidden, st
   assert(hidden.size % d == 0 && cache.positions(layer) == first_position && cache.kv_width() == kv_width);
   const std::size_t rows = hidden.size / d;
   const cl_context context = queue.context();
-  for (auto [buffer, size] : {std::pair{&scratch.normed, rows * d}, std::pair{&scratch.q, rows * q_width},
-                              std::pair{&scratch.attention, rows * q_width}, std::pair{&scratch.projected, rows * d},
-                              std::pair{&scratch.gate, rows * d_ff}, std::pair{&scratch.up, rows * d_ff}})
+  for (auto [buffer, size] :
+       {std::pair{&scratch.normed, rows * d}, std::pair{&scratch.q, rows * q_width},
+        std::pair{&scratch.attention, rows * q_width}, std::pair{&scratch.projected, rows * d},
+        std::pair{&scratch.gate, rows * d_ff}, std::pair{&scratch.up, rows * d_ff}})
     if (Status s = ensure_size(*buffer, context, queue.get(), size); !s) return s;
   const DeviceSpan normed = scratch.normed.span(0, rows * d);
   const DeviceSpan q = scratch.q.span(0, rows * q_width);

@@ -12,8 +12,8 @@
 
 namespace specmap::runtime::ocl {
 
-// A layer's weights in device memory, in the host layout (weights.h): f32 and f16 matrices
-// as stored (the few-rows kernels read both), other types promoted to f32 at upload; norms
+// A layer's weights in device memory, the matrices in the interleaved layout (upload_matrix):
+// f32 and f16 as stored (the few-rows kernels read both), other types promoted to f32 at upload; norms
 // and biases f32. Biases: size 0 when absent.
 struct DeviceLayerWeights {
   DeviceMatrix q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj;
@@ -26,8 +26,9 @@ struct DeviceLayerWeights {
 // A weight matrix as f32 in a new device buffer: f32 as it is, other types dequantized on
 // the host first (a PU that does not run a type natively promotes it).
 Result<DeviceBuffer> upload_as_f32(OpenClQueue& queue, const WeightTensor& tensor);
-// A weight matrix in a type the device computes with: f16 as stored (halves), f32 as it is,
-// other types dequantized to f32 on the host first.
+// A weight matrix in a type the device computes with, in the interleaved layout of the
+// few-rows kernels (linear_kernels.h): f16 as stored (halves), f32 as it is, other types
+// dequantized to f32 on the host first.
 Result<DeviceMatrix> upload_matrix(OpenClQueue& queue, const WeightTensor& tensor);
 
 // Device buffers reused across blocks and calls (grown, never shrunk).

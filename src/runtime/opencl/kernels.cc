@@ -1,14 +1,35 @@
 #include "runtime/opencl/kernels.h"
 
+#include <string>
+
+#include "runtime/opencl/linear_kernels.h"
+
 namespace specmap::runtime::ocl {
 
 std::string_view kernel_name(KernelId id) {
-  static constexpr std::array<std::string_view, kKernelCount> kNames = {
-      "rms_norm",           "rotary",             "attention",          "silu_mul",
-      "add",                "embedding",          "attention_item",     "linear_tile_f32_c1",
-      "linear_tile_f32_c2", "linear_tile_f32_c3", "linear_tile_f32_c4", "linear_tile_f16_c1",
-      "linear_tile_f16_c2", "linear_tile_f16_c3", "linear_tile_f16_c4",
-  };
+  static const std::array<std::string, kKernelCount> kNames = [] {
+    std::array<std::string, kKernelCount> names = {
+        "rms_norm",
+        "rotary",
+        "attention",
+        "silu_mul",
+        "add",
+        "embedding",
+        "attention_item",
+        "embedding_interleaved",
+        "embedding_interleaved_f16",
+    };
+    for (bool f16 : {false, true}) {
+      const std::string type = f16 ? "f16" : "f32";
+      for (std::size_t c = 0; c < kRowChunkCount; ++c)
+        names[static_cast<std::size_t>(linear_kernel(f16, c))] =
+            "linear_tile_" + type + "_c" + std::to_string(kRowChunks[c]);
+      for (std::size_t c = 0; c < kLaneChunkCount; ++c)
+        names[static_cast<std::size_t>(lane_kernel(f16, c))] =
+            "linear_lanes_" + type + "_c" + std::to_string(kLaneChunks[c]);
+    }
+    return names;
+  }();
   return kNames[static_cast<std::size_t>(id)];
 }
 
@@ -164,6 +185,31 @@ __kernel void embedding(__global const float* table, __global const int* tokens,
   const uint r = i / width;
   const uint c = i - r * width;
   out[out_offset + i] = table[(ulong)tokens[tokens_offset + r] * width + c];
+}
+
+// embedding from a table in the interleaved layout of the linear kernels (linear_kernels.h):
+// table element (v, c) at ((v / 16) * width + c) * 16 + v % 16, so a tied head and the
+// embedding share one device copy.
+__kernel void embedding_interleaved(__global const float* table, __global const int* tokens,
+                                    const uint tokens_offset, const uint width, const uint count,
+                                    __global float* out, const uint out_offset) {
+  const uint i = get_global_id(0);
+  if (i >= count * width) return;
+  const uint r = i / width;
+  const uint c = i - r * width;
+  const uint v = (uint)tokens[tokens_offset + r];
+  out[out_offset + i] = table[((ulong)(v / 16) * width + c) * 16 + v % 16];
+}
+// The same from a table of halves (an f16 model's embedding; its tied head reads the halves).
+__kernel void embedding_interleaved_f16(__global const half* table, __global const int* tokens,
+                                        const uint tokens_offset, const uint width, const uint count,
+                                        __global float* out, const uint out_offset) {
+  const uint i = get_global_id(0);
+  if (i >= count * width) return;
+  const uint r = i / width;
+  const uint c = i - r * width;
+  const uint v = (uint)tokens[tokens_offset + r];
+  out[out_offset + i] = vload_half(((ulong)(v / 16) * width + c) * 16 + v % 16, table);
 }
 
 // The same attention with one work item per (query head, row) and no barriers, for pocl: a

@@ -7,8 +7,9 @@
 
 namespace specmap::runtime::ocl {
 
-// The few-rows linear kernels (linear_kernels.h) follow `embedding`: for each weight type
-// (f32, f16) one kernel per row chunk, in kRowChunks order.
+// The few-rows linear kernels (linear_kernels.h) come last: for each weight type (f32, f16)
+// one kernel per row chunk of the row layout, in kRowChunks order, then the same for the
+// interleaved layout in kLaneChunks order.
 enum class KernelId : std::size_t {
   rms_norm,
   rotary,
@@ -17,14 +18,24 @@ enum class KernelId : std::size_t {
   add,
   embedding,
   attention_item,
+  embedding_interleaved,
+  embedding_interleaved_f16,
   first_linear
 };
 inline constexpr std::size_t kLinearTypes = 2;
-inline constexpr std::size_t kKernelCount =
-    static_cast<std::size_t>(KernelId::first_linear) + kLinearTypes * 4;
+inline constexpr std::size_t kRowLayoutKernels = 4;   // kRowChunkCount
+inline constexpr std::size_t kLaneLayoutKernels = 7;  // kLaneChunkCount
+inline constexpr std::size_t kKernelCount = static_cast<std::size_t>(KernelId::first_linear) +
+                                            kLinearTypes * (kRowLayoutKernels + kLaneLayoutKernels);
 // The few-rows kernel for f16 (else f32) weights and row chunk `chunk` (into kRowChunks).
 inline KernelId linear_kernel(bool f16, std::size_t chunk) {
-  return static_cast<KernelId>(static_cast<std::size_t>(KernelId::first_linear) + (f16 ? 4 : 0) + chunk);
+  return static_cast<KernelId>(static_cast<std::size_t>(KernelId::first_linear) +
+                               (f16 ? kRowLayoutKernels : 0) + chunk);
+}
+// The interleaved-layout kernel for f16 (else f32) weights and chunk `chunk` (into kLaneChunks).
+inline KernelId lane_kernel(bool f16, std::size_t chunk) {
+  return static_cast<KernelId>(static_cast<std::size_t>(KernelId::first_linear) +
+                               kLinearTypes * kRowLayoutKernels + (f16 ? kLaneLayoutKernels : 0) + chunk);
 }
 
 // Name of the __kernel function.

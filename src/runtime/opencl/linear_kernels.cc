@@ -31,6 +31,29 @@ std::size_t row_chunk(std::size_t rows) {
   return best;
 }
 
+// Measured on the 32000 x 768 head, one pocl thread, wall time of a product (shared machine,
+// load ~6): 4 blocks (64 outputs) per item 2.5 / 2.4 / 3.9 ms for 1 / 2 / 9 (3 chunks of 3)
+// rows, 2 blocks 3.3 ms for one row, 6 blocks 3.2; 9 rows in one chunk of 9 x 2 blocks 7.4 ms,
+// 2 chunks of 5 x 4 blocks 3.9; 16 rows in 2 chunks of 8 x 3 blocks 5.4 ms, 4 of 4 x 4 blocks
+// 5.6. The row layout's kernels took 3.6 / 6.9 ms for 1 / 9 rows in the same run.
+std::size_t lane_blocks_per_item(std::size_t chunk) { return kLaneChunks[chunk] == 8 ? 3 : 4; }
+
+std::size_t lane_chunk(std::size_t rows) {
+  // As row_chunk: the row slots computed, plus half a slot per pass (the item's weights come
+  // back from its cache); the larger chunk on a tie. 9 rows: 3 chunks of 3; 16: 2 of 8.
+  std::size_t best = 0;
+  std::size_t best_cost = 3 * rows;
+  for (std::size_t c = 1; c < kLaneChunkCount; ++c) {
+    const std::size_t chunks = (rows + kLaneChunks[c] - 1) / kLaneChunks[c];
+    const std::size_t cost = 2 * chunks * kLaneChunks[c] + chunks;
+    if (cost <= best_cost) {
+      best = c;
+      best_cost = cost;
+    }
+  }
+  return best;
+}
+
 // y[r][o] = sum_i x[r][i] * W[o][i] for rows r < rows, W stored [out x in] (GGUF's row
 // layout, weights.h). Written for pocl, which runs a work-group as a loop over its items and
 // vectorises across items only where an item has no inner loop: each item here vectorises
@@ -93,6 +116,68 @@ LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 1, 8)
 LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 2, 8)
 LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 3, 8)
 LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 4, 4)
+
+// The interleaved layout (linear_kernels.h): an item owns B blocks of 16 outputs and, per
+// input i, loads the 16 weights of each block (one float16) and multiplies them with x[r][i]
+// of each of the C rows of a chunk (a broadcast: one load folded into the multiply-add), into
+// B x C float16 accumulators whose lanes are the outputs, stored as they are. Blocks past the
+// last repeat it and rows past `rows` repeat the last row (valid addresses), never stored;
+// the zero padding of the last block is never stored either.
+#define LINEAR_LANES(NAME, WTYPE, LOAD16, C, B)                                                      \
+__kernel void linear_lanes_##NAME##_c##C(__global const float* x, const uint x_offset,               \
+                                         __global const WTYPE* w, const uint w_offset,               \
+                                         const uint in, const uint out, const uint rows,             \
+                                         __global float* y, const uint y_offset) {                   \
+  const uint blocks = (out + 15) / 16;                                                               \
+  const uint b0 = get_global_id(0) * B;                                                              \
+  if (b0 >= blocks) return;                                                                          \
+  __global const WTYPE* wb[B];                                                                       \
+  UNROLL for (uint b = 0; b < B; ++b) wb[b] = w + w_offset + (ulong)min(b0 + b, blocks - 1) * in * 16; \
+  for (uint r0 = 0; r0 < rows; r0 += C) {                                                            \
+    __global const float* xr[C];                                                                     \
+    UNROLL for (uint c = 0; c < C; ++c) xr[c] = x + x_offset + min(r0 + c, rows - 1) * in;           \
+    float16 acc[B][C];                                                                               \
+    UNROLL for (uint b = 0; b < B; ++b)                                                              \
+      UNROLL for (uint c = 0; c < C; ++c) acc[b][c] = (float16)(0.0f);                               \
+    for (uint i = 0; i < in; ++i) {                                                                  \
+      float16 wv[B];                                                                                 \
+      UNROLL for (uint b = 0; b < B; ++b) wv[b] = LOAD16(i, wb[b]);                                  \
+      UNROLL for (uint c = 0; c < C; ++c) {                                                          \
+        const float16 xv = (float16)(xr[c][i]);                                                      \
+        UNROLL for (uint b = 0; b < B; ++b) acc[b][c] = fma(wv[b], xv, acc[b][c]);                   \
+      }                                                                                              \
+    }                                                                                                \
+    UNROLL for (uint b = 0; b < B; ++b) {                                                            \
+      const uint o = (b0 + b) * 16;                                                                  \
+      UNROLL for (uint c = 0; c < C; ++c)                                                            \
+        if (b0 + b < blocks && r0 + c < rows) {                                                      \
+          __global float* yr = y + y_offset + (r0 + c) * out + o;                                    \
+          if (o + 16 <= out) {                                                                       \
+            vstore16(acc[b][c], 0, yr);                                                              \
+          } else {                                                                                   \
+            float lanes[16];                                                                         \
+            vstore16(acc[b][c], 0, lanes);                                                           \
+            for (uint k = 0; k < out - o; ++k) yr[k] = lanes[k];                                     \
+          }                                                                                          \
+        }                                                                                            \
+    }                                                                                                \
+  }                                                                                                  \
+}
+
+LINEAR_LANES(f32, float, LOAD16_F32, 1, 4)
+LINEAR_LANES(f32, float, LOAD16_F32, 2, 4)
+LINEAR_LANES(f32, float, LOAD16_F32, 3, 4)
+LINEAR_LANES(f32, float, LOAD16_F32, 4, 4)
+LINEAR_LANES(f32, float, LOAD16_F32, 5, 4)
+LINEAR_LANES(f32, float, LOAD16_F32, 6, 4)
+LINEAR_LANES(f32, float, LOAD16_F32, 8, 3)
+LINEAR_LANES(f16, half, LOAD16_F16, 1, 4)
+LINEAR_LANES(f16, half, LOAD16_F16, 2, 4)
+LINEAR_LANES(f16, half, LOAD16_F16, 3, 4)
+LINEAR_LANES(f16, half, LOAD16_F16, 4, 4)
+LINEAR_LANES(f16, half, LOAD16_F16, 5, 4)
+LINEAR_LANES(f16, half, LOAD16_F16, 6, 4)
+LINEAR_LANES(f16, half, LOAD16_F16, 8, 3)
 )CLC";
 }
 

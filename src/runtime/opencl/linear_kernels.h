@@ -8,6 +8,7 @@
 // its cache between chunks.
 #include <cstddef>
 #include <string_view>
+#include <vector>
 
 namespace specmap::runtime::ocl {
 
@@ -27,5 +28,33 @@ std::string_view linear_kernel_source();
 
 // Index into kRowChunks of the chunk a pass of `rows` (1..kFewRowsMax) runs with.
 std::size_t row_chunk(std::size_t rows);
+
+// The interleaved layout of the weight matrices the runtime uploads (upload_matrix): the
+// output features in blocks of kLaneWidth, each block stored [in x kLaneWidth] (element
+// (o, i) at ((o / 16) * in + i) * 16 + o % 16), the last block padded with zeros. One load
+// gives one input's weights of 16 outputs, so the 16 lanes of a vector accumulate 16 outputs
+// and no horizontal sum is left at the end (the row layout's kernels above spend about as
+// long summing their accumulators as multiplying for a 768-wide input).
+inline constexpr std::size_t kLaneWidth = 16;
+// Rows one work item of the interleaved kernels keeps in registers at once, and how many
+// blocks of 16 outputs it owns (lane_blocks_per_item): chunk x blocks float16 accumulators.
+inline constexpr std::size_t kLaneChunks[] = {1, 2, 3, 4, 5, 6, 8};
+inline constexpr std::size_t kLaneChunkCount = 7;
+std::size_t lane_blocks_per_item(std::size_t chunk);
+// Index into kLaneChunks of the chunk a pass of `rows` (1..kFewRowsMax) runs with.
+std::size_t lane_chunk(std::size_t rows);
+// Elements of an [out x in] matrix in the interleaved layout (out rounded up to 16).
+inline std::size_t interleaved_elements(std::size_t out, std::size_t in) {
+  return (out + kLaneWidth - 1) / kLaneWidth * kLaneWidth * in;
+}
+// `w` [out x in] row-major in the interleaved layout (float or the bits of halves).
+template <class T>
+std::vector<T> interleave_rows(const T* w, std::size_t out, std::size_t in) {
+  std::vector<T> result(interleaved_elements(out, in), T{});
+  for (std::size_t o = 0; o < out; ++o)
+    for (std::size_t i = 0; i < in; ++i)
+      result[((o / kLaneWidth) * in + i) * kLaneWidth + o % kLaneWidth] = w[o * in + i];
+  return result;
+}
 
 }  // namespace specmap::runtime::ocl

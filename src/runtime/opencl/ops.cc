@@ -222,6 +222,22 @@ Status embedding_lookup(OpenClQueue& queue, const DeviceSpan& table, std::size_t
   return launch_elementwise(queue, KernelId::embedding, count);
 }
 
+Status embedding_lookup(OpenClQueue& queue, const DeviceMatrix& table, std::size_t width,
+                        const DeviceSpan& tokens, const DeviceSpan& out) {
+  if (!table.interleaved) return Error{"OpenCL embedding: the table is not in the interleaved layout"};
+  assert(width > 0 && table.elements % (kLaneWidth * width) == 0 && out.size >= tokens.size * width);
+  const std::size_t count = tokens.size * width;
+  if (count == 0) return {};
+  if (Status s = fits_uint(std::max(out.offset + count, table.elements), "embedding end"); !s) return s;
+  const KernelId id =
+      table.type == WeightType::f16 ? KernelId::embedding_interleaved_f16 : KernelId::embedding_interleaved;
+  if (Status s = set_args(queue.kernel(id), "embedding_interleaved", table.buffer.get(), tokens.buffer,
+                          u32(tokens.offset), u32(width), u32(tokens.size), out.buffer, u32(out.offset));
+      !s)
+    return s;
+  return launch_elementwise(queue, id, count);
+}
+
 Status linear_few_rows(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceSpan& weight,
                        std::size_t in_features, std::size_t out_features, const DeviceSpan& y,
                        WeightType type) {
@@ -244,6 +260,31 @@ Status linear_few_rows(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows
   const std::size_t local = std::min(kLinearGroupSize, queue.group_size(id));
   const std::size_t per_item = outputs_per_item(chunk);
   const std::size_t items = (out_features + per_item - 1) / per_item;
+  const std::size_t global = (items + local - 1) / local * local;
+  return launch(queue, id, 1, &global, &local);
+}
+
+Status linear_interleaved(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceSpan& weight,
+                          std::size_t in_features, std::size_t out_features, const DeviceSpan& y,
+                          WeightType type) {
+  assert(x.size >= rows * in_features && y.size >= rows * out_features);
+  assert(weight.size == interleaved_elements(out_features, in_features));
+  if (rows == 0) return {};
+  if (Status s = fits_uint(std::max({x.offset + x.size, y.offset + y.size, weight.offset + weight.size}),
+                           "interleaved linear end");
+      !s)
+    return s;
+  const std::size_t chunk = lane_chunk(std::min(rows, kFewRowsMax));
+  const KernelId id = lane_kernel(type == WeightType::f16, chunk);
+  if (Status s = set_args(queue.kernel(id), "linear_lanes", x.buffer, u32(x.offset), weight.buffer,
+                          u32(weight.offset), u32(in_features), u32(out_features), u32(rows), y.buffer,
+                          u32(y.offset));
+      !s)
+    return s;
+  const std::size_t local = std::min(kLinearGroupSize, queue.group_size(id));
+  const std::size_t blocks = (out_features + kLaneWidth - 1) / kLaneWidth;
+  const std::size_t per_item = lane_blocks_per_item(chunk);
+  const std::size_t items = (blocks + per_item - 1) / per_item;
   const std::size_t global = (items + local - 1) / local * local;
   return launch(queue, id, 1, &global, &local);
 }
@@ -280,6 +321,17 @@ void set_few_rows_path(FewRowsPath path) { few_rows_setting().store(path); }
 
 Status linear(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceMatrix& weight,
               std::size_t in_features, std::size_t out_features, const DeviceSpan& y) {
+  if (weight.interleaved) {
+    for (std::size_t first = 0; first < rows; first += kFewRowsMax) {
+      const std::size_t count = std::min(kFewRowsMax, rows - first);
+      if (Status s = linear_interleaved(queue, x.subspan(first * in_features, count * in_features), count,
+                                        weight.span(), in_features, out_features,
+                                        y.subspan(first * out_features, count * out_features), weight.type);
+          !s)
+        return s;
+    }
+    return {};
+  }
   if (weight.type == WeightType::f32)
     return linear(queue, x, rows, weight.span(), in_features, out_features, y);
   for (std::size_t first = 0; first < rows; first += kFewRowsMax) {

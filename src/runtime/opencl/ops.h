@@ -61,12 +61,25 @@ Status embedding_lookup(OpenClQueue& queue, const DeviceSpan& table, std::size_t
 
 enum class WeightType { f32, f16 };  // f16: IEEE half, two bytes an element, read as f32
 
+struct DeviceMatrix;
+// The same from a table [vocab x width] of f32 or f16 in the interleaved layout
+// (linear_kernels.h), which a tied head on the same device multiplies with.
+Status embedding_lookup(OpenClQueue& queue, const DeviceMatrix& table, std::size_t width,
+                        const DeviceSpan& tokens, const DeviceSpan& out);
+
 // y[rows x out] = x[rows x in] * W^T for W stored [out x in] and rows <= kFewRowsMax
 // (linear_kernels.h), with our kernel: each weight is read once for all rows. `weight` spans
 // the matrix's elements of `type` (an f16 buffer's offset and size count halves).
 Status linear_few_rows(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceSpan& weight,
                        std::size_t in_features, std::size_t out_features, const DeviceSpan& y,
                        WeightType type = WeightType::f32);
+// The same for W in the interleaved layout (linear_kernels.h: blocks of 16 outputs, each
+// [in x 16]), any number of rows (the kernel runs them in chunks, each reading the item's
+// weights, the first from memory and the rest from its cache). `weight` spans
+// interleaved_elements(out_features, in_features) elements of `type`.
+Status linear_interleaved(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceSpan& weight,
+                          std::size_t in_features, std::size_t out_features, const DeviceSpan& y,
+                          WeightType type = WeightType::f32);
 // The same with one CLBlast GEMV per row (the weights are read once per row): what the
 // few-rows kernel was measured against.
 Status linear_gemv_per_row(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows,
@@ -87,17 +100,21 @@ Status linear(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const D
               std::size_t in_features, std::size_t out_features, const DeviceSpan& y);
 // A weight matrix [out x in] on the device in a type the few-rows kernels read: f32, or f16
 // (IEEE halves as stored, two to a 4-byte element of the buffer: half the device memory and
-// half the bytes a step streams). span() counts elements of `type`.
+// half the bytes a step streams), in the row layout or the interleaved one
+// (linear_kernels.h, what upload_matrix writes). span() counts elements of `type`.
 struct DeviceMatrix {
   DeviceBuffer buffer;
   WeightType type = WeightType::f32;
   std::size_t elements = 0;
+  bool interleaved = false;
 
   [[nodiscard]] DeviceSpan span() const { return DeviceSpan{buffer.get(), 0, elements}; }
 };
-// The same product for a DeviceMatrix: f32 as linear() above; f16 through the few-rows
-// kernel whatever the path setting (CLBlast has no f16-weight, f32-activation product),
-// chunks of kFewRowsMax rows beyond that, each chunk reading the weights once.
+// The same product for a DeviceMatrix. Interleaved: linear_interleaved for any rows, in
+// launches of kFewRowsMax rows (on pocl 16 rows ran at 70 GMAC/s a thread where CLBlast's
+// SGEMM reaches 7). Row layout: f32 as linear() above; f16 through the few-rows kernel
+// whatever the path setting (CLBlast has no f16-weight, f32-activation product), chunks of
+// kFewRowsMax rows beyond that, each chunk reading the weights once.
 Status linear(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceMatrix& weight,
               std::size_t in_features, std::size_t out_features, const DeviceSpan& y);
 // y[r x width] += bias[width] for every row. cpu/linear.h.

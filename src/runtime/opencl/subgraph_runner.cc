@@ -21,7 +21,7 @@ struct OpenClSubgraphRunner::Impl {
   OpenClSubgraphSet set;
   std::unique_ptr<OpenClQueue> queue;
   RotaryTable rotary;
-  DeviceBuffer embedding;  // the embedding or a tied head
+  DeviceMatrix embedding;  // the embedding or a tied head (interleaved, in the stored f32 or f16)
   std::vector<std::optional<DeviceLayerWeights>> layers;
   DeviceBuffer final_norm;
   DeviceMatrix lm_head;  // an untied head
@@ -83,7 +83,7 @@ Result<std::unique_ptr<OpenClSubgraphRunner>> OpenClSubgraphRunner::create(
 
   const TransformerWeights& w = *weights;
   if (set.embedding || (set.head && w.arch.tied_embeddings)) {
-    auto table = upload_as_f32(q, w.embedding);
+    auto table = upload_matrix(q, w.embedding);
     if (!table) return table.error();
     impl->embedding = std::move(table).value();
   }
@@ -140,7 +140,7 @@ Status OpenClSubgraphRunner::embed(std::span<const int> tokens) {
                                             " tokens in a pass of " + std::to_string(m.rows) + " rows"};
   if (Status s = ensure_size(m.tokens, q.context(), q.get(), tokens.size()); !s) return s;
   if (Status s = write_ints(q.get(), m.tokens.span(0, tokens.size()), tokens); !s) return s;
-  if (Status s = embedding_lookup(q, m.embedding.span(), m.shape.d_model, m.tokens.span(0, tokens.size()),
+  if (Status s = embedding_lookup(q, m.embedding, m.shape.d_model, m.tokens.span(0, tokens.size()),
                                   m.hidden_span());
       !s)
     return s;
@@ -198,9 +198,9 @@ Status OpenClSubgraphRunner::run_head(std::size_t last_rows, std::span<float> lo
     normed_at = Clock::now();
     *norm_seconds = std::chrono::duration<double>(normed_at - start).count();
   }
-  // A tied head is the (f32) embedding table itself.
+  // A tied head is the embedding table itself.
   const Status product = m.weights->arch.tied_embeddings
-                             ? linear(q, normed, last_rows, m.embedding.span(), d, vocab, out)
+                             ? linear(q, normed, last_rows, m.embedding, d, vocab, out)
                              : linear(q, normed, last_rows, m.lm_head, d, vocab, out);
   if (Status s = product; !s) return s;
   // Sampling runs on the host: the logits come back inside the head's time (blocking read).
