@@ -481,13 +481,19 @@ std::shared_ptr<OpenClDevice> opencl_device_or_skip(benchmark::State& state, con
 // read back. Up to 16 rows the projections and the head run the few-rows kernels (each weight
 // read once), so bytes_per_second is the weight bytes one step streams over its time.
 // Skipped with the reason where there is no device.
-void opencl_step_benchmark(benchmark::State& state, TensorType type, std::size_t rows) {
+// With `parts` the queue is finished after every op and the step's time is split (counters,
+// ms per step): the block products (matmul_ms), the head subgraph (norm, product, logits read
+// back: head_ms), attention over the cache (attention_ms) and the rest (norms, rotary, SwiGLU,
+// residuals, embedding: other_ms); the waits make the step itself slower.
+void opencl_step_benchmark(benchmark::State& state, TensorType type, std::size_t rows, bool parts = false) {
   const LoadedTarget& t = typed_target(type);
   const std::shared_ptr<OpenClDevice> device = opencl_device_or_skip(state, t);
   if (!device) return;
   CorePlacement placement = place_all_on(t.graph, make_core_set({online_cores().front()}));
   placement.subgraph_devices.assign(t.graph.subgraphs.size(), device);
-  auto executor = TransformerExecutor::create(t.graph, t.weights, std::move(placement));
+  ExecutorOptions options;
+  options.time_ops = parts;
+  auto executor = TransformerExecutor::create(t.graph, t.weights, std::move(placement), options);
   if (!executor) {
     state.SkipWithError(executor.error().format().c_str());
     return;
@@ -500,6 +506,7 @@ void opencl_step_benchmark(benchmark::State& state, TensorType type, std::size_t
   // kernel), which would otherwise fall into the first timed step.
   benchmark::DoNotOptimize(model.append(next, rows));
   model.truncate(kContext);
+  model.reset_timings();
   for (auto _ : state) {
     benchmark::DoNotOptimize(model.append(next, rows));
     model.truncate(kContext);  // every step runs at the same context
@@ -508,6 +515,22 @@ void opencl_step_benchmark(benchmark::State& state, TensorType type, std::size_t
       double(t.weights->matrix_bytes_per_step()) + double(rows) * double(t.weights->embedding.row_stride());
   state.SetBytesProcessed(static_cast<std::int64_t>(double(state.iterations()) * step_bytes));
   state.counters["weight_bytes_per_step"] = step_bytes;
+  if (!parts) return;
+  double matmul = 0, head = 0, attention = 0, other = 0;
+  const std::vector<std::vector<Seconds>>& seconds = model.op_seconds();
+  for (std::size_t s = 0; s < seconds.size() && s < t.graph.subgraphs.size(); ++s)
+    for (std::size_t o = 0; o < seconds[s].size() && o < t.graph.subgraphs[s].ops.size(); ++o) {
+      const OpKind kind = t.graph.subgraphs[s].ops[o].kind;
+      (t.graph.subgraphs[s].kind == SubgraphKind::head ? head
+       : kind == OpKind::matmul                        ? matmul
+       : kind == OpKind::attention                     ? attention
+                                                       : other) += seconds[s][o];
+    }
+  const double steps = std::max(1.0, double(state.iterations()));
+  state.counters["matmul_ms"] = matmul / steps * 1e3;
+  state.counters["head_ms"] = head / steps * 1e3;
+  state.counters["attention_ms"] = attention / steps * 1e3;
+  state.counters["other_ms"] = other / steps * 1e3;
 }
 
 #ifdef SPECMAP_HAVE_OPENCL
@@ -571,6 +594,13 @@ const bool kOpenClStepsRegistered = [] {
           [type = type, rows](benchmark::State& state) { opencl_step_benchmark(state, type, rows); })
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime();
+  // Where a step's time goes (op by op, so slower than the step above).
+  for (std::size_t rows : {1, 9, 16})
+    benchmark::RegisterBenchmark(
+        ("BM_StepOpenCLParts/host-target-110m/f32/rows:" + std::to_string(rows)).c_str(),
+        [rows](benchmark::State& state) { opencl_step_benchmark(state, TensorType::f32, rows, true); })
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
   return true;
 }();
 
