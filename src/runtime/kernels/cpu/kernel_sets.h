@@ -57,6 +57,12 @@ struct QuantizedRows {
   // [rows x pairs x 16] d of block 2p in lanes 0-7, of 2p + 1 in 8-15.
   std::vector<std::uint8_t> pair_qs_u8;
   std::vector<float> pair_scales;
+  // AVX-512, the packed q8_0 / q4_0 kernels (x86_avx512_quant_packed.cc): block-major,
+  // blocks padded to pairs*2 with zeros. [pairs*2 x rows x 32] signed qs, [pairs*2 x rows]
+  // d, and -8 resp. -128 times the block's sum of qs.
+  std::vector<std::int8_t> block_qs;
+  std::vector<float> block_scales;
+  std::vector<std::int32_t> block_offsets8, block_offsets128;
 
   [[nodiscard]] std::size_t row_values() const { return pairs * 64; }
 };

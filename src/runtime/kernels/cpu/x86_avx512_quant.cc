@@ -411,7 +411,8 @@ void quant_rows(const Call& a, std::size_t begin, std::size_t end) {
 // pair_qs_u8 / pair_scales (the layout of pair_output) are filled where not null.
 void prepare_rows(const float* x, std::size_t rows, std::size_t cols, std::size_t groups, std::int8_t* qs,
                   float* scales, std::int32_t* offsets8, std::int32_t* offsets128, std::uint8_t* pair_qs_u8,
-                  float* pair_scales) {
+                  float* pair_scales, std::int8_t* block_qs, float* block_scales, std::int32_t* block_offsets8,
+                  std::int32_t* block_offsets128) {
   const std::size_t pairs = (cols / 32 + 1) / 2;
   const std::size_t blocks = cols / 32;
   const __m512 sign_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
@@ -442,6 +443,11 @@ void prepare_rows(const float* x, std::size_t rows, std::size_t cols, std::size_
       }
       offsets8[rg * kGroup + lane] = -8 * sum;
       offsets128[rg * kGroup + lane] = -128 * sum;
+      const std::size_t bi = b * rows + r;  // block-major, for the packed kernels
+      std::memcpy(block_qs + bi * 32, q, 32);
+      block_scales[bi] = d;
+      block_offsets8[bi] = -8 * sum;
+      block_offsets128[bi] = -128 * sum;
     }
 }
 
@@ -493,9 +499,15 @@ void avx512_quant::prepare(const float* x, std::size_t rows, std::size_t cols, Q
   const bool pairs = rows <= std::size_t(kPairRows);
   out.pair_qs_u8.assign(pairs ? rows * out.row_values() : 0, 0x80);
   out.pair_scales.assign(pairs ? rows * out.pairs * 16 : 0, 0.0f);
+  const std::size_t padded = out.pairs * 2 * rows;
+  out.block_qs.assign(padded * 32, 0);
+  out.block_scales.assign(padded, 0.0f);
+  out.block_offsets8.assign(padded, 0);
+  out.block_offsets128.assign(padded, 0);
   prepare_rows(x, rows, cols, out.groups, out.qs_groups.data(), out.scale_groups.data(), out.offsets8.data(),
                out.offsets128.data(), pairs ? out.pair_qs_u8.data() : nullptr,
-               pairs ? out.pair_scales.data() : nullptr);
+               pairs ? out.pair_scales.data() : nullptr, out.block_qs.data(), out.block_scales.data(),
+               out.block_offsets8.data(), out.block_offsets128.data());
 }
 
 }  // namespace specmap::runtime::kernels
