@@ -36,7 +36,8 @@ struct FloatRowsArgs {
 // Activation rows quantized to Q8_0 blocks. Which arrays a set fills is its own business:
 // the portable, AVX2 and NEON sets fill qs, scales and sums (blocks padded to an even
 // number, "pairs" of 64 values, with zeros); the AVX-512 set the group arrays, blocks in
-// groups of 16 with one 32-bit lane per block (x86_avx512_quant.cc), padded with zeros.
+// groups of 16 with one 32-bit lane per block (x86_avx512_quant.cc), padded with zeros, for
+// its stored-layout kernels, and the block-major arrays for its packed ones.
 struct QuantizedRows {
   static constexpr std::size_t kGroupBlocks = 16;
   static constexpr std::size_t kGroupBytes = kGroupBlocks * 32;
