@@ -211,14 +211,18 @@ namespace specmap::runtime::kernels {
 
 namespace {
 
-// The set's layouts per type: f32 and f16 in float panels (x86_avx512_packed.cc); the
-// others keep the stored layout.
+// The set's layouts per type: f32 and f16 in float panels (x86_avx512_packed.cc), q8_0 and
+// q4_0 in VNNI panels of 16 outputs (x86_avx512_quant_packed.cc); bf16 keeps the stored
+// layout.
 bool pack_avx512(TensorType type, const std::byte* weight, std::size_t row_bytes, std::size_t rows,
                  std::size_t cols, PackedWeights& out) {
   switch (type) {
     case TensorType::f32:
     case TensorType::f16:
       return avx512_packed::pack(type, weight, row_bytes, rows, cols, out);
+    case TensorType::q8_0:
+    case TensorType::q4_0:
+      return avx512_quant::pack(type, weight, row_bytes, rows, cols, out);
     default:
       return false;
   }
@@ -238,6 +242,8 @@ const RowsKernelSet* avx512_kernels() {
     s.pack = pack_avx512;
     s.packed_f32 = avx512_packed::f32_rows;
     s.packed_f16 = avx512_packed::f16_rows;
+    s.packed_q8_0 = avx512_quant::packed_q8_0;
+    s.packed_q4_0 = avx512_quant::packed_q4_0;
     return s;
   }();
   return &set;
