@@ -27,7 +27,9 @@ struct OpenClDevice::Impl {};
 
 OpenClDevice::OpenClDevice(OpenClDeviceInfo info, OpenClDeviceRequest request, std::string setup_note,
                            std::unique_ptr<Impl> impl)
-    : info_(std::move(info)), request_(std::move(request)), setup_note_(std::move(setup_note)),
+    : info_(std::move(info)),
+      request_(std::move(request)),
+      setup_note_(std::move(setup_note)),
       impl_(std::move(impl)) {}
 
 OpenClDevice::~OpenClDevice() = default;
@@ -60,7 +62,9 @@ Status OpenClSubgraphRunner::embed(std::span<const int>) { return unavailable();
 Status OpenClSubgraphRunner::upload_hidden(std::span<const float>) { return unavailable(); }
 Status OpenClSubgraphRunner::download_hidden(std::span<float>) { return unavailable(); }
 Status OpenClSubgraphRunner::run_block(std::size_t, std::size_t, BlockOpTimes*) { return unavailable(); }
-Status OpenClSubgraphRunner::run_head(std::size_t, std::span<float>, Seconds*, Seconds*) { return unavailable(); }
+Status OpenClSubgraphRunner::run_head(std::size_t, std::span<float>, Seconds*, Seconds*) {
+  return unavailable();
+}
 void OpenClSubgraphRunner::truncate(std::size_t) {}
 
 // No runner exists in this build, so these are never reached.
@@ -87,7 +91,11 @@ Result<Seconds> TransferProbe::copy(std::size_t, bool, BoundaryPath) {
   return Error{opencl_unavailable_reason()};
 }
 BoundaryPath TransferProbe::runtime_path() const { return BoundaryPath::copy; }
-BoundaryPath boundary_path(const OpenClDeviceInfo&) { return BoundaryPath::copy; }
+BoundaryPath faster_boundary_path(Seconds copy_round_trip, Seconds map_round_trip) {
+  return map_round_trip < copy_round_trip ? BoundaryPath::map : BoundaryPath::copy;
+}
+BoundaryChoice boundary_choice(const std::shared_ptr<OpenClDevice>&) { return {}; }
+BoundaryPath boundary_path(const std::shared_ptr<OpenClDevice>&) { return BoundaryPath::copy; }
 void set_boundary_path_override(std::optional<BoundaryPath>) {}
 
 }  // namespace specmap::runtime

@@ -32,14 +32,38 @@ TEST(DeviceProbe, SmallProbeGivesPlausibleFigures) {
   EXPECT_GT(probe->to_device.latency_us, 0.0);
   EXPECT_GT(probe->to_device.bandwidth_gbps, 0.0);
   EXPECT_GT(probe->to_host.bandwidth_gbps, 0.0);
-  // pocl's CPU device computes in host memory and says so: the runtime maps there.
-  if (device->info().is_pocl()) {
-    EXPECT_TRUE(device->info().host_unified_memory);
-    EXPECT_EQ(probe->path, BoundaryPath::map);
-  }
-  EXPECT_EQ(probe->path, boundary_path(device->info()));
+  // pocl's CPU device computes in host memory and says so.
+  if (device->info().is_pocl()) EXPECT_TRUE(device->info().host_unified_memory);
+  // The probe times the path the runtime takes: the one measured faster.
+  const BoundaryChoice choice = boundary_choice(device);
+  EXPECT_EQ(probe->path, boundary_path(device));
+  EXPECT_EQ(probe->path, choice.path);
   EXPECT_GT(probe->other_to_device.bandwidth_gbps, 0.0);
   EXPECT_GT(probe->other_to_host.bandwidth_gbps, 0.0);
+}
+
+// The runtime takes the boundary path whose round trip measured the shorter, whichever it is:
+// on pocl the driver copy, on a unified-memory GPU such as a Mali (whose map costs less than
+// its copy) the map.
+TEST(BoundaryPaths, TheFasterMeasuredPathIsTaken) {
+  EXPECT_EQ(faster_boundary_path(90e-6, 130e-6), BoundaryPath::copy);  // pocl-like figures
+  EXPECT_EQ(faster_boundary_path(400e-6, 20e-6), BoundaryPath::map);   // a Mali-like one
+  EXPECT_EQ(faster_boundary_path(50e-6, 50e-6), BoundaryPath::copy);   // a tie keeps the copy
+  std::string why;
+  auto device = testing::opencl_test_device(why);
+  if (!device) GTEST_SKIP() << "no OpenCL device: " << why;
+  const BoundaryChoice choice = boundary_choice(device);
+  ASSERT_TRUE(choice.measured) << "the round trips could not be timed";
+  EXPECT_GT(choice.copy_round_trip, 0.0);
+  EXPECT_GT(choice.map_round_trip, 0.0);
+  EXPECT_EQ(choice.path, faster_boundary_path(choice.copy_round_trip, choice.map_round_trip));
+  EXPECT_EQ(boundary_path(device), choice.path);
+  // Measured once: a second call gives the same figures.
+  EXPECT_EQ(boundary_choice(device).copy_round_trip, choice.copy_round_trip);
+  set_boundary_path_override(BoundaryPath::map);
+  EXPECT_EQ(boundary_path(device), BoundaryPath::map);
+  set_boundary_path_override(std::nullopt);
+  EXPECT_EQ(boundary_path(device), choice.path);
 }
 
 // Both boundary paths move the same values (a map of a host-memory buffer and a plain copy),

@@ -33,9 +33,9 @@ struct OpenClSubgraphRunner::Impl {
   DeviceBuffer logits;
   std::size_t rows = 0;
   bool any_layer = false;
-  // The device shares host memory (CL_DEVICE_HOST_UNIFIED_MEMORY): the boundary tensors
-  // (hidden state, logits) live in CL_MEM_ALLOC_HOST_PTR buffers and cross the PU boundary
-  // by mapping, not by a driver copy (boundary_path() in transfer_probe.h).
+  // Mapping measured faster than the driver's copy on this device (boundary_path() in
+  // transfer_probe.h): the boundary tensors (hidden state, logits) live in
+  // CL_MEM_ALLOC_HOST_PTR buffers and cross the PU boundary by mapping.
   bool mapped = false;
 
   [[nodiscard]] DeviceSpan hidden_span() const { return hidden.span(0, rows * shape.d_model); }
@@ -74,7 +74,7 @@ Result<std::unique_ptr<OpenClSubgraphRunner>> OpenClSubgraphRunner::create(
   if (!queue) return queue.error();
   impl->queue = std::move(queue).value();
   OpenClQueue& q = *impl->queue;
-  impl->mapped = boundary_path(q.device().info()) == BoundaryPath::map;
+  impl->mapped = boundary_path(q.shared_device()) == BoundaryPath::map;
   const std::size_t attention_limit = kAttentionDimsPerItem * q.group_size(KernelId::attention);
   if (shape.attention.head_dim > attention_limit)
     return Error{"OpenCL runner: head_dim " + std::to_string(shape.attention.head_dim) + " exceeds " +
