@@ -1,9 +1,29 @@
 #include "runtime/kernels/cpu/packed_weights.h"
 
+#include <sys/mman.h>
+
 #include <cassert>
 #include <cstring>
+#include <new>
 
 namespace specmap::runtime::kernels {
+
+namespace {
+constexpr std::size_t kHugePage = std::size_t(2) << 20;
+constexpr std::size_t kHugeFrom = std::size_t(4) << 20;
+std::align_val_t alignment_for(std::size_t bytes) {
+  return std::align_val_t(bytes >= kHugeFrom ? kHugePage : 64);
+}
+}  // namespace
+
+void* allocate_packed(std::size_t bytes) {
+  void* p = ::operator new(bytes, alignment_for(bytes));
+  // Advice only: without transparent huge pages (or with them off) the pages stay 4 KiB.
+  if (bytes >= kHugeFrom) madvise(p, (bytes + kHugePage - 1) / kHugePage * kHugePage, MADV_HUGEPAGE);
+  return p;
+}
+
+void free_packed(void* p, std::size_t bytes) { ::operator delete(p, alignment_for(bytes)); }
 
 void pack_float_panels(TensorType type, const std::byte* weight, std::size_t row_bytes, std::size_t rows,
                        std::size_t cols, std::size_t panel, PackedWeights& out) {

@@ -19,16 +19,20 @@
 
 namespace specmap::runtime::kernels {
 
-// 64-byte aligned storage (one cache line, one AVX-512 vector), so panels start on a line.
+// 64-byte aligned storage (one cache line, one AVX-512 vector), so panels start on a line;
+// from 4 MiB on aligned to 2 MiB pages and offered to transparent huge pages
+// (packed_weights.cc), so a stream of panels crosses a TLB entry every 2 MiB, not 4 KiB.
+void* allocate_packed(std::size_t bytes);
+void free_packed(void* p, std::size_t bytes);
+
 template <typename T>
 struct CacheLineAllocator {
   using value_type = T;
-  static constexpr std::align_val_t kAlignment{64};
   CacheLineAllocator() = default;
   template <typename U>
   explicit CacheLineAllocator(const CacheLineAllocator<U>&) {}
-  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlignment)); }
-  void deallocate(T* p, std::size_t) { ::operator delete(p, kAlignment); }
+  T* allocate(std::size_t n) { return static_cast<T*>(allocate_packed(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) { free_packed(p, n * sizeof(T)); }
   friend bool operator==(const CacheLineAllocator&, const CacheLineAllocator&) { return true; }
 };
 

@@ -32,7 +32,7 @@ constexpr int kMaxTileRows = 12;
 
 // Bytes ahead of the current k requested on the weight stream (the panels are one
 // contiguous stream, so this runs on into the next panel).
-constexpr std::size_t kAheadBytes = 2048;
+constexpr std::size_t kAheadBytes = 4096;
 
 template <TensorType T>
 inline void load_panel_k(const std::byte* p, std::size_t k, __m512& w0, __m512& w1) {
@@ -47,19 +47,28 @@ inline void load_panel_k(const std::byte* p, std::size_t k, __m512& w0, __m512& 
   }
 }
 
+// Independent accumulator sets over consecutive k for few rows: with one set, each
+// accumulator's FMAs wait on the previous k's (4 cycles), which leaves 1-2 rows latency-bound.
+template <int R>
+constexpr int accumulator_sets() {
+  return R == 1 ? 4 : R <= 3 ? 2 : 1;
+}
+
 // Outputs [o, o + valid) of rows [r0, r0 + R) from the panel at `p`.
 template <TensorType T, int R, bool Prefetch>
 void panel_pass(const PackedFloatArgs& a, const std::byte* p, std::size_t o, std::size_t valid, int r0) {
   const std::size_t cols = a.w->cols;
   constexpr std::size_t kBytesPerK = T == TensorType::f32 ? 128 : 64;
+  constexpr int U = accumulator_sets<R>();
   const float* x[R];
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) x[r] = a.x + (r0 + r) * cols;
-  __m512 acc0[R], acc1[R];
-#pragma GCC unroll 16
-  for (int r = 0; r < R; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
+  __m512 acc0[U][R], acc1[U][R];
 #pragma GCC unroll 4
-  for (std::size_t k = 0; k < cols; ++k) {
+  for (int u = 0; u < U; ++u)
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) acc0[u][r] = acc1[u][r] = _mm512_setzero_ps();
+  const auto step = [&](std::size_t k, int u) {
     if constexpr (Prefetch) {
       const char* ahead = reinterpret_cast<const char*>(p + k * kBytesPerK + kAheadBytes);
       _mm_prefetch(ahead, _MM_HINT_T0);
@@ -70,16 +79,31 @@ void panel_pass(const PackedFloatArgs& a, const std::byte* p, std::size_t o, std
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
       const __m512 xv = _mm512_set1_ps(x[r][k]);
-      acc0[r] = _mm512_fmadd_ps(w0, xv, acc0[r]);
-      acc1[r] = _mm512_fmadd_ps(w1, xv, acc1[r]);
+      acc0[u][r] = _mm512_fmadd_ps(w0, xv, acc0[u][r]);
+      acc1[u][r] = _mm512_fmadd_ps(w1, xv, acc1[u][r]);
     }
+  };
+  std::size_t k = 0;
+  if constexpr (U > 1) {
+    for (; k + U <= cols; k += U)
+#pragma GCC unroll 4
+      for (int u = 0; u < U; ++u) step(k + u, u);
+#pragma GCC unroll 4
+    for (int u = 1; u < U; ++u)
+#pragma GCC unroll 16
+      for (int r = 0; r < R; ++r) {
+        acc0[0][r] = _mm512_add_ps(acc0[0][r], acc0[u][r]);
+        acc1[0][r] = _mm512_add_ps(acc1[0][r], acc1[u][r]);
+      }
   }
+#pragma GCC unroll 4
+  for (; k < cols; ++k) step(k, 0);
   if (valid >= 32) {
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
       float* y = a.y + (r0 + r) * a.y_stride + o;
-      _mm512_storeu_ps(y, acc0[r]);
-      _mm512_storeu_ps(y + 16, acc1[r]);
+      _mm512_storeu_ps(y, acc0[0][r]);
+      _mm512_storeu_ps(y + 16, acc1[0][r]);
     }
   } else {
     const auto m0 = static_cast<__mmask16>(valid >= 16 ? 0xFFFFu : (1u << valid) - 1);
@@ -87,8 +111,8 @@ void panel_pass(const PackedFloatArgs& a, const std::byte* p, std::size_t o, std
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
       float* y = a.y + (r0 + r) * a.y_stride + o;
-      _mm512_mask_storeu_ps(y, m0, acc0[r]);
-      _mm512_mask_storeu_ps(y + 16, m1, acc1[r]);
+      _mm512_mask_storeu_ps(y, m0, acc0[0][r]);
+      _mm512_mask_storeu_ps(y + 16, m1, acc1[0][r]);
     }
   }
 }
