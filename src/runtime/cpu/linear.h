@@ -4,7 +4,9 @@
 //
 // Up to kernels::kMaxKernelRows rows (decode and verification steps) run the kernels of
 // kernels/cpu/ (the best set this CPU runs, dispatch.h), which stream each weight row once
-// for all rows, with the output features split over the pool's threads; q8_0 / q4_0
+// for all rows, with the output features split over the pool's threads (in whole panels
+// when the tensor carries a packed copy made by the set's `pack`: then the set's packed
+// kernels run, kernels/cpu/packed_weights.h); q8_0 / q4_0
 // quantize the activation rows to Q8_0 once per call and take int8 dot products per block,
 // as llama.cpp does. More rows run in groups of that many, except f32 beyond
 // kBlasMinRows rows, which goes to OpenBLAS's GEMM (threads as use_blas_threads_on set).
