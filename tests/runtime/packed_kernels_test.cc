@@ -9,6 +9,7 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "runtime/cpu/linear.h"
 #include "runtime/kernels/cpu/dispatch.h"
@@ -75,21 +76,28 @@ class PackedKernels : public ::testing::TestWithParam<std::vector<int>> {
 };
 
 TEST_P(PackedKernels, EveryRowCountOutputCountAndWidthMatchesTheExactProduct) {
-  for (const kernels::RowsKernelSet* set : packing_sets())
-    for (TensorType type : kAllTensorTypes)
-      for (std::size_t in : widths(type))
-        for (std::size_t out = 1; out <= 40; ++out) {
-          WeightTensor w =
-              WeightTensor::convert(random_values(out * in, std::uint32_t(out + in)), out, in, type);
+  const std::vector<const kernels::RowsKernelSet*> sets = packing_sets();
+  for (TensorType type : kAllTensorTypes)
+    for (std::size_t in : widths(type))
+      for (std::size_t out = 1; out <= 40; ++out) {
+        const WeightTensor stored =
+            WeightTensor::convert(random_values(out * in, std::uint32_t(out + in)), out, in, type);
+        std::vector<std::pair<const kernels::RowsKernelSet*, WeightTensor>> packed;
+        for (const kernels::RowsKernelSet* set : sets) {
+          WeightTensor w = stored;
           pack_for(*set, w);
           if (w.packed == nullptr) continue;  // the set keeps the stored layout for this type
           ASSERT_EQ(w.packed_by, set->pack);
           ASSERT_EQ(w.packed->rows, out);
           ASSERT_EQ(w.packed->cols, in);
           ASSERT_GT(w.packed->panel, 0u);
-          for (std::size_t rows = 1; rows <= kernels::kMaxKernelRows; ++rows) {
-            const std::vector<float> x = random_values(rows * in, std::uint32_t(100 + rows));
-            const Expected e = expected(w, x, rows);
+          packed.emplace_back(set, std::move(w));
+        }
+        if (packed.empty()) continue;
+        for (std::size_t rows = 1; rows <= kernels::kMaxKernelRows; ++rows) {
+          const std::vector<float> x = random_values(rows * in, std::uint32_t(100 + rows));
+          const Expected e = expected(stored, x, rows);
+          for (const auto& [set, w] : packed) {
             std::vector<float> y(rows * out, std::nanf(""));
             linear_with(*set, x, rows, w, y, *pool_);
             for (std::size_t k = 0; k < y.size(); ++k)
@@ -98,6 +106,7 @@ TEST_P(PackedKernels, EveryRowCountOutputCountAndWidthMatchesTheExactProduct) {
                   << " r " << k / out << " o " << k % out;
           }
         }
+      }
 }
 
 // A packed tensor through linear() agrees with the same tensor unpacked (the stored-layout

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "runtime/kernels/cpu/kernel_sets.h"
+#include "runtime/kernels/cpu/x86_avx2_packed.h"
 
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c")
@@ -174,13 +175,19 @@ void quant_rows(const QuantRowsArgs& a, std::size_t begin, std::size_t end) {
 namespace specmap::runtime::kernels {
 
 const RowsKernelSet* avx2_kernels() {
-  static const RowsKernelSet set{"avx2",
-                                 float_rows<TensorType::f32>,
-                                 float_rows<TensorType::f16>,
-                                 float_rows<TensorType::bf16>,
-                                 prepare_quantized_rows_portable,
-                                 quant_rows<TensorType::q8_0>,
-                                 quant_rows<TensorType::q4_0>};
+  static const RowsKernelSet set = [] {
+    RowsKernelSet s{"avx2",
+                    float_rows<TensorType::f32>,
+                    float_rows<TensorType::f16>,
+                    float_rows<TensorType::bf16>,
+                    prepare_quantized_rows_portable,
+                    quant_rows<TensorType::q8_0>,
+                    quant_rows<TensorType::q4_0>};
+    s.pack = avx2_packed::pack;  // f32 and f16 in panels of 16 (x86_avx2_packed.cc)
+    s.packed_f32 = avx2_packed::f32_rows;
+    s.packed_f16 = avx2_packed::f16_rows;
+    return s;
+  }();
   return &set;
 }
 
