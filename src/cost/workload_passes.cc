@@ -33,7 +33,61 @@ class PassCollector {
   std::map<PassKey, double> occurrences_;
 };
 
+// Acceptance of draft position k (1-based), as expected_tokens_per_iteration reads it.
+double alpha_at(const std::vector<double>& alphas, int k) {
+  if (alphas.empty()) return 0.0;
+  return alphas[std::min<std::size_t>(static_cast<std::size_t>(k - 1), alphas.size() - 1)];
+}
+
 }  // namespace
+
+IterationCounts count_iterations(const std::vector<double>& alphas, int gamma, Tokens generate) {
+  IterationCounts counts;
+  gamma = std::max(gamma, 0);
+  counts.ending.assign(static_cast<std::size_t>(gamma) + 1, 0.0);
+  if (generate <= 0) return counts;
+  // accept[d][k]: probability that an iteration drafting d tokens has exactly k accepted.
+  std::vector<std::vector<double>> accept(static_cast<std::size_t>(gamma) + 1);
+  for (int d = 0; d <= gamma; ++d) {
+    double prefix = 1.0;  // all of the first k accepted
+    for (int k = 0; k < d; ++k) {
+      const double a = alpha_at(alphas, k + 1);
+      accept[d].push_back(prefix * (1.0 - a));
+      prefix *= a;
+    }
+    accept[d].push_back(prefix);
+  }
+  // Beyond this many tokens the states near the end are those of the stationary renewal
+  // process to double precision: start there and count the iterations before by their mean.
+  constexpr Tokens kExactTokens = Tokens{1} << 20;
+  Tokens start = generate;
+  if (generate > kExactTokens) {
+    start = kExactTokens;
+    counts.full = static_cast<double>(generate - kExactTokens) / expected_tokens_per_iteration(alphas, gamma);
+  }
+  // visits[m mod R]: expected iterations that start with m tokens missing. An iteration at m
+  // drafts d = min(gamma, m - 1) and moves to m - (k + 1), k accepted: at most gamma + 1 down.
+  const std::size_t ring = static_cast<std::size_t>(gamma) + 2;
+  std::vector<double> visits(ring, 0.0);
+  visits[static_cast<std::size_t>(start) % ring] = 1.0;
+  for (Tokens m = start; m >= 1; --m) {
+    double& slot = visits[static_cast<std::size_t>(m) % ring];
+    const double v = slot;
+    slot = 0.0;
+    if (v == 0.0) continue;
+    const int d = static_cast<int>(std::min<Tokens>(gamma, m - 1));
+    if (m > gamma)
+      counts.full += v;
+    else
+      counts.ending[static_cast<std::size_t>(m)] += v;
+    for (int k = 0; k <= d; ++k) {
+      const Tokens next = m - (k + 1);
+      if (next >= 1)
+        visits[static_cast<std::size_t>(next) % ring] += v * accept[d][static_cast<std::size_t>(k)];
+    }
+  }
+  return counts;
+}
 
 const std::string& role_name(int role) {
   static const std::string kNames[kRoles] = {"draft", "target"};
@@ -51,10 +105,9 @@ PassPlan plan_passes(const Workload& workload, int gamma) {
     const Tokens generate = std::max<Tokens>(sample.generate_tokens, 0);
     plan.max_prompt_tokens = std::max(plan.max_prompt_tokens, p);
     plan.max_generate_tokens = std::max(plan.max_generate_tokens, generate);
-    const double expected = expected_tokens_per_iteration(sample.alphas, gamma);
-    const double iterations = static_cast<double>(generate) / expected;
+    const IterationCounts counts = count_iterations(sample.alphas, gamma, generate);
     plan.generated_tokens += w * static_cast<double>(generate);
-    plan.iterations += w * iterations;
+    plan.iterations += w * counts.total();
 
     if (workload.kv_cache) {
       // Prefill fills the caches; the draft only needs one when it runs at all.
@@ -62,24 +115,32 @@ PassPlan plan_passes(const Workload& workload, int gamma) {
       if (gamma > 0) collector.add(kDraft, true, p, 0, w);
     }
     if (generate == 0) continue;
-    const int points = static_cast<int>(std::min<double>(std::ceil(iterations), kMaxQuadraturePoints));
-    const double iterations_per_point = iterations / points;
-    for (int k = 0; k < points; ++k) {
-      const double midpoint = static_cast<double>(p) + (k + 0.5) * static_cast<double>(generate) / points;
-      const Tokens length = std::llround(midpoint);  // sequence length when the iteration starts
-      const double occurrences = w * iterations_per_point;
-      for (int j = 0; j < gamma; ++j) {
+    // One iteration drafting d tokens at sequence length `length` (when it starts).
+    auto add_iteration = [&](Tokens length, int d, double occurrences) {
+      for (int j = 0; j < d; ++j) {
         if (workload.kv_cache)
           collector.add(kDraft, false, 1, length + j - 1, occurrences);
         else
           collector.add(kDraft, false, length + j, 0, occurrences);
       }
       if (workload.kv_cache)
-        collector.add(kTarget, false, gamma + 1, length, occurrences);
+        collector.add(kTarget, false, d + 1, length, occurrences);
       else
-        // The whole sequence, sampling the gamma + 1 rows it verifies.
-        collector.add(kTarget, false, length + gamma, 0, occurrences, gamma > 0 ? gamma + 1 : 0);
+        // The whole sequence, sampling the d + 1 rows it verifies.
+        collector.add(kTarget, false, length + d, 0, occurrences, d > 0 ? d + 1 : 0);
+    };
+    // The iterations that draft gamma tokens, spread over the generation.
+    if (counts.full > 0) {
+      const int points = static_cast<int>(std::min<double>(std::ceil(counts.full), kMaxQuadraturePoints));
+      for (int k = 0; k < points; ++k) {
+        const double midpoint = static_cast<double>(p) + (k + 0.5) * static_cast<double>(generate) / points;
+        add_iteration(std::llround(midpoint), gamma, w * counts.full / points);
+      }
     }
+    // The last ones, m tokens missing, draft m - 1 and start at length p + generate - m.
+    for (Tokens m = 1; m <= gamma && m <= generate; ++m)
+      add_iteration(p + generate - m, static_cast<int>(m - 1),
+                    w * counts.ending[static_cast<std::size_t>(m)]);
   }
   // Activation buffers are sized for the largest pass any sample can reach.
   for (int role = 0; role < kRoles; ++role) {

@@ -27,17 +27,36 @@ struct Pass {
 };
 
 struct PassPlan {
-  std::vector<Pass> passes;  // merged by (role, prefill, new_tokens, context, rows), in that order
-  double generated_tokens = 0;              // sum_i w_i G_i
-  double iterations = 0;                    // sum_i w_i G_i / E_i
+  std::vector<Pass> passes;     // merged by (role, prefill, new_tokens, context, rows), in that order
+  double generated_tokens = 0;  // sum_i w_i G_i
+  double iterations = 0;        // sum_i w_i (expected iterations of sample i)
   Tokens max_pass_tokens[kRoles] = {0, 0};  // largest new_tokens of any pass (activation buffers)
   Tokens max_prompt_tokens = 0;
   Tokens max_generate_tokens = 0;
 };
 
-// Quadrature points per sample: iterations are costed at K = min(ceil(I), kMaxQuadraturePoints)
-// sequence lengths, the midpoints of K equal slices of [p, p + G], each standing for I / K iterations.
+// Quadrature points per sample: the I iterations that draft gamma tokens are costed at
+// K = min(ceil(I), kMaxQuadraturePoints) sequence lengths, the midpoints of K equal slices of
+// [p, p + G], each standing for I / K iterations; the clipped last ones (IterationCounts) at
+// their own lengths.
 inline constexpr int kMaxQuadraturePoints = 4;
+
+// Expected iterations of generating `generate` tokens at acceptance `alphas` (per draft
+// position, as Workload's) with up to gamma drafts. The runtime drafts min(gamma, m - 1)
+// tokens when m are still missing (runtime/speculative.cc), so a generation's last
+// iterations draft fewer and verify fewer rows than gamma + 1: counted exactly by the
+// expected visits of each number of missing tokens, rather than generate / E[tokens per
+// iteration] iterations of gamma drafts each.
+struct IterationCounts {
+  double full = 0;             // iterations drafting gamma tokens (m > gamma missing)
+  std::vector<double> ending;  // [m] for m = 1..gamma: iterations starting with m missing
+  [[nodiscard]] double total() const {
+    double sum = full;
+    for (double e : ending) sum += e;
+    return sum;
+  }
+};
+IterationCounts count_iterations(const std::vector<double>& alphas, int gamma, Tokens generate);
 
 PassPlan plan_passes(const Workload& workload, int gamma);
 

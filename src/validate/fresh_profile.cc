@@ -79,14 +79,18 @@ std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const s
   const GroupPoints needed = points_needed(workload, gammas);
   const std::set<runtime::PassPoint> wanted[2] = {{needed.draft.begin(), needed.draft.end()},
                                                   {needed.target.begin(), needed.target.end()}};
-  // The plans' iterations: sequence length L when one starts -> the gammas verified there.
+  // The plans' iterations: sequence length L when one starts -> the numbers of drafts verified there.
   // A verification of gamma drafts at L is (gamma + 1, L) with a cache, the whole sequence
   // (L + gamma, 0) sampling gamma + 1 rows without (cost/workload_passes.cc).
   std::map<Tokens, std::set<int>> iterations;
-  for_each_plan(workload, gammas, [&](int gamma, const cost_internal::PassPlan& plan) {
+  for_each_plan(workload, gammas, [&](int /*gamma*/, const cost_internal::PassPlan& plan) {
     for (const cost_internal::Pass& p : plan.passes)
-      if (p.role == cost_internal::kTarget && !p.prefill)
-        iterations[kv ? p.context : p.new_tokens - gamma].insert(gamma);
+      if (p.role == cost_internal::kTarget && !p.prefill) {
+        // The drafts it verifies: gamma, or fewer in a generation's last iterations.
+        const int drafts =
+            kv ? static_cast<int>(p.new_tokens - 1) : (p.rows > 0 ? static_cast<int>(p.rows - 1) : 0);
+        iterations[kv ? p.context : p.new_tokens - drafts].insert(drafts);
+      }
   });
   auto draft_step = [&](Tokens length, int j) {  // the (j + 1)-th drafting step of an iteration at `length`
     return kv ? runtime::PassPoint{1, length + j - 1, 0} : runtime::PassPoint{length + j, 0, 0};

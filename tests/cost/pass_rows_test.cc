@@ -54,14 +54,19 @@ TEST(PassRows, NamesCarryRowsAndOldNamesStillLoad) {
 TEST(PassRows, PlanAsksNoCacheVerificationsForTheirRows) {
   Workload w = nokv_study().workload;
   ASSERT_FALSE(w.kv_cache);
+  int full_verifications = 0;
   for (const cost_internal::Pass& p : cost_internal::plan_passes(w, 4).passes) {
     if (p.role == cost_internal::kTarget) {
-      EXPECT_EQ(p.rows, 5) << "gamma + 1 rows";
+      // gamma + 1 rows; d + 1 in a generation's last iterations, which draft d < gamma; the
+      // implied last row when nothing is drafted (the very last token).
+      EXPECT_TRUE(p.rows == 0 || (p.rows >= 2 && p.rows <= 5)) << p.rows;
+      full_verifications += p.rows == 5;
     }
     if (p.role == cost_internal::kDraft) {
       EXPECT_EQ(p.rows, 0);
     }
   }
+  EXPECT_GT(full_verifications, 0);
   for (const cost_internal::Pass& p : cost_internal::plan_passes(w, 0).passes) EXPECT_EQ(p.rows, 0);
   w.kv_cache = true;
   for (const cost_internal::Pass& p : cost_internal::plan_passes(w, 4).passes)
@@ -98,10 +103,17 @@ TEST(PassRows, ANoCacheSpeculativePredictionPaysForItsVerificationRows) {
   const Study& s = nokv_study();
   const LatencyOracle committed(s.soc, s.profiles);
   const Mapping m{whole_model_on(0, s.draft.subgraphs.size()), whole_model_on(0, s.target.subgraphs.size())};
-  // Every verification pass of gamma 3 measured at 4 rows, twice the one-row figure.
+  // Every verification pass of gamma 3 measured at its rows (4, fewer in the last iterations),
+  // twice the one-row figure; the last token's pass drafts nothing and samples one row.
   ProfileDb db = s.profiles;
+  Seconds one_row_share = 0;  // that pass's part of the time per token, not doubled
   for (const cost_internal::Pass& p : cost_internal::plan_passes(s.workload, 3).passes) {
-    if (p.role != cost_internal::kTarget || p.rows == 0) continue;
+    if (p.role != cost_internal::kTarget) continue;
+    if (p.rows == 0) {
+      for (std::size_t i = 0; i < s.target.subgraphs.size(); ++i)
+        one_row_share += p.per_token * committed.subgraph(s.target, i, 0, 1, p.new_tokens, 0).median;
+      continue;
+    }
     for (std::size_t i = 0; i < s.target.subgraphs.size(); ++i) {
       ProfileEntry e;
       e.level = ProfileLevel::subgraph;
@@ -123,7 +135,8 @@ TEST(PassRows, ANoCacheSpeculativePredictionPaysForItsVerificationRows) {
   const Candidate g0{0, m, 0, Schedule::sequential};
   const Prediction p3 = predict(before, g3), q3 = predict(after, g3);
   ASSERT_TRUE(p3.feasible && q3.feasible);
-  EXPECT_NEAR(q3.breakdown.target, 2 * p3.breakdown.target, 1e-3 * p3.breakdown.target);
+  EXPECT_GT(one_row_share, 0);
+  EXPECT_NEAR(q3.breakdown.target, 2 * p3.breakdown.target - one_row_share, 1e-3 * p3.breakdown.target);
   EXPECT_NEAR(predict(after, g0).time_per_token, predict(before, g0).time_per_token, 1e-15)
       << "gamma 0 samples one row: untouched";
 }

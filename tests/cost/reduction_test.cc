@@ -1,8 +1,11 @@
-// The extended model reduces to Eq. 1 when its extra terms vanish, and departs from it
-// exactly where the workload says it should.
+// The extended model reduces to Eq. 1 when its extra terms vanish (in the long-generation
+// limit: a finite generation's last iterations draft fewer tokens, as the runtime does), and
+// departs from it exactly where the workload says it should.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "cost/cost_model.h"
 #include "cost/eq1.h"
@@ -19,6 +22,26 @@ struct Pair {
   ModelGraph target = tiny_model("target", 4, 128);
 };
 
+// Expected time of generating `generate` tokens by the runtime's rule (runtime/speculative.cc:
+// min(gamma, m - 1) drafts when m tokens are missing), every target pass costing t and every
+// draft pass c t, acceptance alphas[k - 1] at draft position k (the last repeating): by
+// recursion over the missing tokens, independently of the pass plan's counting.
+double runtime_rule_time(const std::vector<double>& alphas, int gamma, Tokens generate, Seconds t, double c) {
+  auto alpha = [&](int k) { return alphas[std::min<std::size_t>(k - 1, alphas.size() - 1)]; };
+  std::vector<double> time(static_cast<std::size_t>(generate) + 1, 0.0);  // time[m]: m missing
+  for (Tokens m = 1; m <= generate; ++m) {
+    const int d = static_cast<int>(std::min<Tokens>(gamma, m - 1));
+    double expected = (d * c + 1) * t, all = 1.0;
+    for (int k = 0; k <= d; ++k) {  // k drafts accepted: k + 1 tokens
+      const double p = k < d ? all * (1 - alpha(k + 1)) : all;
+      expected += p * time[static_cast<std::size_t>(m - k - 1)];
+      if (k < d) all *= alpha(k + 1);
+    }
+    time[static_cast<std::size_t>(m)] = expected;
+  }
+  return time.back();
+}
+
 Prediction extended(const Pair& s, const Workload& w, const LatencyOracle& oracle, int gamma,
                     int draft_pu = kGpu, int target_pu = kCpu) {
   CostInputs in{s.soc, s.draft, s.target, w, oracle, CostMode::extended};
@@ -26,7 +49,8 @@ Prediction extended(const Pair& s, const Workload& w, const LatencyOracle& oracl
 }
 
 // Every pass costs the same whatever its tokens and context, nothing else costs anything and
-// there is no KV cache: the speedup over not speculating is Eq. 1 exactly.
+// there is no KV cache: the time per token is the runtime rule's expectation exactly, and the
+// speedup over not speculating tends to Eq. 1 as the generation grows.
 TEST(Reduction, ExtendedEqualsEq1WhenOnlyPassesCost) {
   Pair s;
   s.soc = test_soc(8.0, /*dispatch_us=*/0.0);
@@ -42,10 +66,25 @@ TEST(Reduction, ExtendedEqualsEq1WhenOnlyPassesCost) {
       for (int gamma = 0; gamma <= 12; ++gamma) {
         const Prediction p = extended(s, w, oracle, gamma);
         ASSERT_TRUE(p.feasible) << p.infeasible_reason;
-        const double speedup = baseline.time_per_token / p.time_per_token;
-        const double expected = eq1_speedup(alpha, gamma, c);
-        EXPECT_NEAR(speedup, expected, 1e-12 * expected)
+        const double expected = runtime_rule_time({alpha}, gamma, 63, 0.25, c) / 63;
+        EXPECT_NEAR(p.time_per_token, expected, 1e-12 * expected)
             << "alpha " << alpha << " c " << c << " gamma " << gamma;
+      }
+    }
+  }
+  // The clipped tail is a few iterations whatever the length: its share falls as 1 / G.
+  for (double alpha : {0.5, 0.9}) {
+    for (int gamma : {1, 4, 8}) {
+      const ConstantPassOracle oracle(s.soc, "draft", 0.25, 0.2);
+      double previous = 1.0;
+      for (Tokens generate : {Tokens{63}, Tokens{630}, Tokens{6300}}) {
+        const Workload w = workload({sample(1.0, 63, generate, {alpha})}, false);
+        const double speedup = extended(s, w, oracle, 0).time_per_token / extended(s, w, oracle, gamma).time_per_token;
+        const double off = std::abs(speedup / eq1_speedup(alpha, gamma, 0.2) - 1);
+        EXPECT_LT(off, 2.0 * (gamma + 1) * (gamma + 1) / static_cast<double>(generate))
+            << "alpha " << alpha << " gamma " << gamma << " G " << generate;
+        EXPECT_LT(off, previous / 5) << "alpha " << alpha << " gamma " << gamma << " G " << generate;
+        previous = off;
       }
     }
   }
@@ -87,12 +126,16 @@ TEST(Reduction, PerPositionAcceptance) {
   const ConstantPassOracle oracle(s.soc, "draft", t, c);
   const Prediction p = extended(s, w, oracle, 3);
   ASSERT_TRUE(p.feasible) << p.infeasible_reason;
-  const double tokens = 1 + 0.9 + 0.9 * 0.8 + 0.9 * 0.8 * 0.5;
-  EXPECT_NEAR(p.expected_tokens_per_iteration, tokens, 1e-12);
-  EXPECT_NEAR(p.time_per_token, t * (3 * c + 1) / tokens, 1e-12 * t);
-  // Beyond the list the last value repeats: gamma 5 adds 0.36 * 0.5 and 0.36 * 0.25.
+  // Iterations are the rule's time at t = 1, c = 0; per iteration of gamma drafts
+  // 1 + a1 + a1 a2 + a1 a2 a3 tokens, fewer in the clipped last ones.
+  const std::vector<double> a = {0.9, 0.8, 0.5};
+  EXPECT_NEAR(p.expected_tokens_per_iteration, 80 / runtime_rule_time(a, 3, 80, 1.0, 0.0), 1e-12);
+  EXPECT_LT(p.expected_tokens_per_iteration, 1 + 0.9 + 0.9 * 0.8 + 0.9 * 0.8 * 0.5);
+  EXPECT_NEAR(p.time_per_token, runtime_rule_time(a, 3, 80, t, c) / 80, 1e-12 * t);
+  // Beyond the list the last value repeats (gamma 5 reads 0.5 at positions 4 and 5).
   const Prediction p5 = extended(s, w, oracle, 5);
-  EXPECT_NEAR(p5.expected_tokens_per_iteration, tokens + 0.18 + 0.09, 1e-12);
+  EXPECT_NEAR(p5.expected_tokens_per_iteration, 80 / runtime_rule_time({0.9, 0.8, 0.5, 0.5, 0.5}, 5, 80, 1.0, 0.0),
+              1e-12);
 }
 
 // The speedup of a workload is the ratio of expected total times, not Eq. 1 at the mean alpha.
@@ -105,10 +148,9 @@ TEST(Reduction, TwoSampleWorkloadIsTheWeightedTotal) {
   const ConstantPassOracle oracle(s.soc, "draft", t, c);
   const Prediction p = extended(s, w, oracle, gamma);
   ASSERT_TRUE(p.feasible) << p.infeasible_reason;
-  auto tokens = [&](double a) { return (1 - std::pow(a, gamma + 1)) / (1 - a); };
-  // Each sample needs G / E iterations of (gamma c + 1) t; equal G, so a plain average of 1/E.
-  const double per_iteration = (gamma * c + 1) * t;
-  const double expected = 0.5 * (per_iteration / tokens(0.95) + per_iteration / tokens(0.25));
+  // Equal G, so a plain average of each sample's time per token.
+  const double expected =
+      0.5 * (runtime_rule_time({0.95}, gamma, 100, t, c) + runtime_rule_time({0.25}, gamma, 100, t, c)) / 100;
   EXPECT_NEAR(p.time_per_token, expected, 1e-12);
   const double at_mean_alpha = t / eq1_speedup(w.mean_alpha(), gamma, c);
   EXPECT_GT(std::abs(p.time_per_token - at_mean_alpha), 0.01 * at_mean_alpha);
@@ -123,8 +165,10 @@ TEST(Reduction, SamplesWeighByGeneratedTokens) {
   const Prediction p = extended(s, w, oracle, 0);
   EXPECT_NEAR(p.time_per_token, 0.1, 1e-14);
   const Prediction p2 = extended(s, w, oracle, 2);
-  // E = 1 in both samples, each iteration costs (2 * 0.5 + 1) * 0.1.
-  EXPECT_NEAR(p2.time_per_token, 0.2, 1e-14);
+  // One token per iteration, each of (2 * 0.5 + 1) * 0.1 but the last two: one draft
+  // (0.15) and none (0.1), so G - 2 full iterations per sample.
+  const double expected = (0.25 * (298 * 0.2 + 0.25) + 0.75 * (18 * 0.2 + 0.25)) / (0.25 * 300 + 0.75 * 20);
+  EXPECT_NEAR(p2.time_per_token, expected, 1e-14);
 }
 
 }  // namespace

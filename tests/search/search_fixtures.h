@@ -48,7 +48,7 @@ inline Soc three_pu_soc(double gpu_memory_gb) {
   const char* ids[] = {"cpu", "gpu", "npu"};
   for (const char* from : ids)
     for (const char* to : ids)
-      if (std::string(from) != to) soc.transfers.push_back(Transfer{from, to, 3.0, 4.0, false});
+      if (std::string(from) != to) soc.transfers.push_back(Transfer{from, to, 1.0, 4.0, false});
   soc.variants = {DesignVariant{"all", {2, 1, 1}}, DesignVariant{"cpu1+npu", {1, 0, 1}},
                   DesignVariant{"cpu2+gpu", {2, 1, 0}}};
   return soc;

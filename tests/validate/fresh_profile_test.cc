@@ -43,13 +43,14 @@ TEST(FreshProfile, PointsNeededFollowThePassPlan) {
   for (const auto& p : g.draft) step = step || (p.new_tokens == 1 && p.context > 32);
   EXPECT_TRUE(verification);
   EXPECT_TRUE(step);
-  for (const auto& p : g.target) EXPECT_TRUE(p.new_tokens == 1 || p.new_tokens == 4 || p.context == 0);
+  // gamma + 1 rows, fewer in the last iterations (runtime/speculative.cc drafts min(gamma, m - 1)).
+  for (const auto& p : g.target) EXPECT_TRUE((p.new_tokens >= 1 && p.new_tokens <= 4) || p.context == 0);
   Workload nokv = w;
   nokv.kv_cache = false;
   bool verification_rows = false;
   for (const auto& p : points_needed(nokv, {0, 2}).target) {
     EXPECT_EQ(p.context, 0) << "whole-sequence passes";
-    EXPECT_TRUE(p.rows == 0 || p.rows == 3) << "a verification samples gamma + 1 rows";
+    EXPECT_TRUE(p.rows == 0 || p.rows == 2 || p.rows == 3) << "a verification samples its drafts + 1 rows";
     verification_rows = verification_rows || p.rows == 3;
   }
   EXPECT_TRUE(verification_rows);
@@ -134,6 +135,12 @@ TEST(FreshProfile, LoopOrderTimesEveryPointOnceWhereTheLoopRunsIt) {
   for (bool kv : {true, false}) {
     Workload w = study().workload;
     w.kv_cache = kv;
+    // Long enough that the clipped last iterations (from p + G - 8 on, drafting fewer than
+    // gamma, sharing points with each other) stay clear of the quadrature's: the order is
+    // checked there; every point, the tail's included, is timed exactly once.
+    w.samples.at(0).generate_tokens = 400;
+    const Tokens tail = w.samples[0].prompt_tokens + 400 - 8 - 1;
+    auto in_tail = [&](const runtime::PassPoint& p) { return (kv ? p.context + 1 : p.new_tokens) >= tail; };
     const std::vector<int> gammas = {0, 1, 3, 8};
     const GroupPoints needed = points_needed(w, gammas);
     const std::vector<runtime::SequencedPass> order = loop_order(w, gammas, true);
@@ -147,7 +154,7 @@ TEST(FreshProfile, LoopOrderTimesEveryPointOnceWhereTheLoopRunsIt) {
     // sequence of L tokens, sampling its last row, without).
     std::set<Tokens> lengths;
     for (const auto& p : needed.target)
-      if (kv ? p.new_tokens == 1 && p.context > 0 : p.rows == 0)
+      if ((kv ? p.new_tokens == 1 && p.context > 0 : p.rows == 0) && !in_tail(p))
         lengths.insert(kv ? p.context : p.new_tokens);
     ASSERT_EQ(lengths.size(), 4u) << "the plan's quadrature lengths";
     if (kv) {
@@ -158,7 +165,7 @@ TEST(FreshProfile, LoopOrderTimesEveryPointOnceWhereTheLoopRunsIt) {
     int first_steps = 0;
     for (std::size_t i = 0; i < order.size(); ++i) {
       const auto& p = order[i];
-      if (!p.timed || (kv && p.point.context == 0)) continue;
+      if (!p.timed || (kv && p.point.context == 0) || in_tail(p.point)) continue;
       if (p.draft) first_steps += lengths.count(kv ? p.point.context + 1 : p.point.new_tokens) > 0;
       if (i == 0) continue;  // nothing before it in the sequence (the cases' runs before it, in validation)
       const bool after_draft = order[i - 1].draft;
