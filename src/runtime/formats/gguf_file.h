@@ -91,6 +91,10 @@ class GgufFile {
   [[nodiscard]] std::span<const std::uint8_t> bytes() const {
     return mapping_ ? mapping_->bytes() : std::span<const std::uint8_t>{};
   }
+  // MappedFile::release on the mapping (nothing for a parsed buffer).
+  void release(std::span<const std::uint8_t> range) const {
+    if (mapping_) mapping_->release(range);
+  }
   // Where the metadata ends (the first tensor info, or the data section).
   [[nodiscard]] std::uint64_t metadata_end() const;
 

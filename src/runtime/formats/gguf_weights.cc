@@ -125,6 +125,11 @@ Result<TransformerWeights> load_gguf_weights(const std::string& path, const std:
   }
   if (Status st = check_weight_shapes(w); !st) return Error{st.error().message, path};
   pack_for_cpu(w);
+  // Loading touched every page of the file (the fingerprint, the packing): hand them back.
+  // What a forward pass still reads in place (unpacked tensors, a tied head's embedding rows)
+  // comes back on first touch; the packed copies and owned reorders are what stays resident,
+  // so resident memory stays near the checkpoint's size, not twice it.
+  file->release(file->bytes());
   return w;
 }
 

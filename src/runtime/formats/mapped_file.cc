@@ -39,6 +39,18 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& pa
   return std::shared_ptr<const MappedFile>(new MappedFile(path, data, size));
 }
 
+void MappedFile::release(std::span<const std::uint8_t> range) const {
+  const auto first = reinterpret_cast<std::uintptr_t>(range.data());
+  const auto mapped = reinterpret_cast<std::uintptr_t>(data_);
+  if (range.empty() || first < mapped || first + range.size() > mapped + size_) return;
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = (first + page - 1) / page * page;
+  const auto end = (first + range.size()) / page * page;
+  // A read-only private file mapping: MADV_DONTNEED drops the pages, a later touch reads the
+  // file's unchanged bytes again.
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<std::uint8_t*>(data_), size_);
 }
