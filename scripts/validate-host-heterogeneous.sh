@@ -8,6 +8,7 @@
 #      target's embedding on the OpenCL device, its blocks and head on the CPU) and the
 #      search's pick, over gamma 0..8, sequential and overlapped (where draft and target sit
 #      on different PUs).
+# Four repetitions per case (two per half of the noise floor): about 6 of its 10 minutes.
 # Keep the machine otherwise idle: both cores are in use.
 #   OUT   output folder (default: results/validation/host-heterogeneous)
 set -euo pipefail
@@ -31,6 +32,6 @@ SECONDS=0
 log "validate $name"
 build/specmap validate "$experiment" --profiles "$profiles" --out "$out" \
   --schedules sequential,overlapped --mapping "ocl -> ocl:embedding cpu:block.0..head" \
-  --prompts 1 --repetitions 2
+  --prompts 1 --repetitions 4
 validate_seconds=$SECONDS
 printf 'profiling took %d s, validation %d s\n' "$profile_seconds" "$validate_seconds" | tee "$out/duration.txt"
