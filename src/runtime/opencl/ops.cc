@@ -321,24 +321,15 @@ void set_few_rows_path(FewRowsPath path) { few_rows_setting().store(path); }
 
 Status linear(OpenClQueue& queue, const DeviceSpan& x, std::size_t rows, const DeviceMatrix& weight,
               std::size_t in_features, std::size_t out_features, const DeviceSpan& y) {
-  if (weight.interleaved) {
-    for (std::size_t first = 0; first < rows; first += kFewRowsMax) {
-      const std::size_t count = std::min(kFewRowsMax, rows - first);
-      if (Status s = linear_interleaved(queue, x.subspan(first * in_features, count * in_features), count,
-                                        weight.span(), in_features, out_features,
-                                        y.subspan(first * out_features, count * out_features), weight.type);
-          !s)
-        return s;
-    }
-    return {};
-  }
-  if (weight.type == WeightType::f32)
+  if (!weight.interleaved && weight.type == WeightType::f32)
     return linear(queue, x, rows, weight.span(), in_features, out_features, y);
+  // Both own kernels take at most kFewRowsMax rows per launch.
+  const auto kernel = weight.interleaved ? linear_interleaved : linear_few_rows;
   for (std::size_t first = 0; first < rows; first += kFewRowsMax) {
     const std::size_t count = std::min(kFewRowsMax, rows - first);
-    if (Status s = linear_few_rows(queue, x.subspan(first * in_features, count * in_features), count,
-                                   weight.span(), in_features, out_features,
-                                   y.subspan(first * out_features, count * out_features), weight.type);
+    if (Status s = kernel(queue, x.subspan(first * in_features, count * in_features), count, weight.span(),
+                          in_features, out_features, y.subspan(first * out_features, count * out_features),
+                          weight.type);
         !s)
       return s;
   }
