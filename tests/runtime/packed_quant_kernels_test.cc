@@ -50,7 +50,7 @@ TEST(PackedQuantKernels, EveryRowCountAndShapeMatchesTheReference) {
       for (std::size_t rows = 1; rows <= kernels::kMaxKernelRows; ++rows) {
         const std::vector<float> x = random_values(rows * c.in, 91 + std::uint32_t(rows));
         kernels::QuantizedRows xq;
-        kernels::avx512_quant::prepare(x.data(), rows, c.in, xq);
+        kernels::avx512_quant::prepare_packed(x.data(), rows, c.in, xq);
         std::vector<float> y(rows * c.out, std::nanf(""));
         const kernels::PackedQuantArgs args{&packed, &xq, y.data(), c.out};
         // Chunks of one panel, the last one ending at the tensor's last row.
@@ -61,13 +61,14 @@ TEST(PackedQuantKernels, EveryRowCountAndShapeMatchesTheReference) {
           const std::vector<BlockQ8_0> xb = reference::quantize_activations_q8_0(xr);
           for (std::size_t o = 0; o < c.out; ++o) {
             double magnitude = 0;
-            for (std::size_t i = 0; i < c.in; ++i) magnitude += std::fabs(double(values[o * c.in + i]) * xr[i]);
+            for (std::size_t i = 0; i < c.in; ++i)
+              magnitude += std::fabs(double(values[o * c.in + i]) * xr[i]);
             const double exact = reference::dot_row_f32(type, w.row(o), xr);
             const double bound = reference::q8_dot_error_bound(type, w.row(o), xr);
             const double q8 = reference::dot_row_q8(type, w.row(o), xb);
             const float got = y[r * c.out + o];
-            const std::string where = std::string(tensor_type_name(type)) + " " + std::to_string(c.out) + "x" +
-                                      std::to_string(c.in) + " rows " + std::to_string(rows) + " r " +
+            const std::string where = std::string(tensor_type_name(type)) + " " + std::to_string(c.out) +
+                                      "x" + std::to_string(c.in) + " rows " + std::to_string(rows) + " r " +
                                       std::to_string(r) + " o " + std::to_string(o);
             ASSERT_NEAR(got, exact, bound) << where;
             ASSERT_NEAR(got, q8, 1e-5 * magnitude + 0.05 * bound) << where;
@@ -89,10 +90,11 @@ TEST(PackedQuantKernels, ChunksWriteOnlyTheirOutputs) {
     ASSERT_TRUE(kernels::avx512_quant::pack(type, w.bytes.data(), w.row_stride(), out, in, packed));
     const std::vector<float> x = random_values(rows * in, 93);
     kernels::QuantizedRows xq;
-    kernels::avx512_quant::prepare(x.data(), rows, in, xq);
+    kernels::avx512_quant::prepare_packed(x.data(), rows, in, xq);
     std::vector<float> whole(rows * out, std::nanf(""));
     packed_kernel(type)({&packed, &xq, whole.data(), out}, 0, out);
-    for (const auto& [begin, end] : {std::pair<std::size_t, std::size_t>{16, 48}, {32, 70}, {64, 70}, {0, 16}}) {
+    for (const auto& [begin, end] :
+         {std::pair<std::size_t, std::size_t>{16, 48}, {32, 70}, {64, 70}, {0, 16}}) {
       std::vector<float> y(rows * out, std::nanf(""));
       packed_kernel(type)({&packed, &xq, y.data(), out}, begin, end);
       for (std::size_t r = 0; r < rows; ++r)

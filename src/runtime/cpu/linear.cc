@@ -90,7 +90,7 @@ void linear_with(const kernels::RowsKernelSet& set, std::span<const float> x, st
     const float* xr = x.data() + r0 * in;
     float* yr = y.data() + r0 * out;
     if (packed_quant != nullptr) {
-      set.prepare(xr, n, in, quantized_rows);
+      (set.prepare_packed != nullptr ? set.prepare_packed : set.prepare)(xr, n, in, quantized_rows);
       const kernels::PackedQuantArgs args{packed, &quantized_rows, yr, out};
       for_panels(pool, out, packed->panel,
                  [&](std::size_t begin, std::size_t end) { packed_quant(args, begin, end); });

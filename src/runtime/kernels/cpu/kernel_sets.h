@@ -35,9 +35,10 @@ struct FloatRowsArgs {
 
 // Activation rows quantized to Q8_0 blocks. Which arrays a set fills is its own business:
 // the portable, AVX2 and NEON sets fill qs, scales and sums (blocks padded to an even
-// number, "pairs" of 64 values, with zeros); the AVX-512 set the group arrays, blocks in
-// groups of 16 with one 32-bit lane per block (x86_avx512_quant.cc), padded with zeros, for
-// its stored-layout kernels, and the block-major arrays for its packed ones.
+// number, "pairs" of 64 values, with zeros); the AVX-512 set's prepare the group arrays,
+// blocks in groups of 16 with one 32-bit lane per block (x86_avx512_quant.cc), padded with
+// zeros, for its stored-layout kernels, and its prepare_packed only the block-major arrays
+// for its packed ones.
 struct QuantizedRows {
   static constexpr std::size_t kGroupBlocks = 16;
   static constexpr std::size_t kGroupBytes = kGroupBlocks * 32;
@@ -104,8 +105,11 @@ struct RowsKernelSet {
   PackWeights pack = nullptr;
   PackedFloatKernel packed_f32 = nullptr;
   PackedFloatKernel packed_f16 = nullptr;
-  PackedQuantKernel packed_q8_0 = nullptr;  // the set's prepare fills their QuantizedRows
+  PackedQuantKernel packed_q8_0 = nullptr;  // prepare_packed (else prepare) fills their QuantizedRows
   PackedQuantKernel packed_q4_0 = nullptr;
+  // The packed kernels' own prepare where their activation layout differs from the
+  // stored-layout kernels' (each then fills only its own arrays); null: prepare.
+  QuantPrepare prepare_packed = nullptr;
 };
 
 // The portable set's prepare: ggml's reference quantizer per block; fills qs, scales and

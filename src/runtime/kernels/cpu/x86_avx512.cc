@@ -244,6 +244,7 @@ const RowsKernelSet* avx512_kernels() {
     s.packed_f16 = avx512_packed::f16_rows;
     s.packed_q8_0 = avx512_quant::packed_q8_0;
     s.packed_q4_0 = avx512_quant::packed_q4_0;
+    s.prepare_packed = avx512_quant::prepare_packed;
     return s;
   }();
   return &set;

@@ -7,8 +7,8 @@
 //
 // These are the stored-layout kernels: they run on tensors the set's `pack` did not re-lay
 // (x86_avx512_quant_packed.cc has the packed panels of 16 outputs, which models get when
-// loaded and which need no transposes at all: 2.5-3x faster from 4 rows). prepare also fills
-// the packed kernels' block-major activations.
+// loaded and which need no transposes at all: 2.5-3x faster from 4 rows); prepare fills
+// only these kernels' activation layouts, prepare_packed only the packed kernels' one.
 //
 // Layout: the blocks of a row go in groups of 16, one int32 lane per block. The activations
 // are transposed once per linear (prepare): vector m of a group holds elements 4m..4m+3 of
@@ -410,46 +410,63 @@ void quant_rows(const Call& a, std::size_t begin, std::size_t end) {
   kByRows[a.x.rows](a, begin, end);
 }
 
-// Quantizes each block of 32 as ggml does (d = max|x| / 127 stored as f16, q = x / d
-// rounded to nearest even) and lays the rows out in groups (the arrays arrive zeroed, which
-// is what absent blocks hold).
-// pair_qs_u8 / pair_scales (the layout of pair_output) are filled where not null.
+// Quantizes one block of 32 as ggml does (d = max|x| / 127 stored as f16, q = x / d rounded
+// to nearest even): q, the f16-rounded d and the sum of q.
+inline void quantize_block(const float* v, std::int8_t* q, float& d, std::int32_t& sum) {
+  const __m512 sign_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
+  const __m512 v0 = _mm512_loadu_ps(v), v1 = _mm512_loadu_ps(v + 16);
+  const float amax =
+      _mm512_reduce_max_ps(_mm512_max_ps(_mm512_and_ps(v0, sign_mask), _mm512_and_ps(v1, sign_mask)));
+  const float d32 = amax / 127.0f;
+  const float id = d32 != 0.0f ? 1.0f / d32 : 0.0f;
+  const __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, _mm512_set1_ps(id)));
+  const __m512i i1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, _mm512_set1_ps(id)));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(q), _mm512_cvtsepi32_epi8(i0));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(q + 16), _mm512_cvtsepi32_epi8(i1));
+  sum = _mm512_reduce_add_epi32(_mm512_add_epi32(i0, i1));
+  d = _cvtsh_ss(_cvtss_sh(d32, _MM_FROUND_TO_NEAREST_INT));
+}
+
+// The stored-layout kernels' activations: the rows in groups (the arrays arrive zeroed,
+// which is what absent blocks hold), and pair_qs_u8 / pair_scales (the layout of
+// pair_output) where not null.
 void prepare_rows(const float* x, std::size_t rows, std::size_t cols, std::size_t groups, std::int8_t* qs,
                   float* scales, std::int32_t* offsets8, std::int32_t* offsets128, std::uint8_t* pair_qs_u8,
-                  float* pair_scales, std::int8_t* block_qs, float* block_scales, std::int32_t* block_offsets8,
-                  std::int32_t* block_offsets128) {
+                  float* pair_scales) {
   const std::size_t pairs = (cols / 32 + 1) / 2;
   const std::size_t blocks = cols / 32;
-  const __m512 sign_mask = _mm512_castsi512_ps(_mm512_set1_epi32(0x7fffffff));
   for (std::size_t r = 0; r < rows; ++r)
     for (std::size_t b = 0; b < blocks; ++b) {
-      const float* v = x + r * cols + b * 32;
-      const __m512 v0 = _mm512_loadu_ps(v), v1 = _mm512_loadu_ps(v + 16);
-      const float amax =
-          _mm512_reduce_max_ps(_mm512_max_ps(_mm512_and_ps(v0, sign_mask), _mm512_and_ps(v1, sign_mask)));
-      const float d32 = amax / 127.0f;
-      const float id = d32 != 0.0f ? 1.0f / d32 : 0.0f;
-      const __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, _mm512_set1_ps(id)));
-      const __m512i i1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, _mm512_set1_ps(id)));
-      alignas(16) std::int8_t q[32];
-      _mm_store_si128(reinterpret_cast<__m128i*>(q), _mm512_cvtsepi32_epi8(i0));
-      _mm_store_si128(reinterpret_cast<__m128i*>(q + 16), _mm512_cvtsepi32_epi8(i1));
-      const std::int32_t sum = _mm512_reduce_add_epi32(_mm512_add_epi32(i0, i1));
+      alignas(32) std::int8_t q[32];
+      float d;
+      std::int32_t sum;
+      quantize_block(x + r * cols + b * 32, q, d, sum);
       const std::size_t rg = r * groups + b / kGroup, lane = b % kGroup;
       std::int8_t* group = qs + rg * kGroupBytes;
       for (std::size_t m = 0; m < 8; ++m) std::memcpy(group + 64 * m + 4 * lane, q + 4 * m, 4);
-      const float d = _cvtsh_ss(_cvtss_sh(d32, _MM_FROUND_TO_NEAREST_INT));
       scales[rg * kGroup + lane] = d;
       if (pair_qs_u8 != nullptr) {
         const __m256i bias = _mm256_set1_epi8(char(0x80));
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(pair_qs_u8 + r * pairs * 64 + b * 32),
-                            _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)), bias));
+                            _mm256_xor_si256(_mm256_load_si256(reinterpret_cast<const __m256i*>(q)), bias));
         _mm256_storeu_ps(pair_scales + (r * pairs + b / 2) * 16 + (b % 2) * 8, _mm256_set1_ps(d));
       }
       offsets8[rg * kGroup + lane] = -8 * sum;
       offsets128[rg * kGroup + lane] = -128 * sum;
-      const std::size_t bi = b * rows + r;  // block-major, for the packed kernels
-      std::memcpy(block_qs + bi * 32, q, 32);
+    }
+}
+
+// The packed kernels' activations, block-major: block b of row r at b * rows + r. The
+// padding block of an odd count arrives zeroed.
+void prepare_blocks(const float* x, std::size_t rows, std::size_t cols, std::int8_t* block_qs,
+                    float* block_scales, std::int32_t* block_offsets8, std::int32_t* block_offsets128) {
+  const std::size_t blocks = cols / 32;
+  for (std::size_t r = 0; r < rows; ++r)
+    for (std::size_t b = 0; b < blocks; ++b) {
+      const std::size_t bi = b * rows + r;
+      float d;
+      std::int32_t sum;
+      quantize_block(x + r * cols + b * 32, block_qs + bi * 32, d, sum);
       block_scales[bi] = d;
       block_offsets8[bi] = -8 * sum;
       block_offsets128[bi] = -128 * sum;
@@ -504,15 +521,28 @@ void avx512_quant::prepare(const float* x, std::size_t rows, std::size_t cols, Q
   const bool pairs = rows <= std::size_t(kPairRows);
   out.pair_qs_u8.assign(pairs ? rows * out.row_values() : 0, 0x80);
   out.pair_scales.assign(pairs ? rows * out.pairs * 16 : 0, 0.0f);
-  const std::size_t padded = out.pairs * 2 * rows;
-  out.block_qs.assign(padded * 32, 0);
-  out.block_scales.assign(padded, 0.0f);
-  out.block_offsets8.assign(padded, 0);
-  out.block_offsets128.assign(padded, 0);
   prepare_rows(x, rows, cols, out.groups, out.qs_groups.data(), out.scale_groups.data(), out.offsets8.data(),
                out.offsets128.data(), pairs ? out.pair_qs_u8.data() : nullptr,
-               pairs ? out.pair_scales.data() : nullptr, out.block_qs.data(), out.block_scales.data(),
-               out.block_offsets8.data(), out.block_offsets128.data());
+               pairs ? out.pair_scales.data() : nullptr);
+}
+
+void avx512_quant::prepare_packed(const float* x, std::size_t rows, std::size_t cols, QuantizedRows& out) {
+  out.rows = rows;
+  out.blocks = cols / 32;
+  out.pairs = (out.blocks + 1) / 2;
+  out.groups = (out.blocks + QuantizedRows::kGroupBlocks - 1) / QuantizedRows::kGroupBlocks;
+  // Every block is written but an odd count's padding one, which must hold zeros.
+  const std::size_t padded = out.pairs * 2 * rows, written = out.blocks * rows;
+  out.block_qs.resize(padded * 32);
+  out.block_scales.resize(padded);
+  out.block_offsets8.resize(padded);
+  out.block_offsets128.resize(padded);
+  std::fill(out.block_qs.begin() + std::ptrdiff_t(written * 32), out.block_qs.end(), std::int8_t{0});
+  std::fill(out.block_scales.begin() + std::ptrdiff_t(written), out.block_scales.end(), 0.0f);
+  std::fill(out.block_offsets8.begin() + std::ptrdiff_t(written), out.block_offsets8.end(), 0);
+  std::fill(out.block_offsets128.begin() + std::ptrdiff_t(written), out.block_offsets128.end(), 0);
+  prepare_blocks(x, rows, cols, out.block_qs.data(), out.block_scales.data(), out.block_offsets8.data(),
+                 out.block_offsets128.data());
 }
 
 }  // namespace specmap::runtime::kernels

@@ -10,7 +10,10 @@
 
 namespace specmap::runtime::kernels::avx512_quant {
 
+// The stored-layout kernels' activations (the group and pair arrays of QuantizedRows).
 void prepare(const float* x, std::size_t rows, std::size_t cols, QuantizedRows& out);
+// The packed kernels' activations (the block-major arrays).
+void prepare_packed(const float* x, std::size_t rows, std::size_t cols, QuantizedRows& out);
 void q8_0_rows(const QuantRowsArgs& a, std::size_t begin, std::size_t end);
 void q4_0_rows(const QuantRowsArgs& a, std::size_t begin, std::size_t end);
 
