@@ -39,13 +39,67 @@ double alpha_at(const std::vector<double>& alphas, int k) {
   return alphas[std::min<std::size_t>(static_cast<std::size_t>(k - 1), alphas.size() - 1)];
 }
 
+// Adds `visits` iterations at offset `offset` to the two nodes around it, linearly.
+void spread(const std::vector<Tokens>& nodes, Tokens offset, double visits, std::vector<double>& at_node) {
+  if (nodes.size() == 1 || offset <= nodes.front()) {
+    at_node.front() += visits;
+    return;
+  }
+  if (offset >= nodes.back()) {
+    at_node.back() += visits;
+    return;
+  }
+  const std::size_t hi =
+      static_cast<std::size_t>(std::upper_bound(nodes.begin(), nodes.end(), offset) - nodes.begin());
+  const std::size_t lo = hi - 1;
+  const double t = static_cast<double>(offset - nodes[lo]) / static_cast<double>(nodes[hi] - nodes[lo]);
+  at_node[lo] += visits * (1.0 - t);
+  at_node[hi] += visits * t;
+}
+
+// Adds `density` iterations at every offset of [begin, end) to the nodes, as spread() would
+// one by one (sums of arithmetic series per segment between two nodes).
+void spread_uniform(const std::vector<Tokens>& nodes, Tokens begin, Tokens end, double density,
+                    std::vector<double>& at_node) {
+  if (end <= begin || density <= 0) return;
+  if (nodes.size() == 1) {
+    at_node.front() += density * static_cast<double>(end - begin);
+    return;
+  }
+  for (std::size_t k = 0; k + 1 < nodes.size(); ++k) {
+    const Tokens a = nodes[k], b = nodes[k + 1];
+    // Offsets [a, b) of this segment; the last node's own offset goes with the last segment.
+    const Tokens lo = std::max(begin, a);
+    const Tokens hi = std::min(end, k + 2 == nodes.size() ? b + 1 : b);
+    if (hi <= lo) continue;
+    const auto n = static_cast<double>(hi - lo);
+    const double sum = (static_cast<double>(lo) + static_cast<double>(hi - 1)) * n / 2.0;
+    const auto width = static_cast<double>(b - a);
+    at_node[k] += density * (static_cast<double>(b) * n - sum) / width;
+    at_node[k + 1] += density * (sum - static_cast<double>(a) * n) / width;
+  }
+}
+
 }  // namespace
+
+std::vector<Tokens> quadrature_nodes(Tokens generate) {
+  std::vector<Tokens> nodes;
+  if (generate <= 0) return nodes;
+  const Tokens k = std::min<Tokens>(generate, kMaxQuadraturePoints);
+  if (k == 1) return {0};
+  for (Tokens i = 0; i < k; ++i)
+    nodes.push_back(static_cast<Tokens>(std::llround(
+        static_cast<double>(i) * static_cast<double>(generate - 1) / static_cast<double>(k - 1))));
+  return nodes;
+}
 
 IterationCounts count_iterations(const std::vector<double>& alphas, int gamma, Tokens generate) {
   IterationCounts counts;
   gamma = std::max(gamma, 0);
   counts.ending.assign(static_cast<std::size_t>(gamma) + 1, 0.0);
   if (generate <= 0) return counts;
+  counts.nodes = quadrature_nodes(generate);
+  counts.at_node.assign(counts.nodes.size(), 0.0);
   // accept[d][k]: probability that an iteration drafting d tokens has exactly k accepted.
   std::vector<std::vector<double>> accept(static_cast<std::size_t>(gamma) + 1);
   for (int d = 0; d <= gamma; ++d) {
@@ -64,6 +118,8 @@ IterationCounts count_iterations(const std::vector<double>& alphas, int gamma, T
   if (generate > kExactTokens) {
     start = kExactTokens;
     counts.full = static_cast<double>(generate - kExactTokens) / expected_tokens_per_iteration(alphas, gamma);
+    spread_uniform(counts.nodes, 0, generate - kExactTokens,
+                   1.0 / expected_tokens_per_iteration(alphas, gamma), counts.at_node);
   }
   // visits[m mod R]: expected iterations that start with m tokens missing. An iteration at m
   // drafts d = min(gamma, m - 1) and moves to m - (k + 1), k accepted: at most gamma + 1 down.
@@ -76,9 +132,10 @@ IterationCounts count_iterations(const std::vector<double>& alphas, int gamma, T
     slot = 0.0;
     if (v == 0.0) continue;
     const int d = static_cast<int>(std::min<Tokens>(gamma, m - 1));
-    if (m > gamma)
+    if (m > gamma) {
       counts.full += v;
-    else
+      spread(counts.nodes, generate - m, v, counts.at_node);
+    } else
       counts.ending[static_cast<std::size_t>(m)] += v;
     for (int k = 0; k <= d; ++k) {
       const Tokens next = m - (k + 1);
@@ -129,14 +186,9 @@ PassPlan plan_passes(const Workload& workload, int gamma) {
         // The whole sequence, sampling the d + 1 rows it verifies.
         collector.add(kTarget, false, length + d, 0, occurrences, d > 0 ? d + 1 : 0);
     };
-    // The iterations that draft gamma tokens, spread over the generation.
-    if (counts.full > 0) {
-      const int points = static_cast<int>(std::min<double>(std::ceil(counts.full), kMaxQuadraturePoints));
-      for (int k = 0; k < points; ++k) {
-        const double midpoint = static_cast<double>(p) + (k + 0.5) * static_cast<double>(generate) / points;
-        add_iteration(std::llround(midpoint), gamma, w * counts.full / points);
-      }
-    }
+    // The iterations that draft gamma tokens, at the nodes around where they start.
+    for (std::size_t k = 0; k < counts.nodes.size(); ++k)
+      add_iteration(p + counts.nodes[k], gamma, w * counts.at_node[k]);
     // The last ones, m tokens missing, draft m - 1 and start at length p + generate - m.
     for (Tokens m = 1; m <= gamma && m <= generate; ++m)
       add_iteration(p + generate - m, static_cast<int>(m - 1),

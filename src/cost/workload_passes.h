@@ -35,11 +35,19 @@ struct PassPlan {
   Tokens max_generate_tokens = 0;
 };
 
-// Quadrature points per sample: the I iterations that draft gamma tokens are costed at
-// K = min(ceil(I), kMaxQuadraturePoints) sequence lengths, the midpoints of K equal slices of
-// [p, p + G], each standing for I / K iterations; the clipped last ones (IterationCounts) at
-// their own lengths.
+// Quadrature nodes per sample: the iterations that draft gamma tokens are costed at
+// K = min(G, kMaxQuadraturePoints) sequence lengths p + o_k, the offsets o_k (tokens generated
+// when an iteration starts) spaced evenly over [0, G - 1], ends included. Each iteration's
+// expected visits are split between the two nodes around its own offset, in proportion to its
+// distance from them, so the nodes carry the iterations' true spread of lengths (its mean
+// exactly): the iterations drafting gamma end at offset G - gamma - 1, and a cost that grows
+// with the length (a no-cache pass recomputes the whole sequence) is not charged at lengths
+// the generation's last iterations have. The clipped last ones (IterationCounts::ending) are
+// costed at their own lengths.
 inline constexpr int kMaxQuadraturePoints = 4;
+
+// The node offsets for a generation of `generate` tokens (empty when it generates none).
+std::vector<Tokens> quadrature_nodes(Tokens generate);
 
 // Expected iterations of generating `generate` tokens at acceptance `alphas` (per draft
 // position, as Workload's) with up to gamma drafts. The runtime drafts min(gamma, m - 1)
@@ -50,6 +58,10 @@ inline constexpr int kMaxQuadraturePoints = 4;
 struct IterationCounts {
   double full = 0;             // iterations drafting gamma tokens (m > gamma missing)
   std::vector<double> ending;  // [m] for m = 1..gamma: iterations starting with m missing
+  // The `full` iterations by where they start: at_node[k] of them stand at nodes[k]
+  // (quadrature_nodes(generate)); they add up to `full`.
+  std::vector<Tokens> nodes;
+  std::vector<double> at_node;
   [[nodiscard]] double total() const {
     double sum = full;
     for (double e : ending) sum += e;

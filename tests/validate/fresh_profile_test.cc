@@ -156,7 +156,8 @@ TEST(FreshProfile, LoopOrderTimesEveryPointOnceWhereTheLoopRunsIt) {
     for (const auto& p : needed.target)
       if ((kv ? p.new_tokens == 1 && p.context > 0 : p.rows == 0) && !in_tail(p))
         lengths.insert(kv ? p.context : p.new_tokens);
-    ASSERT_EQ(lengths.size(), 4u) << "the plan's quadrature lengths";
+    // The plan's quadrature nodes but the last, at p + G - 1 among the tail's lengths.
+    ASSERT_EQ(lengths.size(), 3u) << "the plan's quadrature lengths";
     if (kv) {
       ASSERT_GE(order.size(), 2u);
       EXPECT_TRUE(order[0].draft && order[0].point.context == 0) << "the draft's prefill first";
@@ -188,7 +189,7 @@ TEST(FreshProfile, LoopOrderTimesEveryPointOnceWhereTheLoopRunsIt) {
         }
       }
     }
-    EXPECT_EQ(first_steps, 4) << "one per quadrature length";
+    EXPECT_EQ(first_steps, 3) << "one per quadrature length";
     // No drafter: the target's points alone, all of them.
     const std::vector<runtime::SequencedPass> alone = loop_order(w, gammas, false);
     std::vector<runtime::PassPoint> target_only;
