@@ -15,6 +15,10 @@
 //                                                    bytes_per_second = weight bytes the step
 //                                                    streams / time; macs_per_step = r x the
 //                                                    weights' elements
+//   BM_Attention/host-target-110m/rows:<r>           causal_attention alone for one layer (12 heads
+//                                                    x 64 on 4 KV heads, context 64 + r), one core;
+//                                                    macs_per_second counts the scores' and values'
+//                                                    multiply-adds
 //   BM_LinearF32Rows/<kernels|openblas>/rows:<r>     host-target-110m's gate_proj (2048 x 768 f32)
 //                                                    for r rows through the kernels or OpenBLAS's
 //                                                    GEMM, one core: where linear() switches
@@ -38,6 +42,7 @@
 #include <vector>
 
 #include "describe/loaders.h"
+#include "runtime/cpu/attention.h"
 #include "runtime/cpu/blas_threads.h"
 #include "runtime/cpu/core_set.h"
 #include "runtime/cpu/linear.h"
@@ -363,6 +368,28 @@ void step_benchmark(benchmark::State& state, TensorType type, std::size_t rows) 
   state.counters["other_ms"] = other / steps * 1e3;
 }
 
+// One layer's attention of host-target-110m over the cache (64 positions before the step's
+// `rows`), the kernel alone: the attention_ms of BM_Step divided by its 12 layers.
+void attention_benchmark(benchmark::State& state, std::size_t rows) {
+  const std::size_t heads = 12, kv_heads = 4, head_dim = 64, first = kContext, context = first + rows;
+  std::vector<float> q(rows * heads * head_dim), k(context * kv_heads * head_dim), v(k.size());
+  for (std::size_t i = 0; i < q.size(); ++i) q[i] = float(int(i * 40503u % 200) - 100) * 1e-2f;
+  for (std::size_t i = 0; i < k.size(); ++i) k[i] = float(int(i * 2654435761u % 1000) - 500) * 1e-3f;
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = float(int(i * 69069u % 1000) - 500) * 1e-3f;
+  std::vector<float> out(q.size());
+  pin_to_core_zero(state);
+  ThreadPool pool(make_core_set({0}));
+  for (auto _ : state) {
+    causal_attention(q, first, k, v, AttentionShape{heads, kv_heads, head_dim}, out, pool);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  double macs = 0;  // query r sees first + r + 1 positions, twice head_dim multiply-adds each
+  for (std::size_t r = 0; r < rows; ++r) macs += double(heads * (first + r + 1) * head_dim * 2);
+  state.counters["macs_per_second"] =
+      benchmark::Counter(double(state.iterations()) * macs, benchmark::Counter::kIsRate);
+}
+
 // The product of gate_proj's shape for `rows` rows through the kernels or OpenBLAS: the
 // switch point kBlasMinRows in cpu/linear.cc comes from this.
 void linear_rows_benchmark(benchmark::State& state, bool blas, std::size_t rows) {
@@ -423,6 +450,11 @@ const bool kRegistered = [] {
           [type = type, rows](benchmark::State& state) { step_benchmark(state, type, rows); })
           ->Unit(benchmark::kMillisecond)
           ->UseRealTime();
+  for (std::size_t rows : {1, 4, 9, 16})
+    benchmark::RegisterBenchmark(("BM_Attention/host-target-110m/rows:" + std::to_string(rows)).c_str(),
+                                 [rows](benchmark::State& state) { attention_benchmark(state, rows); })
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime();
   const std::pair<TensorType, const char*> linear_types[] = {{TensorType::f32, "f32"},
                                                              {TensorType::f16, "f16"},
                                                              {TensorType::bf16, "bf16"},

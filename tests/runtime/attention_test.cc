@@ -43,7 +43,22 @@ std::vector<double> naive_attention(const std::vector<float>& q, std::size_t row
 struct Case {
   std::size_t heads, kv_heads, head_dim, rows, first;
   std::vector<int> cores;
+  float key_scale = 2.0f;  // scores grow with it: large ones test the softmax's stability
 };
+
+void expect_matches_naive(const Case& c, ThreadPool& pool) {
+  const std::size_t context = c.first + c.rows;
+  std::vector<float> q = random_values(c.rows * c.heads * c.head_dim, 1, 2.0f);
+  std::vector<float> k = random_values(context * c.kv_heads * c.head_dim, 2, c.key_scale);
+  std::vector<float> v = random_values(context * c.kv_heads * c.head_dim, 3);
+  std::vector<float> out(q.size());
+  causal_attention(q, c.first, k, v, AttentionShape{c.heads, c.kv_heads, c.head_dim}, out, pool);
+  EXPECT_LT(
+      relative_max_error(out, naive_attention(q, c.rows, c.first, k, v, c.heads, c.kv_heads, c.head_dim)),
+      1e-5)
+      << c.heads << " heads, " << c.kv_heads << " KV heads, head_dim " << c.head_dim << ", " << c.rows
+      << " rows from position " << c.first << ", key scale " << c.key_scale;
+}
 
 class AttentionCases : public ::testing::TestWithParam<Case> {};
 
@@ -51,15 +66,7 @@ TEST_P(AttentionCases, MatchesNaive) {
   const Case c = GetParam();
   if (c.cores.size() > 1 && !testing::has_two_cores()) GTEST_SKIP() << "needs cores 0 and 1";
   ThreadPool pool(make_core_set(c.cores));
-  const std::size_t context = c.first + c.rows;
-  std::vector<float> q = random_values(c.rows * c.heads * c.head_dim, 1, 2.0f);
-  std::vector<float> k = random_values(context * c.kv_heads * c.head_dim, 2, 2.0f);
-  std::vector<float> v = random_values(context * c.kv_heads * c.head_dim, 3);
-  std::vector<float> out(q.size());
-  causal_attention(q, c.first, k, v, AttentionShape{c.heads, c.kv_heads, c.head_dim}, out, pool);
-  EXPECT_LT(
-      relative_max_error(out, naive_attention(q, c.rows, c.first, k, v, c.heads, c.kv_heads, c.head_dim)),
-      1e-5);
+  expect_matches_naive(c, pool);
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, AttentionCases,
@@ -68,7 +75,23 @@ INSTANTIATE_TEST_SUITE_P(Shapes, AttentionCases,
                                            Case{8, 2, 16, 1, 40, {0}},     // grouped, one decode step
                                            Case{6, 1, 8, 3, 12, {0}},      // multi-query
                                            Case{8, 2, 16, 64, 0, {0, 1}},  // enough work to split
-                                           Case{8, 4, 16, 4, 100, {0, 1}}));
+                                           Case{8, 4, 16, 4, 100, {0, 1}},
+                                           Case{12, 12, 64, 9, 64, {0}},  // host-target-110m's verification
+                                           Case{4, 1, 128, 7, 33, {0}},   // two column blocks per head
+                                           Case{4, 2, 64, 9, 64, {0}, 40.0f},  // scores in the hundreds
+                                           Case{2, 1, 40, 3, 5, {0}, 200.0f}));
+
+// Every row count a verification step uses (query blocks full and partial), contexts on
+// and off the 16-position chunks, head sizes with and without a partial column vector,
+// and one, two and four query heads per KV head.
+TEST(AttentionSweep, MatchesNaiveAcrossShapes) {
+  ThreadPool pool(make_core_set({0}));
+  for (std::size_t group : {1, 2, 4})
+    for (std::size_t head_dim : {16, 24, 40, 64})
+      for (std::size_t first : {0, 13, 48})
+        for (std::size_t rows = 1; rows <= 16; ++rows)
+          expect_matches_naive(Case{2 * group, 2, head_dim, rows, first, {0}}, pool);
+}
 
 TEST(AttentionGrouping, EachQueryHeadReadsItsGroupsKvHead) {
   // One visible position: softmax over a single key is 1, so every query head outputs

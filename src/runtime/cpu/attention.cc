@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <cstring>
 #include <vector>
+
+#include "runtime/cpu/vector_lanes.h"
 
 namespace specmap::runtime {
 
@@ -12,40 +13,173 @@ namespace {
 // Multiply-adds worth handing to another thread: below this a wake-up costs more.
 constexpr std::size_t kMinWorkPerChunk = 32768;
 
-// Sixteen floats as one value: the compiler maps it to the vector registers the function is
-// compiled for (one AVX-512 register, two AVX ones, four SSE or NEON ones), so the loops below
-// are vectorised without -ffast-math. Loads and stores go through memcpy (no alignment).
-// Every function taking or returning one is internal and inlined: no ABI is involved.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpsabi"
-typedef float Lanes __attribute__((vector_size(64)));
-constexpr std::size_t kLanes = 16;
+using lanes::exp_lanes;
+using lanes::kLanes;
+using lanes::Lanes;
+using lanes::load;
+using lanes::store;
 
-inline Lanes load(const float* p) {
-  Lanes v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+// Queries handled together: each value vector loaded once serves all of them, and their
+// multiply-adds are independent chains (a single chain waits on the FMA latency).
+constexpr std::size_t kQueryBlock = 4;
+// Value column vectors summed together per query block: kQueryBlock x kColumnBlock chains.
+constexpr std::size_t kColumnBlock = 4;
+
+// The queries of one KV head's block and where their scores go (one padded row each).
+struct QueryBlock {
+  const float* query[kQueryBlock];
+  float* scores[kQueryBlock];
+  float* out[kQueryBlock];
+  std::size_t visible[kQueryBlock];
+};
+
+// One step of summing sixteen vectors' lanes: a holds the partial sums of a few vectors in
+// groups of `width` lanes, b those of as many more; the result holds the partial sums of all
+// of them, in groups of width / 2, in order.
+[[gnu::always_inline]] inline Lanes halve_groups_8(Lanes a, Lanes b) {
+  return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
+         __builtin_shufflevector(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+}
+[[gnu::always_inline]] inline Lanes halve_groups_4(Lanes a, Lanes b) {
+  return __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) +
+         __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+}
+[[gnu::always_inline]] inline Lanes halve_groups_2(Lanes a, Lanes b) {
+  return __builtin_shufflevector(a, b, 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29) +
+         __builtin_shufflevector(a, b, 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31);
+}
+[[gnu::always_inline]] inline Lanes halve_groups_1(Lanes a, Lanes b) {
+  return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30) +
+         __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
 }
 
-inline void store(float* p, Lanes v) { std::memcpy(p, &v, sizeof v); }
+// Lane p of the result = the sum of v[p]'s lanes, in 15 two-source shuffle-and-add steps.
+[[gnu::always_inline]] inline Lanes sum_each(Lanes* v) {
+  for (std::size_t p = 0; p < 8; ++p) v[p] = halve_groups_8(v[2 * p], v[2 * p + 1]);
+  for (std::size_t p = 0; p < 4; ++p) v[p] = halve_groups_4(v[2 * p], v[2 * p + 1]);
+  for (std::size_t p = 0; p < 2; ++p) v[p] = halve_groups_2(v[2 * p], v[2 * p + 1]);
+  return halve_groups_1(v[0], v[1]);
+}
 
-// The x86-64 build runs the hot loop compiled for AVX-512 or AVX2 where the CPU has them
-// (GCC/Clang function multiversioning, picked once at load time); elsewhere as compiled.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
-#define SPECMAP_ATTENTION_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SPECMAP_ATTENTION_CLONES
-#endif
+// Scores of the block's NQ queries at the kLanes positions from t, keys in the cache's own
+// layout: per position, each query's products kLanes columns at a time (NV vectors, or
+// head_dim / kLanes when NV is 0), every key vector loaded once for all queries; then each
+// query's sixteen sums across lanes at once. Rows past `positions` repeat its last row:
+// their scores are never used.
+template <std::size_t NQ, std::size_t NV>
+[[gnu::always_inline]] inline void score_chunk(const QueryBlock& block, const float* keys,
+                                               std::size_t kv_width, std::size_t head_dim, std::size_t t,
+                                               std::size_t positions, float scale) {
+  const std::size_t vectors = NV ? NV : head_dim / kLanes;
+  const std::size_t full = vectors * kLanes;
+  Lanes dots[NQ][kLanes];
+  Lanes tail[NQ] = {};
+  for (std::size_t p = 0; p < kLanes; ++p) {
+    const float* key = keys + std::min(t + p, positions - 1) * kv_width;
+    Lanes acc[NQ] = {};
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < full; i += kLanes) {
+      const Lanes k = load(key + i);
+#pragma GCC unroll 4
+      for (std::size_t q = 0; q < NQ; ++q) acc[q] += load(block.query[q] + i) * k;
+    }
+#pragma GCC unroll 4
+    for (std::size_t q = 0; q < NQ; ++q) {
+      dots[q][p] = acc[q];
+      for (std::size_t i = full; i < head_dim; ++i) tail[q][p] += block.query[q][i] * key[i];
+    }
+  }
+  for (std::size_t q = 0; q < NQ; ++q) store(block.scores[q] + t, (sum_each(dots[q]) + tail[q]) * scale);
+}
 
-// The queries of one KV head: every row r in [0, rows) and query head of its group. The keys
-// are first copied transposed (keys_t[d * padded + t]), so a query's scores come kLanes
-// positions at a time from vertical multiply-adds with no horizontal sums, and the copy is
-// shared by all rows and heads of the group. Values are summed kLanes columns at a time,
-// each held in a register across all positions.
-SPECMAP_ATTENTION_CLONES
+// out[q][i..i + NV * kLanes) = sum over t < positions of p[q][t] * V[t][i..], times the
+// query's 1 / sum: the weights are zero past each query's visible positions.
+template <std::size_t NQ, std::size_t NV>
+[[gnu::always_inline]] inline void sum_values(const QueryBlock& block, const float* values,
+                                              std::size_t kv_width, std::size_t positions, std::size_t i,
+                                              const float* inverse_sum) {
+  Lanes acc[NQ][NV] = {};
+  for (std::size_t t = 0; t < positions; ++t) {
+    Lanes v[NV];
+#pragma GCC unroll 4
+    for (std::size_t c = 0; c < NV; ++c) v[c] = load(values + t * kv_width + i + c * kLanes);
+#pragma GCC unroll 4
+    for (std::size_t q = 0; q < NQ; ++q) {
+      const float p = block.scores[q][t];
+#pragma GCC unroll 4
+      for (std::size_t c = 0; c < NV; ++c) acc[q][c] += p * v[c];
+    }
+  }
+#pragma GCC unroll 4
+  for (std::size_t q = 0; q < NQ; ++q)
+#pragma GCC unroll 4
+    for (std::size_t c = 0; c < NV; ++c) store(block.out[q] + i + c * kLanes, acc[q][c] * inverse_sum[q]);
+}
+
+template <std::size_t NQ>
+[[gnu::always_inline]] inline void attend_block(const QueryBlock& block, const float* keys,
+                                                const float* values, std::size_t kv_width,
+                                                std::size_t head_dim, float scale) {
+  std::size_t positions = 0;  // the most any query of the block sees
+  for (std::size_t q = 0; q < NQ; ++q) positions = std::max(positions, block.visible[q]);
+  const std::size_t chunks = (positions + kLanes - 1) / kLanes;
+
+  // Scores. Positions past a query's visible ones (up to the block's last chunk) are
+  // scored too and masked below.
+  for (std::size_t c = 0; c < chunks; ++c) {
+    // The common head sizes with their loop unrolled, so the queries stay in registers.
+    if (head_dim == 64)
+      score_chunk<NQ, 4>(block, keys, kv_width, head_dim, c * kLanes, positions, scale);
+    else if (head_dim == 128)
+      score_chunk<NQ, 8>(block, keys, kv_width, head_dim, c * kLanes, positions, scale);
+    else
+      score_chunk<NQ, 0>(block, keys, kv_width, head_dim, c * kLanes, positions, scale);
+  }
+
+  // Softmax numerators e^(s - max) over the visible positions, zero past them up to the
+  // block's last chunk; the division by their sum is left to the output.
+  float inverse_sum[NQ];
+  const Lanes index = lanes::lane_index();
+  for (std::size_t q = 0; q < NQ; ++q) {
+    float* s = block.scores[q];
+    const float visible = static_cast<float>(block.visible[q]);
+    Lanes max_score = lanes::splat(-INFINITY);
+    for (std::size_t t = 0; t < chunks * kLanes; t += kLanes) {
+      const Lanes x = load(s + t);
+      max_score = ((index + static_cast<float>(t) < visible) & (x > max_score)) ? x : max_score;
+    }
+    const Lanes max_all = lanes::splat(lanes::max_lanes(max_score));
+    Lanes sum = {};
+    for (std::size_t t = 0; t < chunks * kLanes; t += kLanes) {
+      const Lanes e = exp_lanes(load(s + t) - max_all);
+      const Lanes p = index + static_cast<float>(t) < visible ? e : Lanes{};
+      sum += p;
+      store(s + t, p);
+    }
+    inverse_sum[q] = 1.0f / lanes::sum_lanes(sum);
+  }
+
+  // Weighted values, kColumnBlock column vectors at a time, then the last columns of a
+  // head_dim that is not a multiple of kLanes one by one.
+  std::size_t i = 0;
+  for (; i + kColumnBlock * kLanes <= head_dim; i += kColumnBlock * kLanes)
+    sum_values<NQ, kColumnBlock>(block, values, kv_width, positions, i, inverse_sum);
+  for (; i + kLanes <= head_dim; i += kLanes)
+    sum_values<NQ, 1>(block, values, kv_width, positions, i, inverse_sum);
+  for (; i < head_dim; ++i)
+    for (std::size_t q = 0; q < NQ; ++q) {
+      float acc = 0;
+      for (std::size_t t = 0; t < positions; ++t) acc += block.scores[q][t] * values[t * kv_width + i];
+      block.out[q][i] = acc * inverse_sum[q];
+    }
+}
+
+// The queries of one KV head: every row r in [0, rows) and query head of its group, taken
+// kQueryBlock at a time in row order (so a block's queries see nearly the same positions).
+SPECMAP_LANES_CLONES
 void attend_kv_head(const float* q, std::size_t rows, std::size_t first_position, const float* keys,
                     const float* values, const AttentionShape& shape, std::size_t kv_head, float* out,
-                    std::vector<float>& keys_t, std::vector<float>& scores) {
+                    std::vector<float>& scores) {
   const std::size_t head_dim = shape.head_dim;
   const std::size_t q_width = shape.heads * head_dim;
   const std::size_t kv_width = shape.kv_heads * head_dim;
@@ -53,48 +187,38 @@ void attend_kv_head(const float* q, std::size_t rows, std::size_t first_position
   const std::size_t context = first_position + rows;
   const std::size_t padded = (context + kLanes - 1) / kLanes * kLanes;
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  keys_t.assign(head_dim * padded, 0.0f);
-  scores.resize(padded);
+  const std::size_t queries = rows * group;
+  scores.resize(std::min(queries, kQueryBlock) * padded);
   const float* head_keys = keys + kv_head * head_dim;
-  for (std::size_t t = 0; t < context; ++t)
-    for (std::size_t d = 0; d < head_dim; ++d) keys_t[d * padded + t] = head_keys[t * kv_width + d];
   const float* head_values = values + kv_head * head_dim;
 
-  for (std::size_t r = 0; r < rows; ++r)
-    for (std::size_t h = kv_head * group; h < (kv_head + 1) * group; ++h) {
-      const std::size_t visible = first_position + r + 1;
-      const float* query = q + r * q_width + h * head_dim;
-      for (std::size_t t = 0; t < visible; t += kLanes) {
-        Lanes acc = {};
-        for (std::size_t d = 0; d < head_dim; ++d) acc += query[d] * load(keys_t.data() + d * padded + t);
-        store(scores.data() + t, acc * scale);
-      }
-      // Positions from `visible` on (the rest of the last group) are never read.
-      float max_score = -INFINITY;
-      for (std::size_t t = 0; t < visible; ++t) max_score = std::max(max_score, scores[t]);
-      float sum = 0;
-      for (std::size_t t = 0; t < visible; ++t) {
-        scores[t] = std::exp(scores[t] - max_score);
-        sum += scores[t];
-      }
-      const float inverse_sum = 1.0f / sum;
-      for (std::size_t t = 0; t < visible; ++t) scores[t] *= inverse_sum;
-
-      float* o = out + r * q_width + h * head_dim;
-      std::size_t i = 0;
-      for (; i + kLanes <= head_dim; i += kLanes) {
-        Lanes acc = {};
-        for (std::size_t t = 0; t < visible; ++t) acc += scores[t] * load(head_values + t * kv_width + i);
-        store(o + i, acc);
-      }
-      for (; i < head_dim; ++i) {
-        float acc = 0;
-        for (std::size_t t = 0; t < visible; ++t) acc += scores[t] * head_values[t * kv_width + i];
-        o[i] = acc;
-      }
+  for (std::size_t j = 0; j < queries; j += kQueryBlock) {
+    const std::size_t count = std::min(kQueryBlock, queries - j);
+    QueryBlock block;
+    for (std::size_t b = 0; b < count; ++b) {
+      const std::size_t r = (j + b) / group;
+      const std::size_t h = kv_head * group + (j + b) % group;
+      block.query[b] = q + r * q_width + h * head_dim;
+      block.out[b] = out + r * q_width + h * head_dim;
+      block.scores[b] = scores.data() + b * padded;
+      block.visible[b] = first_position + r + 1;
     }
+    switch (count) {
+      case 4:
+        attend_block<4>(block, head_keys, head_values, kv_width, head_dim, scale);
+        break;
+      case 3:
+        attend_block<3>(block, head_keys, head_values, kv_width, head_dim, scale);
+        break;
+      case 2:
+        attend_block<2>(block, head_keys, head_values, kv_width, head_dim, scale);
+        break;
+      default:
+        attend_block<1>(block, head_keys, head_values, kv_width, head_dim, scale);
+        break;
+    }
+  }
 }
-#pragma GCC diagnostic pop
 
 }  // namespace
 
@@ -111,16 +235,16 @@ void causal_attention(std::span<const float> q, std::size_t first_position, std:
   assert(out.size() >= q.size());
   if (rows == 0) return;
 
-  // One item per KV head: its transposed keys serve all of its queries.
+  // One item per KV head: its keys and values stay in cache for all of its queries.
   const std::size_t group = shape.heads / shape.kv_heads;
   const std::size_t work_per_item = std::max<std::size_t>(rows * group * context * head_dim, 1);
   const std::size_t min_items = std::max<std::size_t>(kMinWorkPerChunk / work_per_item, 1);
   pool.parallel_for(shape.kv_heads, min_items, [&](std::size_t begin, std::size_t end) {
     // Per thread, reused across calls: no allocation per step once they have grown.
-    thread_local std::vector<float> keys_t, scores;
+    thread_local std::vector<float> scores;
     for (std::size_t kv_head = begin; kv_head < end; ++kv_head)
       attend_kv_head(q.data(), rows, first_position, keys.data(), values.data(), shape, kv_head, out.data(),
-                     keys_t, scores);
+                     scores);
   });
 }
 
