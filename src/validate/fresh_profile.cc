@@ -133,6 +133,75 @@ std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const s
   return sequence;
 }
 
+runtime::ContentionShape contention_shape(const Workload& workload, const std::vector<int>& gammas) {
+  std::vector<int> speculative;
+  for (int g : gammas)
+    if (g > 0) speculative.push_back(g);
+  std::sort(speculative.begin(), speculative.end());
+  const int gamma = speculative.empty() ? 1 : speculative[(speculative.size() - 1) / 2];
+  double weighted = 0, weights = 0;
+  for (const WorkloadSample& s : workload.samples) {
+    weighted += s.weight * (static_cast<double>(s.prompt_tokens) + 0.5 * static_cast<double>(s.generate_tokens));
+    weights += s.weight;
+  }
+  const Tokens length = std::max<Tokens>(1, weights > 0 ? std::llround(weighted / weights) : 1);
+  runtime::ContentionShape shape;
+  if (workload.kv_cache) {
+    shape.draft_step = runtime::PassPoint{1, length, 0};
+    shape.verification = runtime::PassPoint{gamma + 1, length, 0};
+  } else {
+    shape.draft_step = runtime::PassPoint{length + 1, 0, 0};
+    shape.verification = runtime::PassPoint{length + gamma, 0, gamma + 1};
+  }
+  return shape;
+}
+
+void FreshSamples::add_contention(const runtime::ContentionTimings& timings) {
+  auto append = [](std::vector<Seconds>& to, const std::vector<Seconds>& from) {
+    to.insert(to.end(), from.begin(), from.end());
+  };
+  append(contention_.draft_alone, timings.draft_alone);
+  append(contention_.draft_beside, timings.draft_beside);
+  append(contention_.target_alone, timings.target_alone);
+  append(contention_.target_beside, timings.target_beside);
+  ++contention_rounds_;
+}
+
+std::vector<ContentionEntry> FreshSamples::contention_entries(const Soc& soc, int variant,
+                                                              const Mapping& mapping) const {
+  std::vector<ContentionEntry> out;
+  if (contention_rounds_ == 0) return out;
+  const std::set<int> pus[2] = {{mapping.draft.begin(), mapping.draft.end()},
+                                {mapping.target.begin(), mapping.target.end()}};
+  std::set<std::tuple<std::string, std::string, std::string>> added;  // (pu, beside, role)
+  auto add = [&](const std::string& role, int pu, int beside, const std::vector<Seconds>& samples) {
+    if (samples.empty()) return;
+    ContentionEntry e;
+    e.pu = soc.pus[static_cast<std::size_t>(pu)].id;
+    e.units = cost_internal::units_in_variant(soc, variant, pu);
+    if (beside >= 0) {
+      e.beside = soc.pus[static_cast<std::size_t>(beside)].id;
+      e.beside_units = cost_internal::units_in_variant(soc, variant, beside);
+    }
+    e.role = role;
+    e.stats = stats_of(samples);
+    e.file = "validation (fresh contention)";
+    if (added.insert({e.pu, e.beside, e.role}).second) out.push_back(std::move(e));
+  };
+  for (int role = 0; role < 2; ++role) {
+    const std::string name = role == 0 ? "draft" : "target";
+    const auto& alone = role == 0 ? contention_.draft_alone : contention_.target_alone;
+    const auto& beside = role == 0 ? contention_.draft_beside : contention_.target_beside;
+    for (int pu : pus[role]) {
+      if (pu < 0 || pus[1 - role].count(pu)) continue;  // sharing a PU never overlaps
+      add(name, pu, -1, alone);
+      for (int other : pus[1 - role])
+        if (other >= 0) add(name, pu, other, beside);
+    }
+  }
+  return out;
+}
+
 void FreshSamples::add(bool draft, const std::vector<runtime::PassPointTiming>& timings) {
   auto& by_point = samples_[draft ? 0 : 1];
   for (const runtime::PassPointTiming& t : timings) {
@@ -181,7 +250,8 @@ std::vector<ProfileEntry> FreshSamples::entries(const Soc& soc, int variant, con
   return out;
 }
 
-ProfileDb with_fresh_entries(const ProfileDb& stale, const std::vector<ProfileEntry>& fresh) {
+ProfileDb with_fresh_entries(const ProfileDb& stale, const std::vector<ProfileEntry>& fresh,
+                             const std::vector<ContentionEntry>& fresh_contention) {
   std::set<PointKey> replaced;
   for (const ProfileEntry& e : fresh) replaced.insert(key_of(e));
   ProfileDb db = stale;
@@ -190,6 +260,16 @@ ProfileDb with_fresh_entries(const ProfileDb& stale, const std::vector<ProfileEn
   for (const ProfileEntry& e : stale.entries)
     if (!replaced.count(key_of(e))) db.entries.push_back(e);
   db.entries.insert(db.entries.end(), fresh.begin(), fresh.end());
+  using ContentionKey = std::tuple<std::string, int, std::string, int, std::string>;
+  auto contention_key = [](const ContentionEntry& e) {
+    return ContentionKey{e.pu, e.units, e.beside, e.beside_units, e.role};
+  };
+  std::set<ContentionKey> measured;
+  for (const ContentionEntry& e : fresh_contention) measured.insert(contention_key(e));
+  db.contention.clear();
+  for (const ContentionEntry& e : stale.contention)
+    if (!measured.count(contention_key(e))) db.contention.push_back(e);
+  db.contention.insert(db.contention.end(), fresh_contention.begin(), fresh_contention.end());
   return db;
 }
 

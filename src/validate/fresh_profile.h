@@ -4,8 +4,11 @@
 // variant and mapping: one pair of built models), the points that group's predictions read are
 // timed once each, in passes of their own, never the cases' runs. Over the rounds they become
 // profile entries (median of the rounds; stddev: the standard error of that median's mean),
-// which replace the committed profile's entries of the same series and point; everything the
-// group does not re-measure (contention, transfers, other PUs) stays the committed profile's.
+// which replace the committed profile's entries of the same series and point. A group with
+// overlapped cases also re-measures its contention (each role's slowdown beside the other
+// role's own work, runtime/measure/contention_points.h), which replaces the committed
+// profile's contention of the same PUs and role; what the group does not re-measure
+// (transfers, other PUs) stays the committed profile's.
 #include <array>
 #include <map>
 #include <string>
@@ -18,6 +21,7 @@
 #include "describe/workload.h"
 #include "profile/latency_oracle.h"
 #include "profile/profile_db.h"
+#include "runtime/measure/contention_points.h"
 #include "runtime/measure/pass_points.h"
 
 namespace specmap {
@@ -44,6 +48,12 @@ GroupPoints points_needed(const Workload& workload, const std::vector<int>& gamm
 std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const std::vector<int>& gammas,
                                                bool draft_runs);
 
+// What a group's contention measurement runs: the drafting step and the verification of the
+// median of `gammas` above 0 (the factor is one per role, not per gamma) at the sequence length
+// halfway through generation, where the predictor takes its mid-generation pass. Without a KV
+// cache both are whole-sequence passes, the verification sampling gamma + 1 rows.
+runtime::ContentionShape contention_shape(const Workload& workload, const std::vector<int>& gammas);
+
 // Re-measured samples of one group's points, round after round.
 class FreshSamples {
  public:
@@ -51,11 +61,19 @@ class FreshSamples {
   void add(bool draft, const std::vector<runtime::PassPointTiming>& timings);
   [[nodiscard]] int rounds(bool draft) const { return rounds_[draft ? 0 : 1]; }
   [[nodiscard]] bool empty() const { return rounds_[0] == 0 && rounds_[1] == 0; }
+  // One round's contention timings.
+  void add_contention(const runtime::ContentionTimings& timings);
+  [[nodiscard]] int contention_rounds() const { return contention_rounds_; }
 
   // The entries these samples give: per subgraph on its PU, and the whole forward pass when
   // the model sits on one PU.
   [[nodiscard]] std::vector<ProfileEntry> entries(const Soc& soc, int variant, const ModelGraph& draft,
                                                   const ModelGraph& target, const Mapping& mapping) const;
+  // The contention entries these samples give (none without contention rounds): each role's
+  // reference alone and beside, on every PU of the role against every PU of the other role,
+  // so whichever PU the predictor takes as the role's finds them.
+  [[nodiscard]] std::vector<ContentionEntry> contention_entries(const Soc& soc, int variant,
+                                                                const Mapping& mapping) const;
 
  private:
   // [role][point] -> samples of the forward pass and of every subgraph
@@ -65,11 +83,15 @@ class FreshSamples {
   };
   std::array<std::map<runtime::PassPoint, Samples>, 2> samples_;
   std::array<int, 2> rounds_ = {0, 0};
+  runtime::ContentionTimings contention_;
+  int contention_rounds_ = 0;
 };
 
 // `stale` with every entry of `fresh` in place of the entry of the same level, model, key, PU,
-// units and point (added where the stale profile has none).
-ProfileDb with_fresh_entries(const ProfileDb& stale, const std::vector<ProfileEntry>& fresh);
+// units and point (added where the stale profile has none), and every contention entry of
+// `fresh_contention` in place of those of the same PU, units, PU beside, its units and role.
+ProfileDb with_fresh_entries(const ProfileDb& stale, const std::vector<ProfileEntry>& fresh,
+                             const std::vector<ContentionEntry>& fresh_contention = {});
 
 // Median of fresh / committed - 1 over the re-measured entries of `model`, the committed figure
 // being what `stale` (the committed profile's oracle) gives at the same point (0 when none):

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -12,6 +13,7 @@
 #include "core/splitmix64.h"
 #include "cost/mapping.h"
 #include "plan/mapping_text.h"
+#include "runtime/measure/contention_points.h"
 #include "runtime/measure/pass_points.h"
 #include "runtime/plan_runner.h"
 #include "search/search.h"
@@ -404,15 +406,28 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
   std::vector<GroupPoints> needed(groups.size());
   std::vector<std::vector<runtime::SequencedPass>> in_loop_order(groups.size());
   std::vector<FreshSamples> fresh(groups.size());
+  // Groups with overlapped cases also re-measure each role's slowdown beside the other's work.
+  std::vector<std::optional<runtime::ContentionShape>> contention_of(groups.size());
   for (std::size_t g = 0; g < groups.size(); ++g) {
     std::vector<int> gammas;
     for (std::size_t index : groups[g].cases) gammas.push_back(out.cases[index].gamma);
     needed[g] = points_needed(study.workload, gammas);
     in_loop_order[g] = loop_order(study.workload, gammas, runners[g]->draft_executor() != nullptr);
+    const bool overlapped = std::any_of(groups[g].cases.begin(), groups[g].cases.end(), [&](std::size_t i) {
+      return out.cases[i].schedule == Schedule::overlapped;
+    });
+    if (overlapped && runners[g]->draft_executor() != nullptr)
+      contention_of[g] = contention_shape(study.workload, gammas);
   }
   auto remeasure = [&](std::size_t g, int round) -> Status {
     runtime::PlanRunner& runner = *runners[g];
     const std::uint64_t seed = mix_seed(options.seed, 0x5eedULL, g, static_cast<std::uint64_t>(round));
+    if (contention_of[g]) {
+      auto timings = runtime::time_contention(*runner.draft_executor(), runner.target_executor(),
+                                              *contention_of[g], seed + 2);
+      if (!timings) return timings.error();
+      fresh[g].add_contention(*timings);
+    }
     if (options.fresh_order == FreshOrder::loop) {
       auto timings =
           runtime::time_pass_sequence(runner.draft_executor(), runner.target_executor(), in_loop_order[g], seed);
@@ -507,7 +522,9 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const std::vector<ProfileEntry> entries =
         fresh[g].entries(soc, groups[g].variant, study.draft, study.target, groups[g].mapping);
-    const ProfileDb fresh_db = with_fresh_entries(study.profiles, entries);
+    const ProfileDb fresh_db =
+        with_fresh_entries(study.profiles, entries,
+                           fresh[g].contention_entries(soc, groups[g].variant, groups[g].mapping));
     const LatencyOracle fresh_oracle(soc, fresh_db);
     const CostInputs fresh_in{soc, study.draft, study.target, study.workload, fresh_oracle, in.mode};
     DriftCheck check;
@@ -546,6 +563,15 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
       const Seconds measured = c.measured.time_per_token();
       c.deviation = measured > 0 ? c.predicted.time_per_token / measured - 1 : 0;
       c.stale_deviation = measured > 0 ? c.stale.time_per_token / measured - 1 : 0;
+      if (c.schedule == Schedule::overlapped && fresh[g].contention_rounds() > 0 && c.predicted.feasible &&
+          c.stale.feasible && !out.drift.back().contention) {
+        DriftCheck& d = out.drift.back();
+        d.contention = true;
+        d.draft_slowdown = c.predicted.breakdown.draft_slowdown;
+        d.target_slowdown = c.predicted.breakdown.target_slowdown;
+        d.stale_draft_slowdown = c.stale.breakdown.draft_slowdown;
+        d.stale_target_slowdown = c.stale.breakdown.target_slowdown;
+      }
       c.nominal_deviation = measured > 0 ? c.nominal.time_per_token / measured - 1 : 0;
     }
   }

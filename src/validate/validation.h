@@ -190,6 +190,11 @@ struct DriftCheck {
   int rounds = 0;                                   // rounds they were re-measured in
   // Median over the points of fresh / committed - 1, for the draft and the target.
   double draft_change = 0, target_change = 0;
+  // Overlapped groups: each role's slowdown the fresh prediction read (re-measured beside the
+  // group) and the committed profile's, as factors >= 1.
+  bool contention = false;
+  double draft_slowdown = 1, target_slowdown = 1;
+  double stale_draft_slowdown = 1, stale_target_slowdown = 1;
   [[nodiscard]] double largest() const;  // the larger absolute change of the two
 };
 

@@ -246,6 +246,12 @@ std::string summary_json(const std::vector<ExperimentValidation>& experiments, c
                         {"rounds", d.rounds},
                         {"draft_change", d.draft_change},
                         {"target_change", d.target_change}});
+    for (std::size_t i = 0; i < e.drift.size(); ++i)
+      if (e.drift[i].contention)
+        checks[i]["contention"] = {{"draft_slowdown", e.drift[i].draft_slowdown},
+                                   {"target_slowdown", e.drift[i].target_slowdown},
+                                   {"stale_draft_slowdown", e.drift[i].stale_draft_slowdown},
+                                   {"stale_target_slowdown", e.drift[i].stale_target_slowdown}};
     x["drift_checks"] = checks;
     if (e.measured_acceptance) {
       nlohmann::ordered_json acceptance = nlohmann::ordered_json::array();
@@ -434,6 +440,17 @@ std::string validation_markdown(const std::vector<ExperimentValidation>& experim
         md << "| " << d.variant << " | " << d.mapping << " | " << d.draft_points << " | " << d.target_points << " | "
            << d.rounds << " | " << signed_percent(d.draft_change) << " | " << signed_percent(d.target_change)
            << " |\n";
+      if (std::any_of(e.drift.begin(), e.drift.end(), [](const DriftCheck& d) { return d.contention; })) {
+        md << "\nContention of the overlapped groups, re-measured beside their cases (each role's pass alone "
+              "and beside the other role's own work) and the committed profile's:\n\n"
+              "| variant | mapping | draft slowdown | target slowdown | committed draft | committed target |\n"
+              "|---|---|---:|---:|---:|---:|\n";
+        for (const auto& d : e.drift)
+          if (d.contention)
+            md << "| " << d.variant << " | " << d.mapping << " | " << fixed(d.draft_slowdown, 3) << " | "
+               << fixed(d.target_slowdown, 3) << " | " << fixed(d.stale_draft_slowdown, 3) << " | "
+               << fixed(d.stale_target_slowdown, 3) << " |\n";
+      }
     }
     if (!e.c_points.empty()) {
       md << "\nc = t_draft / t_target of one whole forward pass over a fresh prompt (the paper's Fig. 6):\n\n"

@@ -11,6 +11,7 @@
 
 #include "cost/cost_model.h"
 #include "cost/mapping.h"
+#include "cost/placement.h"
 #include "study/study.h"
 
 namespace specmap {
@@ -200,6 +201,96 @@ TEST(FreshProfile, LoopOrderTimesEveryPointOnceWhereTheLoopRunsIt) {
     std::sort(target_only.begin(), target_only.end());
     EXPECT_EQ(target_only, needed.target);
   }
+}
+
+// An overlapped group: the fresh prediction reads the contention re-measured beside the group,
+// the stale one the committed profile's; a sequential prediction reads neither.
+TEST(FreshProfile, OverlappedPredictionReadsTheRemeasuredContention) {
+  auto loaded = load_study(std::string(SPECMAP_SOURCE_DIR) + "/configs/experiments/host-hetero-40m-kv.yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.error().format();
+  const Study& s = *loaded;
+  const auto cpu = s.soc.pu_index("cpu");
+  const auto ocl = s.soc.pu_index("ocl");
+  ASSERT_TRUE(cpu && ocl);
+  const int variant = 0;
+  const int cpu_units = cost_internal::units_in_variant(s.soc, variant, *cpu);
+  const int ocl_units = cost_internal::units_in_variant(s.soc, variant, *ocl);
+  // The committed profile: the drafter (on the OpenCL PU) 1.2x slower beside the target, the
+  // target (on the CPU) 1.1x beside the drafter.
+  ProfileDb committed = s.profiles;
+  auto reference = [](const std::string& pu, int units, const std::string& beside, int beside_units,
+                      const std::string& role, Seconds median) {
+    ContentionEntry e;
+    e.pu = pu;
+    e.units = units;
+    e.beside = beside;
+    e.beside_units = beside_units;
+    e.role = role;
+    e.stats.median = e.stats.mean = median;
+    e.stats.repetitions = 3;
+    e.file = "committed";
+    return e;
+  };
+  committed.contention = {reference("ocl", ocl_units, "", 0, "draft", 1e-3),
+                          reference("ocl", ocl_units, "cpu", cpu_units, "draft", 1.2e-3),
+                          reference("cpu", cpu_units, "", 0, "target", 2e-3),
+                          reference("cpu", cpu_units, "cpu", cpu_units, "target", 9e-3),  // another pair: kept
+                          reference("cpu", cpu_units, "ocl", ocl_units, "target", 2.2e-3)};
+  // Re-measured beside the group, over two rounds: 2x and 1.5x.
+  FreshSamples fresh;
+  runtime::ContentionTimings round;
+  round.draft_alone = {1e-3, 1.1e-3};
+  round.draft_beside = {2e-3, 2.2e-3};
+  round.target_alone = {2e-3, 2e-3};
+  round.target_beside = {3e-3, 3e-3};
+  fresh.add_contention(round);
+  fresh.add_contention(round);
+  EXPECT_EQ(fresh.contention_rounds(), 2);
+  const Mapping m{whole_model_on(*ocl, s.draft.subgraphs.size()), whole_model_on(*cpu, s.target.subgraphs.size())};
+  const std::vector<ContentionEntry> entries = fresh.contention_entries(s.soc, variant, m);
+  ASSERT_EQ(entries.size(), 4u) << "each role alone and beside the other's PU";
+  for (const ContentionEntry& e : entries) {
+    EXPECT_EQ(e.stats.repetitions, 4) << "every sample of every round";
+    EXPECT_EQ(e.pu, e.role == "draft" ? "ocl" : "cpu");
+  }
+  const ProfileDb db = with_fresh_entries(committed, {}, entries);
+  EXPECT_EQ(db.contention.size(), 5u) << "the four re-measured in place of theirs, the other pair kept";
+  EXPECT_EQ(db.entries.size(), committed.entries.size());
+
+  const LatencyOracle stale_oracle(s.soc, committed);
+  const LatencyOracle fresh_oracle(s.soc, db);
+  const CostInputs stale_in{s.soc, s.draft, s.target, s.workload, stale_oracle, CostMode::extended};
+  const CostInputs fresh_in{s.soc, s.draft, s.target, s.workload, fresh_oracle, CostMode::extended};
+  const Candidate overlapped{variant, m, 3, Schedule::overlapped};
+  const Prediction stale = predict(stale_in, overlapped);
+  const Prediction now = predict(fresh_in, overlapped);
+  ASSERT_TRUE(stale.feasible && now.feasible) << stale.infeasible_reason << now.infeasible_reason;
+  EXPECT_NEAR(stale.breakdown.draft_slowdown, 1.2, 1e-9);
+  EXPECT_NEAR(stale.breakdown.target_slowdown, 1.1, 1e-9);
+  EXPECT_NEAR(now.breakdown.draft_slowdown, 2.0, 0.05);
+  EXPECT_NEAR(now.breakdown.target_slowdown, 1.5, 1e-9);
+  EXPECT_TRUE(now.breakdown.contention_measured);
+  EXPECT_GT(now.time_per_token, stale.time_per_token) << "more contention, a slower overlapped schedule";
+  const Candidate sequential{variant, m, 3, Schedule::sequential};
+  EXPECT_DOUBLE_EQ(predict(fresh_in, sequential).time_per_token, predict(stale_in, sequential).time_per_token);
+
+  // A group without contention rounds gives no entries, and the committed contention stays.
+  EXPECT_TRUE(FreshSamples().contention_entries(s.soc, variant, m).empty());
+  // Draft and target on one PU never overlap: nothing to re-measure for them.
+  const Mapping shared{whole_model_on(*cpu, s.draft.subgraphs.size()),
+                       whole_model_on(*cpu, s.target.subgraphs.size())};
+  EXPECT_TRUE(fresh.contention_entries(s.soc, variant, shared).empty());
+}
+
+TEST(FreshProfile, ContentionShapeIsTheMedianGammaAtMidGeneration) {
+  Workload w = study().workload;  // 32-token prompt, 96 generated, KV cache
+  runtime::ContentionShape shape = contention_shape(w, {0, 1, 3, 8});
+  EXPECT_EQ(shape.draft_step, (runtime::PassPoint{1, 80, 0}));
+  EXPECT_EQ(shape.verification, (runtime::PassPoint{4, 80, 0}));
+  w.kv_cache = false;
+  shape = contention_shape(w, {0, 2});
+  EXPECT_EQ(shape.draft_step, (runtime::PassPoint{81, 0, 0}));
+  EXPECT_EQ(shape.verification, (runtime::PassPoint{82, 0, 3})) << "gamma + 1 rows sampled";
 }
 
 }  // namespace
