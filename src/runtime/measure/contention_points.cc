@@ -159,7 +159,11 @@ Result<ContentionTimings> time_contention(TransformerExecutor& draft, Transforme
   ContentionTimings out;
   const Phase target_alone{verifier, nullptr, false, shape.passes};
   const Phase target_beside{verifier, &drafter, false, shape.passes};
-  const Phase draft_alone{drafter, nullptr, true, shape.passes};
+  // The drafter's step alone is timed on the calling thread, as the sequential schedule and the
+  // fresh points run it (the figure the plan's drafting steps carry); beside the target on the
+  // drafter's own pinned thread, as the overlapped schedule runs it. Their ratio is what the
+  // overlapped schedule's drafting step costs against the plan's, thread placement included.
+  const Phase draft_alone{drafter, nullptr, false, shape.passes};
   const Phase draft_beside{drafter, &verifier, true, shape.passes};
   for (int k = 0; k < shape.pairs; ++k) {
     const bool alone_first = k % 2 == 0;

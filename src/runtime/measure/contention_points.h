@@ -4,8 +4,10 @@
 // pinned to the drafter's cores, the target's verification on the calling thread.
 //  - target role: one verification pass timed alone, and timed while the worker drafts steps
 //    in a loop;
-//  - draft role: one drafting step timed alone on the worker, and timed on the worker while the
-//    calling thread verifies in a loop.
+//  - draft role: one drafting step timed alone on the calling thread (as the sequential
+//    schedule and the fresh profile points run it), and timed on the worker while the calling
+//    thread verifies in a loop (as the overlapped schedule runs it): the ratio carries what the
+//    drafter's own pinned thread changes, not only the other role's load.
 // Alone and beside alternate (ABBA), so a slow phase of the machine lands in both halves of the
 // ratio. Both executors are prefilled (untimed) to their points' contexts first and left rolled
 // back to length 0; the passes sample their rows as the decoder does.
