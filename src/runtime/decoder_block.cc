@@ -72,8 +72,8 @@ void run_decoder_block(std::span<float> hidden, std::size_t first_position, cons
   linear(scratch.normed, rows, weights.v_proj, new_values, pool);
   add_bias(new_values, weights.v_bias);
   lap(BlockOp::v_proj);
-  apply_rotary(scratch.q, attn.heads, attn.head_dim, first_position, rotary_inverse_frequencies, pool);
-  apply_rotary(new_keys, attn.kv_heads, attn.head_dim, first_position, rotary_inverse_frequencies, pool);
+  apply_rotary(scratch.q, attn.heads, new_keys, attn.kv_heads, attn.head_dim, first_position,
+               rotary_inverse_frequencies, pool);
   causal_attention(scratch.q, first_position, cache.keys(layer), cache.values(layer), attn, scratch.attention,
                    pool);
   lap(BlockOp::attention);

@@ -100,6 +100,20 @@ TEST_P(CpuKernels, RotaryMatchesRotateHalfDefinition) {
   EXPECT_LT(relative_max_error(rotated, expected), 1e-5);
 }
 
+TEST_P(CpuKernels, RotaryOfQueriesAndKeysTogetherMatchesEachAlone) {
+  const std::size_t heads = 6, kv_heads = 2, head_dim = 16, rows = 19, first = 37;
+  const std::vector<float> inverse = rotary_inverse_frequencies(head_dim, 10000.0);
+  std::vector<float> q = random_values(rows * heads * head_dim, 10);
+  std::vector<float> k = random_values(rows * kv_heads * head_dim, 11);
+  std::vector<float> q_alone = q, k_alone = k;
+  apply_rotary(q, heads, k, kv_heads, head_dim, first, inverse, pool());
+  apply_rotary(q_alone, heads, head_dim, first, inverse, pool());
+  apply_rotary(k_alone, kv_heads, head_dim, first, inverse, pool());
+  EXPECT_EQ(q, q_alone);
+  EXPECT_EQ(k, k_alone);
+  EXPECT_NE(q, random_values(rows * heads * head_dim, 10));  // and they were rotated
+}
+
 TEST_P(CpuKernels, RotaryAtPositionZeroIsIdentityAndKeepsNorms) {
   const std::size_t heads = 2, head_dim = 16;
   std::vector<float> x = random_values(heads * head_dim * 4, 9);
