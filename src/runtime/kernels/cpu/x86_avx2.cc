@@ -8,6 +8,7 @@
 
 #include "runtime/kernels/cpu/kernel_sets.h"
 #include "runtime/kernels/cpu/x86_avx2_packed.h"
+#include "runtime/kernels/cpu/x86_avx2_quant_packed.h"
 
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,f16c")
@@ -174,6 +175,17 @@ void quant_rows(const QuantRowsArgs& a, std::size_t begin, std::size_t end) {
 
 namespace specmap::runtime::kernels {
 
+namespace {
+// f32 / f16 in float panels; q8_0 / q4_0 in int8 panels where the CPU has AVX-VNNI (else
+// they keep the stored layout).
+bool pack_avx2(TensorType type, const std::byte* weight, std::size_t row_bytes, std::size_t rows,
+               std::size_t cols, PackedWeights& out) {
+  if (type == TensorType::q8_0 || type == TensorType::q4_0)
+    return avx2_quant_packed::pack(type, weight, row_bytes, rows, cols, out);
+  return avx2_packed::pack(type, weight, row_bytes, rows, cols, out);
+}
+}  // namespace
+
 const RowsKernelSet* avx2_kernels() {
   static const RowsKernelSet set = [] {
     RowsKernelSet s{"avx2",
@@ -183,9 +195,12 @@ const RowsKernelSet* avx2_kernels() {
                     prepare_quantized_rows_portable,
                     quant_rows<TensorType::q8_0>,
                     quant_rows<TensorType::q4_0>};
-    s.pack = avx2_packed::pack;  // f32 and f16 in panels of 16 (x86_avx2_packed.cc)
+    s.pack = pack_avx2;  // f32 / f16 in panels of 16 (x86_avx2_packed.cc), q8_0 / q4_0 of 8
     s.packed_f32 = avx2_packed::f32_rows;
     s.packed_f16 = avx2_packed::f16_rows;
+    s.packed_q8_0 = avx2_quant_packed::q8_0_rows;  // x86_avx2_quant_packed.cc (AVX-VNNI)
+    s.packed_q4_0 = avx2_quant_packed::q4_0_rows;
+    s.prepare_packed = avx2_quant_packed::prepare;
     return s;
   }();
   return &set;
