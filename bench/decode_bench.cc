@@ -49,7 +49,7 @@
 #include "runtime/kernels/cpu/compute_peak.h"
 #include "runtime/kernels/cpu/dispatch.h"
 #include "runtime/opencl/opencl_device.h"
-#include "runtime/transformer_executor.h"
+#include "runtime/executor/transformer_executor.h"
 #include "runtime/weights/synthetic_weights.h"
 #include "runtime/weights/weight_tensor.h"
 

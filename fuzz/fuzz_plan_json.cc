@@ -1,7 +1,7 @@
 // libFuzzer harness: plan.json as `specmap run` reads it and as `specmap explain` renders it.
 #include "fuzz/fuzz_input.h"
 #include "plan/explain.h"
-#include "runtime/plan_file.h"
+#include "runtime/executor/plan_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string label = "fuzz-plan.json";

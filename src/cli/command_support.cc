@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "cli/command.h"
-#include "runtime/host_detect.h"
+#include "runtime/measure/host_detect.h"
 
 namespace specmap::cli {
 

@@ -8,7 +8,7 @@
 #include "core/format.h"
 #include "describe/loaders.h"
 #include "runtime/cpu/core_set.h"
-#include "runtime/host_detect.h"
+#include "runtime/measure/host_detect.h"
 #include "runtime/measure/host_figures.h"
 
 namespace specmap::cli {

@@ -6,7 +6,7 @@
 #include "core/files.h"
 #include "describe/loaders.h"
 #include "plan/explain.h"
-#include "runtime/plan_file.h"
+#include "runtime/executor/plan_file.h"
 
 namespace specmap::cli {
 

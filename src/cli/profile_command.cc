@@ -10,7 +10,7 @@
 #include "cli/command.h"
 #include "core/files.h"
 #include "describe/loaders.h"
-#include "runtime/profiler.h"
+#include "runtime/measure/profiler.h"
 #include "study/study.h"
 
 namespace specmap::cli {

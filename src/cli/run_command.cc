@@ -15,8 +15,8 @@
 #include "describe/loaders.h"
 #include "runtime/formats/gguf_model.h"
 #include "runtime/formats/tokenizer.h"
-#include "runtime/plan_file.h"
-#include "runtime/plan_runner.h"
+#include "runtime/executor/plan_file.h"
+#include "runtime/executor/plan_runner.h"
 
 namespace specmap::cli {
 

@@ -1,5 +1,5 @@
 #pragma once
-// Expected decode time per token of the overlapped schedule (runtime/speculative_overlapped.h
+// Expected decode time per token of the overlapped schedule (runtime/speculative/speculative_overlapped.h
 // implements the same algorithm):
 //
 //   cold block:  the drafter drafts gamma tokens alone (gamma * d); then the target's pass

@@ -51,7 +51,7 @@ std::vector<Tokens> quadrature_nodes(Tokens generate);
 
 // Expected iterations of generating `generate` tokens at acceptance `alphas` (per draft
 // position, as Workload's) with up to gamma drafts. The runtime drafts min(gamma, m - 1)
-// tokens when m are still missing (runtime/speculative.cc), so a generation's last
+// tokens when m are still missing (runtime/speculative/speculative.cc), so a generation's last
 // iterations draft fewer and verify fewer rows than gamma + 1: counted exactly by the
 // expected visits of each number of missing tokens, rather than generate / E[tokens per
 // iteration] iterations of gamma drafts each.

@@ -11,7 +11,7 @@
 #include "describe/model.h"
 #include "describe/soc.h"
 #include "describe/workload.h"
-#include "runtime/plan_file.h"
+#include "runtime/executor/plan_file.h"
 
 namespace specmap {
 

@@ -321,7 +321,7 @@ ProfileDb read_benchmarks(const JsonDocument& doc) {
     };
     record(run_name, *parsed, seconds);
     // Subgraph and op times measured within a forward pass travel as its user counters,
-    // "subgraph:<name>" and "op:<key>" in seconds per iteration (see runtime/profiler.h).
+    // "subgraph:<name>" and "op:<key>" in seconds per iteration (see runtime/measure/profiler.h).
     if (parsed->kind != NameKind::point || parsed->level != ProfileLevel::forward) continue;
     for (const auto& [counter, value] : b.items()) {
       const bool is_subgraph = counter.rfind(kSubgraphCounterPrefix, 0) == 0;

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "describe/workload.h"
-#include "runtime/speculative.h"
+#include "runtime/speculative/speculative.h"
 
 namespace specmap {
 

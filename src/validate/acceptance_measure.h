@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "core/result.h"
-#include "runtime/token_model.h"
+#include "runtime/executor/token_model.h"
 
 namespace specmap {
 

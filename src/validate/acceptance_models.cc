@@ -6,7 +6,7 @@
 #include "runtime/formats/gguf_file.h"
 #include "runtime/formats/gguf_model.h"
 #include "runtime/formats/gguf_weights.h"
-#include "runtime/plan_runner.h"
+#include "runtime/executor/plan_runner.h"
 
 namespace specmap {
 

@@ -12,7 +12,7 @@
 #include "core/result.h"
 #include "describe/model.h"
 #include "runtime/formats/tokenizer.h"
-#include "runtime/transformer_executor.h"
+#include "runtime/executor/transformer_executor.h"
 
 namespace specmap {
 

@@ -15,7 +15,7 @@
 #include "plan/mapping_text.h"
 #include "runtime/measure/contention_points.h"
 #include "runtime/measure/pass_points.h"
-#include "runtime/plan_runner.h"
+#include "runtime/executor/plan_runner.h"
 #include "search/search.h"
 #include "validate/fresh_profile.h"
 #include "validate/run_schedule.h"

@@ -8,7 +8,7 @@
 
 #include "backend_support.h"
 #include "runtime/opencl/transfer_probe.h"
-#include "runtime/transformer_executor.h"
+#include "runtime/executor/transformer_executor.h"
 #include "runtime/weights/synthetic_weights.h"
 
 namespace specmap::runtime {

@@ -6,7 +6,7 @@
 
 #include "backend_support.h"
 #include "describe/loaders.h"
-#include "runtime/plan_runner.h"
+#include "runtime/executor/plan_runner.h"
 
 namespace specmap::runtime {
 namespace {

@@ -10,7 +10,7 @@
 #include "runtime/formats/gguf_file.h"
 #include "runtime/formats/gguf_model.h"
 #include "runtime/formats/tokenizer.h"
-#include "runtime/plan_runner.h"
+#include "runtime/executor/plan_runner.h"
 
 namespace specmap::runtime {
 namespace {

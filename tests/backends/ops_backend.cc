@@ -6,7 +6,7 @@
 #include "runtime/cpu/rms_norm.h"
 #include "runtime/cpu/rotary.h"
 #include "runtime/cpu/swiglu.h"
-#include "runtime/kv_cache.h"
+#include "runtime/executor/kv_cache.h"
 
 #if SPECMAP_HAVE_OPENCL
 #include "runtime/opencl/device_block.h"

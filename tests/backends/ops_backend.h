@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "runtime/cpu/attention.h"
-#include "runtime/decoder_block.h"
+#include "runtime/executor/decoder_block.h"
 #include "runtime/weights/weights.h"
 
 namespace specmap::runtime::testing {

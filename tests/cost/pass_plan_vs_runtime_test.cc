@@ -1,5 +1,5 @@
 // The pass plan against what the speculative loop really runs: recording models count every
-// pass of runtime/speculative.cc (tokens processed, context, rows sampled) over many
+// pass of runtime/speculative/speculative.cc (tokens processed, context, rows sampled) over many
 // generations at a controlled acceptance, and the plan's expected figures per generated token
 // must match them. A plan that charges passes at lengths the loop never reaches (a no-cache
 // pass recomputes the whole sequence, so its cost follows the length) or counts passes the
@@ -13,8 +13,8 @@
 
 #include "cost/workload_passes.h"
 #include "cost_fixtures.h"
-#include "runtime/speculative.h"
-#include "runtime/token_model.h"
+#include "runtime/speculative/speculative.h"
+#include "runtime/executor/token_model.h"
 
 namespace specmap {
 namespace {

@@ -22,7 +22,7 @@ struct Pair {
   ModelGraph target = tiny_model("target", 4, 128);
 };
 
-// Expected time of generating `generate` tokens by the runtime's rule (runtime/speculative.cc:
+// Expected time of generating `generate` tokens by the runtime's rule (runtime/speculative/speculative.cc:
 // min(gamma, m - 1) drafts when m tokens are missing), every target pass costing t and every
 // draft pass c t, acceptance alphas[k - 1] at draft position k (the last repeating): by
 // recursion over the missing tokens, independently of the pass plan's counting.

@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "runtime/formats/tiny_gguf.h"
-#include "runtime/transformer_executor.h"
+#include "runtime/executor/transformer_executor.h"
 
 namespace specmap::runtime {
 namespace {

@@ -1,7 +1,7 @@
 // `specmap detect`'s reading of a board: cores grouped into clusters from a fake sysfs tree
 // of a big.LITTLE SoC, the SoC YAML written from them (one CPU PU per cluster naming its
 // cores), measured figures marked as such, and a small real measurement on this host.
-#include "runtime/host_detect.h"
+#include "runtime/measure/host_detect.h"
 
 #include <gtest/gtest.h>
 

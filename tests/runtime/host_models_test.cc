@@ -7,7 +7,7 @@
 
 #include "describe/loaders.h"
 #include "runtime/weights/synthetic_weights.h"
-#include "runtime/transformer_executor.h"
+#include "runtime/executor/transformer_executor.h"
 
 namespace specmap::runtime {
 namespace {

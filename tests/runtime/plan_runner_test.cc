@@ -1,12 +1,12 @@
 // Running a plan's choice: core sets per variant, placements, and speculative decoding of a
 // tiny model pair whose greedy output must equal the target's own greedy output.
-#include "runtime/plan_runner.h"
+#include "runtime/executor/plan_runner.h"
 
 #include <gtest/gtest.h>
 
 #include "describe/loaders.h"
-#include "runtime/host_detect.h"
-#include "runtime/plan_file.h"
+#include "runtime/measure/host_detect.h"
+#include "runtime/executor/plan_file.h"
 #include "runtime_test_support.h"
 
 namespace specmap::runtime {

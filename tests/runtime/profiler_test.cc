@@ -1,6 +1,6 @@
 // The profiler measures every (model, CPU configuration, new tokens, context) point at the
 // forward and subgraph levels, in a file the profile reader accepts.
-#include "runtime/profiler.h"
+#include "runtime/measure/profiler.h"
 
 #include <gtest/gtest.h>
 

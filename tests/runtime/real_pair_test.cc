@@ -18,8 +18,8 @@
 #include "runtime/formats/gguf_file.h"
 #include "runtime/formats/gguf_model.h"
 #include "runtime/formats/tokenizer.h"
-#include "runtime/plan_runner.h"
-#include "runtime/sampling.h"
+#include "runtime/executor/plan_runner.h"
+#include "runtime/speculative/sampling.h"
 
 namespace specmap::runtime {
 namespace {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "runtime/speculative.h"
+#include "runtime/speculative/speculative.h"
 #include "speculative_toy_models.h"
 
 namespace specmap::runtime {

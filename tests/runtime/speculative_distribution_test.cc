@@ -10,9 +10,9 @@
 #include <iostream>
 #include <vector>
 
-#include "runtime/speculative.h"
-#include "runtime/speculative_internal.h"
-#include "runtime/speculative_overlapped.h"
+#include "runtime/speculative/speculative.h"
+#include "runtime/speculative/speculative_internal.h"
+#include "runtime/speculative/speculative_overlapped.h"
 #include "speculative_toy_models.h"
 
 namespace specmap::runtime {

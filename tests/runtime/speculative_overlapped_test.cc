@@ -16,9 +16,9 @@
 
 #include "describe/model.h"
 #include "describe/soc.h"
-#include "runtime/plan_runner.h"
-#include "runtime/speculative.h"
-#include "runtime/transformer_executor.h"
+#include "runtime/executor/plan_runner.h"
+#include "runtime/speculative/speculative.h"
+#include "runtime/executor/transformer_executor.h"
 #include "runtime/weights/synthetic_weights.h"
 #include "runtime_test_support.h"
 #include "speculative_toy_models.h"

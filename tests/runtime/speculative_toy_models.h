@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/speculative.h"
-#include "runtime/token_model.h"
+#include "runtime/speculative/speculative.h"
+#include "runtime/executor/token_model.h"
 
 namespace specmap::runtime::testing {
 

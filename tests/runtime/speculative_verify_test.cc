@@ -1,4 +1,4 @@
-#include "runtime/speculative_verify.h"
+#include "runtime/speculative/speculative_verify.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include "runtime/speculative_internal.h"
+#include "runtime/speculative/speculative_internal.h"
 
 namespace specmap::runtime {
 namespace {

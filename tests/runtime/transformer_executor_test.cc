@@ -1,6 +1,6 @@
 // The executor against the naive reference, across its modes: KV cache or recompute,
 // truncation, core sets, layer skipping, timings.
-#include "runtime/transformer_executor.h"
+#include "runtime/executor/transformer_executor.h"
 
 #include <gtest/gtest.h>
 #include <sched.h>

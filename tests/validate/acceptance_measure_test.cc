@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/splitmix64.h"
-#include "runtime/token_model.h"
+#include "runtime/executor/token_model.h"
 
 namespace specmap {
 namespace {

@@ -44,7 +44,7 @@ TEST(FreshProfile, PointsNeededFollowThePassPlan) {
   for (const auto& p : g.draft) step = step || (p.new_tokens == 1 && p.context > 32);
   EXPECT_TRUE(verification);
   EXPECT_TRUE(step);
-  // gamma + 1 rows, fewer in the last iterations (runtime/speculative.cc drafts min(gamma, m - 1)).
+  // gamma + 1 rows, fewer in the last iterations (runtime/speculative/speculative.cc drafts min(gamma, m - 1)).
   for (const auto& p : g.target) EXPECT_TRUE((p.new_tokens >= 1 && p.new_tokens <= 4) || p.context == 0);
   Workload nokv = w;
   nokv.kv_cache = false;

@@ -7,7 +7,7 @@
 
 #include "core/result.h"
 #include "describe/model.h"
-#include "runtime/transformer_executor.h"
+#include "runtime/executor/transformer_executor.h"
 #include "runtime/weights/weights.h"
 
 namespace specmap::runtime {

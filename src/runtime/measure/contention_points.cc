@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "runtime/cpu/core_set.h"
-#include "runtime/sampling.h"
+#include "runtime/speculative/sampling.h"
 
 namespace specmap::runtime {
 

@@ -1,6 +1,6 @@
 #pragma once
 // Times the overlapped schedule's contention beside a validation's cases, per role, with both
-// models' own work as runtime/speculative_overlapped.h runs it: the drafter on a worker thread
+// models' own work as runtime/speculative/speculative_overlapped.h runs it: the drafter on a worker thread
 // pinned to the drafter's cores, the target's verification on the calling thread.
 //  - target role: one verification pass timed alone, and timed while the worker drafts steps
 //    in a loop;
@@ -17,7 +17,7 @@
 #include "core/result.h"
 #include "core/units.h"
 #include "runtime/measure/pass_points.h"
-#include "runtime/transformer_executor.h"
+#include "runtime/executor/transformer_executor.h"
 
 namespace specmap::runtime {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/host_detect.h"
+#include "runtime/measure/host_detect.h"
 
 namespace specmap::runtime {
 

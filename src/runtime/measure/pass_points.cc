@@ -6,7 +6,7 @@
 #include <random>
 #include <span>
 
-#include "runtime/sampling.h"
+#include "runtime/speculative/sampling.h"
 
 namespace specmap::runtime {
 

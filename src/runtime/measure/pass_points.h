@@ -11,7 +11,7 @@
 
 #include "core/result.h"
 #include "core/units.h"
-#include "runtime/transformer_executor.h"
+#include "runtime/executor/transformer_executor.h"
 
 namespace specmap::runtime {
 
@@ -30,7 +30,7 @@ struct PassPointTiming {
 
 // Rows a profile point samples: its rows when set; else with a KV cache, every appended row of
 // a decoding step or verification (context > 0) and the last row of a prefill (context 0);
-// without a cache, the last row (the profiler's convention, see runtime/profiler.h).
+// without a cache, the last row (the profiler's convention, see runtime/measure/profiler.h).
 std::size_t sampled_rows(bool kv_cache, const PassPoint& point);
 
 // One timed pass per point, in ascending context so each prefix grows from the previous

@@ -1,9 +1,9 @@
 #pragma once
 // One Llama decoder block on an OpenCL device: the same ops in the same order as
-// runtime/decoder_block.cc, on weights uploaded once and a device KV cache.
+// runtime/executor/decoder_block.cc, on weights uploaded once and a device KV cache.
 #include <cstddef>
 
-#include "runtime/decoder_block.h"
+#include "runtime/executor/decoder_block.h"
 #include "runtime/opencl/buffer.h"
 #include "runtime/opencl/device_kv_cache.h"
 #include "runtime/opencl/ops.h"

@@ -1,6 +1,6 @@
 #pragma once
 // Keys and values of the processed positions of the layers an executor runs on a device:
-// the device twin of runtime/kv_cache.h. Row t of a layer holds position t:
+// the device twin of runtime/executor/kv_cache.h. Row t of a layer holds position t:
 // [positions x kv_width]. Capacity grows by doubling (the rows held are copied on the
 // device), truncation only forgets positions, so a rejected draft costs no copy.
 #include <cstddef>

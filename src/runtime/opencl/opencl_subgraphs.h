@@ -15,7 +15,7 @@
 
 #include "core/result.h"
 #include "core/units.h"
-#include "runtime/decoder_block.h"
+#include "runtime/executor/decoder_block.h"
 #include "runtime/opencl/opencl_device.h"
 #include "runtime/weights/weights.h"
 

@@ -8,7 +8,7 @@
 //  - overlapped: the drafter runs on a worker thread and drafts the next block while the
 //    target verifies the current one; a pre-drafted block is thrown away on a rejection.
 //    The algorithm, its statistics and why its output is still exactly the target's are in
-//    runtime/speculative_overlapped.h and docs/runtime-overlap.md.
+//    runtime/speculative/speculative_overlapped.h and docs/runtime-overlap.md.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -21,7 +21,7 @@
 #include "core/units.h"
 #include "describe/experiment.h"
 #include "runtime/cpu/core_set.h"
-#include "runtime/token_model.h"
+#include "runtime/executor/token_model.h"
 
 namespace specmap::runtime {
 

@@ -29,9 +29,9 @@
 #include "describe/model.h"
 #include "describe/soc.h"
 #include "runtime/cpu/core_set.h"
-#include "runtime/speculative.h"
-#include "runtime/subgraph_timings.h"
-#include "runtime/transformer_executor.h"
+#include "runtime/speculative/speculative.h"
+#include "runtime/executor/subgraph_timings.h"
+#include "runtime/executor/transformer_executor.h"
 
 namespace specmap::runtime {
 

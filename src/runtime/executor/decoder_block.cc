@@ -1,4 +1,4 @@
-#include "runtime/decoder_block.h"
+#include "runtime/executor/decoder_block.h"
 
 #include <cassert>
 #include <chrono>

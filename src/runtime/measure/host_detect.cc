@@ -1,4 +1,4 @@
-#include "runtime/host_detect.h"
+#include "runtime/measure/host_detect.h"
 
 #include <algorithm>
 #include <cctype>

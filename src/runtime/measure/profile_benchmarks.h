@@ -1,5 +1,5 @@
 #pragma once
-// The profiler's benchmarks besides forward passes (runtime/profiler.h registers them with
+// The profiler's benchmarks besides forward passes (runtime/measure/profiler.h registers them with
 // Google Benchmark, manual time):
 // - a transfer: one blocking copy of a boundary tensor between host memory and an OpenCL
 //   device, as the executor makes at a PU boundary;
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "runtime/opencl/transfer_probe.h"
-#include "runtime/transformer_executor.h"
+#include "runtime/executor/transformer_executor.h"
 
 namespace specmap::runtime {
 

@@ -52,7 +52,7 @@
 #include "core/result.h"
 #include "core/units.h"
 #include "runtime/cpu/core_set.h"
-#include "runtime/token_model.h"
+#include "runtime/executor/token_model.h"
 
 namespace specmap::runtime::internal {
 

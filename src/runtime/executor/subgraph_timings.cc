@@ -1,4 +1,4 @@
-#include "runtime/subgraph_timings.h"
+#include "runtime/executor/subgraph_timings.h"
 
 namespace specmap::runtime {
 

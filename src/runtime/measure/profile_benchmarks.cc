@@ -1,4 +1,4 @@
-#include "runtime/profile_benchmarks.h"
+#include "runtime/measure/profile_benchmarks.h"
 
 #include <chrono>
 #include <random>

@@ -13,7 +13,7 @@
 #include "runtime/cpu/attention.h"
 #include "runtime/cpu/swiglu.h"
 #include "runtime/cpu/thread_pool.h"
-#include "runtime/kv_cache.h"
+#include "runtime/executor/kv_cache.h"
 #include "runtime/weights/weights.h"
 
 namespace specmap::runtime {

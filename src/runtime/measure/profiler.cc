@@ -1,4 +1,4 @@
-#include "runtime/profiler.h"
+#include "runtime/measure/profiler.h"
 
 #include <benchmark/benchmark.h>
 
@@ -17,12 +17,12 @@
 #include <utility>
 
 #include "profile/profile_db.h"
-#include "runtime/plan_runner.h"
-#include "runtime/profile_benchmarks.h"
+#include "runtime/executor/plan_runner.h"
+#include "runtime/measure/profile_benchmarks.h"
 #include "runtime/formats/gguf_weights.h"
-#include "runtime/sampling.h"
+#include "runtime/speculative/sampling.h"
 #include "runtime/weights/synthetic_weights.h"
-#include "runtime/transformer_executor.h"
+#include "runtime/executor/transformer_executor.h"
 
 namespace specmap::runtime {
 

@@ -1,5 +1,5 @@
 // The overlapped schedule; the algorithm is described in speculative_overlapped.h.
-#include "runtime/speculative_overlapped.h"
+#include "runtime/speculative/speculative_overlapped.h"
 
 #include <algorithm>
 #include <chrono>
@@ -9,8 +9,8 @@
 #include <system_error>
 #include <utility>
 
-#include "runtime/sampling.h"
-#include "runtime/speculative_internal.h"
+#include "runtime/speculative/sampling.h"
+#include "runtime/speculative/speculative_internal.h"
 
 namespace specmap::runtime::internal {
 namespace {

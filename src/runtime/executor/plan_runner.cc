@@ -1,4 +1,4 @@
-#include "runtime/plan_runner.h"
+#include "runtime/executor/plan_runner.h"
 
 #include <algorithm>
 #include <chrono>
@@ -7,7 +7,7 @@
 
 #include "core/dtype.h"
 #include "runtime/formats/gguf_weights.h"
-#include "runtime/sampling.h"
+#include "runtime/speculative/sampling.h"
 #include "runtime/weights/synthetic_weights.h"
 
 namespace specmap::runtime {

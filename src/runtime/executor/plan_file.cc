@@ -1,4 +1,4 @@
-#include "runtime/plan_file.h"
+#include "runtime/executor/plan_file.h"
 
 #include <nlohmann/json.hpp>
 

@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "core/result.h"
-#include "runtime/sampling.h"
-#include "runtime/speculative.h"
-#include "runtime/speculative_verify.h"
-#include "runtime/token_model.h"
+#include "runtime/speculative/sampling.h"
+#include "runtime/speculative/speculative.h"
+#include "runtime/speculative/speculative_verify.h"
+#include "runtime/executor/token_model.h"
 
 namespace specmap::runtime::internal {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/result.h"
-#include "runtime/plan_runner.h"
+#include "runtime/executor/plan_runner.h"
 
 namespace specmap::runtime {
 

@@ -23,12 +23,12 @@
 #include "describe/model.h"
 #include "runtime/cpu/core_set.h"
 #include "runtime/cpu/thread_pool.h"
-#include "runtime/decoder_block.h"
-#include "runtime/kv_cache.h"
+#include "runtime/executor/decoder_block.h"
+#include "runtime/executor/kv_cache.h"
 #include "runtime/opencl/opencl_device.h"
 #include "runtime/opencl/opencl_subgraphs.h"
-#include "runtime/subgraph_timings.h"
-#include "runtime/token_model.h"
+#include "runtime/executor/subgraph_timings.h"
+#include "runtime/executor/token_model.h"
 #include "runtime/weights/weights.h"
 
 namespace specmap::runtime {

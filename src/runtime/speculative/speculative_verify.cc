@@ -1,9 +1,9 @@
-#include "runtime/speculative_verify.h"
+#include "runtime/speculative/speculative_verify.h"
 
 #include <string>
 #include <vector>
 
-#include "runtime/speculative_internal.h"
+#include "runtime/speculative/speculative_internal.h"
 
 namespace specmap::runtime {
 namespace {

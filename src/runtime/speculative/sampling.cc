@@ -1,4 +1,4 @@
-#include "runtime/sampling.h"
+#include "runtime/speculative/sampling.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "runtime/speculative.h"
+#include "runtime/speculative/speculative.h"
 
 #include <algorithm>
 #include <chrono>
@@ -7,10 +7,10 @@
 #include <string>
 #include <utility>
 
-#include "runtime/sampling.h"
-#include "runtime/speculative_internal.h"
-#include "runtime/speculative_overlapped.h"
-#include "runtime/speculative_verify.h"
+#include "runtime/speculative/sampling.h"
+#include "runtime/speculative/speculative_internal.h"
+#include "runtime/speculative/speculative_overlapped.h"
+#include "runtime/speculative/speculative_verify.h"
 
 namespace specmap::runtime {
 namespace internal {

@@ -8,7 +8,7 @@
 #include <span>
 
 #include "core/result.h"
-#include "runtime/sampling.h"
+#include "runtime/speculative/sampling.h"
 
 namespace specmap::runtime {
 

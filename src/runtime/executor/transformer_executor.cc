@@ -1,4 +1,4 @@
-#include "runtime/transformer_executor.h"
+#include "runtime/executor/transformer_executor.h"
 
 #include <algorithm>
 #include <chrono>
