@@ -540,9 +540,11 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
       ValidationCase& c = out.cases[groups[g].cases[k]];
       AcceptanceEvidence evidence{0, 0};
       // The twins of a pair repeat the same draws: the distinct trials are those of half A.
+      // The estimate comes from the runs the case is compared with (see prediction_interval.h).
       if (auto alpha = c.measured.alpha_estimate()) {
         const std::int64_t trials = c.measured.accepted + c.measured.rejections;
-        evidence = {*alpha, options.repetitions >= 2 ? std::max<std::int64_t>(1, trials / 2) : trials};
+        evidence = {*alpha, options.repetitions >= 2 ? std::max<std::int64_t>(1, trials / 2) : trials, false,
+                    true};
       }
       c.noise_half_width = noise_half;
       if (measured_acceptance) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
+#include <vector>
 
 #include "cost/mapping.h"
 #include "study/study.h"
@@ -75,6 +77,65 @@ TEST(PredictionInterval, PredictsAtTheGivenAcceptance) {
   const IntervalPrediction b = predict_with_interval(f.inputs(), f.candidate(0), {0.9, 10});
   EXPECT_NEAR(a.prediction.time_per_token, b.prediction.time_per_token, 1e-15);
   EXPECT_NEAR(a.interval.high - a.prediction.time_per_token, kZ90 * a.prediction.time_per_token_stddev, 1e-12);
+}
+
+// Runs of `iterations` iterations drafting `gamma` tokens each at acceptance `alpha`: the alpha
+// whose expected accepted drafts per iteration equal a run's mean scatters around the run's
+// Leviathan estimate with conditional_alpha_variance.
+TEST(PredictionInterval, ConditionalAcceptanceVarianceMatchesSimulatedRuns) {
+  const auto expected_accepted = [](double a, int gamma) {
+    double sum = 0, power = 1;
+    for (int j = 1; j <= gamma; ++j) sum += power *= a;
+    return sum;
+  };
+  for (const int gamma : {2, 4, 8}) {
+    for (const double alpha : {0.5, 0.8}) {
+      std::mt19937_64 rng(1234 + gamma);
+      std::bernoulli_distribution accept(alpha);
+      constexpr int kRuns = 4000, kIterations = 150;
+      double squares = 0, trials_sum = 0;
+      for (int run = 0; run < kRuns; ++run) {
+        long accepted = 0, rejections = 0;
+        for (int i = 0; i < kIterations; ++i) {
+          int k = 0;
+          while (k < gamma && accept(rng)) ++k;
+          accepted += k;
+          rejections += k < gamma ? 1 : 0;
+        }
+        const double estimate = static_cast<double>(accepted) / static_cast<double>(accepted + rejections);
+        const double mean_k = static_cast<double>(accepted) / kIterations;
+        double lo = 0, hi = 1;  // f is increasing: bisect for f(a) = mean_k
+        for (int step = 0; step < 60; ++step) {
+          const double mid = 0.5 * (lo + hi);
+          (expected_accepted(mid, gamma) < mean_k ? lo : hi) = mid;
+        }
+        squares += (0.5 * (lo + hi) - estimate) * (0.5 * (lo + hi) - estimate);
+        trials_sum += static_cast<double>(accepted + rejections);
+      }
+      const double simulated = squares / kRuns;
+      const double predicted = conditional_alpha_variance(alpha, gamma, trials_sum / kRuns);
+      EXPECT_NEAR(predicted / simulated, 1.0, 0.12) << "gamma " << gamma << " alpha " << alpha;
+      // Far below the estimate's own error: the runs made the drafts the estimate counts.
+      EXPECT_LT(predicted, 0.5 * alpha * (1 - alpha) / (trials_sum / kRuns));
+    }
+  }
+  // One draft per iteration: every iteration is one trial, the runs' mean is the estimate.
+  EXPECT_NEAR(conditional_alpha_variance(0.7, 1, 100), 0.0, 1e-15);
+  EXPECT_EQ(conditional_alpha_variance(0.0, 4, 100), 0.0);
+  EXPECT_EQ(conditional_alpha_variance(1.0, 4, 100), 0.0);
+}
+
+TEST(PredictionInterval, RunsOwnAcceptanceNarrowsTheAcceptanceTerm) {
+  const Fixture& f = fixture();
+  const IntervalPrediction apart = predict_with_interval(f.inputs(), f.candidate(4), {0.7, 200});
+  const IntervalPrediction same = predict_with_interval(f.inputs(), f.candidate(4), {0.7, 200, false, true});
+  const IntervalPrediction exact = predict_with_interval(f.inputs(), f.candidate(4), {0.7, 0});
+  const Seconds t = same.prediction.time_per_token;
+  EXPECT_NEAR(apart.prediction.time_per_token, t, 1e-15);
+  EXPECT_LT(apart.interval.low, same.interval.low);
+  EXPECT_GT(apart.interval.high, same.interval.high);
+  EXPECT_LT(same.interval.low, exact.interval.low);
+  EXPECT_GT(same.interval.high, exact.interval.high);
 }
 
 }  // namespace
