@@ -55,6 +55,8 @@ IntervalPrediction predict_with_interval(const CostInputs& in, const Candidate& 
     faster = std::max(0.0, p.time_per_token - high.time_per_token);
     slower = std::max(0.0, low.time_per_token - p.time_per_token);
   }
+  out.profile_half = profile_half;
+  out.acceptance_half = std::max(faster, slower);
   const double noise_half = std::fabs(relative_noise) * p.time_per_token;
   out.interval.low = p.time_per_token - std::hypot(profile_half, faster, noise_half);
   out.interval.high = p.time_per_token + std::hypot(profile_half, slower, noise_half);

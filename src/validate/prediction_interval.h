@@ -57,6 +57,10 @@ double conditional_alpha_variance(double alpha, int gamma, double trials);
 struct IntervalPrediction {
   Prediction prediction;
   PredictionInterval interval;
+  // The interval's terms, each a half-width in seconds: the profile figures' spread and the
+  // acceptance on its wider side (the measurement's noise is the caller's relative_noise).
+  Seconds profile_half = 0;
+  Seconds acceptance_half = 0;
 };
 IntervalPrediction predict_with_interval(const CostInputs& in, const Candidate& candidate,
                                          const AcceptanceEvidence& acceptance, double relative_noise = 0);

@@ -561,6 +561,10 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
       const IntervalPrediction at = predict_with_interval(fresh_in, groups[g].candidates[k], evidence, noise_half);
       c.predicted = at.prediction;
       c.interval = at.interval;
+      if (at.prediction.time_per_token > 0) {
+        c.profile_half_width = at.profile_half / at.prediction.time_per_token;
+        c.acceptance_half_width = at.acceptance_half / at.prediction.time_per_token;
+      }
       c.stale = predict_with_interval(in, groups[g].candidates[k], evidence).prediction;
       const Seconds measured = c.measured.time_per_token();
       c.deviation = measured > 0 ? c.predicted.time_per_token / measured - 1 : 0;

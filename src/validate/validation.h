@@ -145,6 +145,8 @@ struct ValidationCase {
   Prediction nominal;
   PredictionInterval interval;             // 90%, around predicted
   double noise_half_width = 0;             // relative half-width its interval carries for run noise
+  double profile_half_width = 0;           // ... for the profile figures' spread
+  double acceptance_half_width = 0;        // ... for the acceptance (its wider side)
   CaseMeasurement measured;
   // predicted / measured - 1 (positive: the model expects a slower run than measured).
   double deviation = 0;

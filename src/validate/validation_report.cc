@@ -95,7 +95,7 @@ std::string cases_csv(const std::vector<ExperimentValidation>& experiments) {
          "measured_other_s_per_token,interval_noise,stale_predicted_s_per_token,stale_deviation,"
          "half_a_s_per_token,half_b_s_per_token,half_difference,baseline_case,baseline_predicted_speedup,"
          "baseline_measured_speedup,speedup_deviation,disturbed_runs,median_cpu_per_wall,max_others_share,"
-         "steal_s,mean_load_average,predicted_alpha\n";
+         "steal_s,mean_load_average,predicted_alpha,interval_profile,interval_acceptance\n";
   for (const auto& e : experiments) {
     for (const auto& c : e.cases) {
       const Seconds measured = c.measured.time_per_token();
@@ -141,7 +141,8 @@ std::string cases_csv(const std::vector<ExperimentValidation>& experiments) {
           << optional_number(c.baseline_measured_speedup) << ','
           << (c.speedup_deviation() ? fixed(*c.speedup_deviation(), 5) : "") << ',' << m.disturbed_runs() << ','
           << fixed(median(ratios), 3) << ',' << fixed(others, 4) << ',' << sig(steal) << ','
-          << (loads > 0 ? fixed(load / loads, 2) : "") << ',' << optional_number(c.predicted_alpha) << '\n';
+          << (loads > 0 ? fixed(load / loads, 2) : "") << ',' << optional_number(c.predicted_alpha) << ','
+          << fixed(c.profile_half_width, 5) << ',' << fixed(c.acceptance_half_width, 5) << '\n';
     }
   }
   return out.str();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.h"
@@ -89,6 +90,13 @@ TEST(Validate, RunsEveryCaseAndWritesConsistentFigures) {
   std::string line;
   std::getline(csv, line);
   EXPECT_EQ(line.rfind("experiment,case,variant,mapping,gamma,schedule,", 0), 0u) << line;
+  std::map<std::string, std::size_t> column;
+  {
+    std::stringstream hs(line);
+    for (std::string x; std::getline(hs, x, ',');) column.emplace(x, column.size());
+  }
+  for (const char* name : {"interval_noise", "interval_profile", "interval_acceptance"})
+    ASSERT_TRUE(column.count(name)) << name << " in " << line;
   std::size_t rows = 0;
   while (std::getline(csv, line)) {
     ++rows;
@@ -114,6 +122,18 @@ TEST(Validate, RunsEveryCaseAndWritesConsistentFigures) {
     EXPECT_GT(std::stod(f[34]), 0) << line;
     EXPECT_GT(std::stod(f[35]), 0) << line;
     EXPECT_NEAR(std::stod(f[36]), std::stod(f[34]) / std::stod(f[35]) - 1, 1e-3) << line;
+    // The interval's terms add in quadrature: each is at most the half-width, which is at most
+    // their sum (the wider side of an asymmetric acceptance term included).
+    ASSERT_GT(f.size(), column.at("interval_acceptance")) << line;
+    const double half = (std::stod(f[13]) - std::stod(f[12])) / 2 / predicted;
+    double sum = 0;
+    for (const char* name : {"interval_noise", "interval_profile", "interval_acceptance"}) {
+      const double term = std::stod(f[column.at(name)]);
+      EXPECT_GE(term, 0) << name << ": " << line;
+      EXPECT_LE(term, 2 * half + 1e-4) << name << ": " << line;
+      sum += term;
+    }
+    EXPECT_LE(half, sum + 1e-4) << line;
   }
   EXPECT_EQ(rows, variants * 2);
   // The search's pick is checked against the fastest measured case.
