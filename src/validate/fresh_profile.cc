@@ -36,11 +36,17 @@ ProfileStats stats_of(const std::vector<Seconds>& samples) {
   for (Seconds v : samples) sum += v;
   s.mean = n > 0 ? sum / n : 0;
   if (samples.size() >= 2) {
-    double squares = 0;
-    for (Seconds v : samples) squares += (v - s.mean) * (v - s.mean);
-    // The prediction reads the rounds' central value, so its uncertainty is the standard
-    // error, not one round's spread.
-    s.stddev = std::sqrt(squares / (n - 1)) / std::sqrt(n);
+    // The prediction reads the rounds' median, so its uncertainty is the median's standard
+    // error, not one round's spread: 1.2533 sigma / sqrt(n) for normal rounds, with sigma
+    // estimated robustly as 1.4826 x the median absolute deviation. A round that another
+    // process slowed ten times moves neither the median nor this estimate, while it would
+    // dominate the rounds' standard deviation and widen every interval built on the point.
+    std::vector<double> deviations;
+    deviations.reserve(samples.size());
+    for (Seconds v : samples) deviations.push_back(std::fabs(v - s.median));
+    constexpr double kNormalSigmaPerMad = 1.4826;
+    constexpr double kMedianErrorPerMeanError = 1.2533;  // sqrt(pi / 2)
+    s.stddev = kMedianErrorPerMeanError * kNormalSigmaPerMad * median_of(std::move(deviations)) / std::sqrt(n);
   }
   return s;
 }

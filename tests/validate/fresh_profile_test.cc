@@ -81,10 +81,30 @@ TEST(FreshProfile, RoundsBecomeEntriesWithTheirStandardError) {
   EXPECT_EQ(forward.new_tokens, 4);
   EXPECT_EQ(forward.context, 40);
   EXPECT_NEAR(forward.stats.median, 0.012, 1e-15);
-  // Two rounds 0.004 apart: sample deviation 0.004 / sqrt(2), standard error of the mean 0.002.
-  EXPECT_NEAR(forward.stats.stddev, 0.002, 1e-12);
+  // Two rounds 0.004 apart: median absolute deviation 0.002, the median's standard error
+  // 1.2533 x 1.4826 x 0.002 / sqrt(2).
+  EXPECT_NEAR(forward.stats.stddev, 1.2533 * 1.4826 * 0.002 / std::sqrt(2.0), 1e-12);
   EXPECT_EQ(forward.stats.repetitions, 2);
   for (const ProfileEntry& e : entries) EXPECT_NE(e.key, s.target.subgraphs[1].name);
+}
+
+TEST(FreshProfile, ASlowRoundMovesNeitherThePointNorItsError) {
+  const Study& s = study();
+  const Mapping m{whole_model_on(0, s.draft.subgraphs.size()), whole_model_on(0, s.target.subgraphs.size())};
+  FreshSamples fresh;
+  // Sixteen rounds 1 % apart around 10 ms, one of them slowed 30 times by another process.
+  for (int round = 0; round < 16; ++round) {
+    runtime::PassPointTiming t;
+    t.point = {4, 40};
+    t.forward = round == 5 ? 0.3 : 0.010 * (1 + 0.01 * (round % 3 - 1));
+    t.subgraphs.assign(s.target.subgraphs.size(), t.forward / double(s.target.subgraphs.size()));
+    fresh.add(false, {t});
+  }
+  const ProfileEntry forward = fresh.entries(s.soc, 1, s.draft, s.target, m).front();
+  EXPECT_NEAR(forward.stats.median, 0.010, 1e-12);
+  // About 1.2533 x 1.4826 x 0.1 ms / 4 = 0.046 ms; the rounds' standard error would be 18 ms.
+  EXPECT_LT(forward.stats.stddev, 0.0001);
+  EXPECT_GT(forward.stats.stddev, 0.00002);
 }
 
 TEST(FreshProfile, FreshEntriesReplaceTheCommittedOnesAtEveryNeededPoint) {
