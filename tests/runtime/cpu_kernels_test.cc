@@ -54,21 +54,24 @@ TEST_P(CpuKernels, AddBiasAddsToEveryRow) {
 }
 
 TEST_P(CpuKernels, RmsNormMatchesNaive) {
-  const std::size_t width = 64, rows = 37;  // enough rows for several chunks
-  std::vector<float> x = random_values(rows * width, 5, 3.0f);
-  std::vector<float> weight = random_values(width, 6);
-  const float eps = 1e-5f;
-  std::vector<float> out(x.size());
-  rms_norm(x, weight, eps, out, pool());
-  std::vector<double> expected(x.size());
-  for (std::size_t r = 0; r < rows; ++r) {
-    double mean_square = 0;
-    for (std::size_t i = 0; i < width; ++i)
-      mean_square += double(x[r * width + i]) * x[r * width + i] / width;
-    for (std::size_t i = 0; i < width; ++i)
-      expected[r * width + i] = x[r * width + i] / std::sqrt(mean_square + eps) * weight[i];
+  // Enough rows for several chunks; widths on and off the kernel's eight partial sums.
+  for (const std::size_t width : {64, 70, 5}) {
+    const std::size_t rows = 37;
+    std::vector<float> x = random_values(rows * width, 5, 3.0f);
+    std::vector<float> weight = random_values(width, 6);
+    const float eps = 1e-5f;
+    std::vector<float> out(x.size());
+    rms_norm(x, weight, eps, out, pool());
+    std::vector<double> expected(x.size());
+    for (std::size_t r = 0; r < rows; ++r) {
+      double mean_square = 0;
+      for (std::size_t i = 0; i < width; ++i)
+        mean_square += double(x[r * width + i]) * x[r * width + i] / width;
+      for (std::size_t i = 0; i < width; ++i)
+        expected[r * width + i] = x[r * width + i] / std::sqrt(mean_square + eps) * weight[i];
+    }
+    EXPECT_LT(relative_max_error(out, expected), 1e-6) << "width " << width;
   }
-  EXPECT_LT(relative_max_error(out, expected), 1e-6);
 }
 
 TEST_P(CpuKernels, RmsNormOfAConstantRowIsTheWeight) {
@@ -98,6 +101,29 @@ TEST_P(CpuKernels, RotaryMatchesRotateHalfDefinition) {
         expected[base + i + half] = b * std::cos(angle) + a * std::sin(angle);
       }
   EXPECT_LT(relative_max_error(rotated, expected), 1e-5);
+}
+
+// The angles of each position are computed once and reused: calls with other frequencies
+// in between, and positions past what earlier calls saw, still rotate by their own angles.
+TEST_P(CpuKernels, RotaryReusedAnglesFollowTheFrequenciesAndPositions) {
+  const std::size_t heads = 2, head_dim = 8, rows = 3, half = head_dim / 2;
+  const std::vector<float> x = random_values(rows * heads * head_dim, 12);
+  for (const std::size_t first : {std::size_t(2), std::size_t(300), std::size_t(1)})
+    for (const double theta : {10000.0, 500000.0, 10000.0}) {
+      std::vector<float> rotated = x;
+      apply_rotary(rotated, heads, head_dim, first, rotary_inverse_frequencies(head_dim, theta), pool());
+      std::vector<double> expected(x.size());
+      for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t h = 0; h < heads; ++h)
+          for (std::size_t i = 0; i < half; ++i) {
+            const std::size_t base = (r * heads + h) * head_dim;
+            const double angle = double(first + r) / std::pow(theta, 2.0 * i / head_dim);
+            const double a = x[base + i], b = x[base + i + half];
+            expected[base + i] = a * std::cos(angle) - b * std::sin(angle);
+            expected[base + i + half] = b * std::cos(angle) + a * std::sin(angle);
+          }
+      EXPECT_LT(relative_max_error(rotated, expected), 1e-5) << "first " << first << " theta " << theta;
+    }
 }
 
 TEST_P(CpuKernels, RotaryOfQueriesAndKeysTogetherMatchesEachAlone) {

@@ -19,8 +19,9 @@ void apply_rotary(std::span<float> x, std::size_t heads, std::size_t head_dim, s
                   std::span<const float> inverse_frequencies, ThreadPool& pool);
 
 // The queries q[rows x heads*head_dim] and keys k[rows x kv_heads*head_dim] of the same rows
-// rotated in place, each row's angles computed once for both (a sin and cos per angle is
-// most of the cost at a few rows).
+// rotated in place with the same angles. Each position's angles (a sin and a cos in double
+// per angle, most of the cost at a few rows) are computed once per thread and frequency set
+// and reused by every later call: all layers of a step rotate the same positions.
 void apply_rotary(std::span<float> q, std::size_t heads, std::span<float> k, std::size_t kv_heads,
                   std::size_t head_dim, std::size_t first_position,
                   std::span<const float> inverse_frequencies, ThreadPool& pool);
