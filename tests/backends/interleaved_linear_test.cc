@@ -50,6 +50,18 @@ TEST(InterleavedLayout, ChunksCoverEveryRowCountWithoutAWholeWastedPass) {
   EXPECT_EQ(ocl::kLaneChunks[ocl::lane_chunk(16)], 8u);
 }
 
+TEST(InterleavedLayout, UpToTwelveRowsRunOnePassWithinTheRegisters) {
+  for (std::size_t rows = 1; rows <= 12; ++rows)  // each weight vector loaded once for all rows
+    EXPECT_EQ(ocl::kLaneChunks[ocl::lane_chunk(rows)], rows) << rows << " rows";
+  for (std::size_t c = 0; c < ocl::kLaneChunkCount; ++c) {
+    const std::size_t blocks = ocl::lane_blocks_per_item(c);
+    EXPECT_GE(blocks, 1u);
+    EXPECT_LE(blocks, 4u);
+    EXPECT_LE(blocks * ocl::kLaneChunks[c], ocl::kLaneAccumulators) << ocl::kLaneChunks[c] << " rows";
+  }
+  EXPECT_EQ(ocl::lane_blocks_per_item(ocl::lane_chunk(9)), 3u);  // 27 accumulators
+}
+
 class InterleavedLinear : public ::testing::Test {
  protected:
   void SetUp() override {

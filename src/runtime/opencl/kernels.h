@@ -24,7 +24,7 @@ enum class KernelId : std::size_t {
 };
 inline constexpr std::size_t kLinearTypes = 2;
 inline constexpr std::size_t kRowLayoutKernels = 4;   // kRowChunkCount
-inline constexpr std::size_t kLaneLayoutKernels = 7;  // kLaneChunkCount
+inline constexpr std::size_t kLaneLayoutKernels = 12;  // kLaneChunkCount
 inline constexpr std::size_t kKernelCount = static_cast<std::size_t>(KernelId::first_linear) +
                                             kLinearTypes * (kRowLayoutKernels + kLaneLayoutKernels);
 // The few-rows kernel for f16 (else f32) weights and row chunk `chunk` (into kRowChunks).

@@ -1,5 +1,8 @@
 #include "runtime/opencl/linear_kernels.h"
 
+#include <algorithm>
+#include <string>
+
 namespace specmap::runtime::ocl {
 
 // The shape per item, measured on pocl (2 cores, AVX-512) on the 32000 x 768 f32 head, CPU
@@ -31,16 +34,22 @@ std::size_t row_chunk(std::size_t rows) {
   return best;
 }
 
-// Measured on the 32000 x 768 head, one pocl thread, wall time of a product (shared machine,
-// load ~6): 4 blocks (64 outputs) per item 2.5 / 2.4 / 3.9 ms for 1 / 2 / 9 (3 chunks of 3)
-// rows, 2 blocks 3.3 ms for one row, 6 blocks 3.2; 9 rows in one chunk of 9 x 2 blocks 7.4 ms,
-// 2 chunks of 5 x 4 blocks 3.9; 16 rows in 2 chunks of 8 x 3 blocks 5.4 ms, 4 of 4 x 4 blocks
-// 5.6. The row layout's kernels took 3.6 / 6.9 ms for 1 / 9 rows in the same run.
-std::size_t lane_blocks_per_item(std::size_t chunk) { return kLaneChunks[chunk] == 8 ? 3 : 4; }
+// As many blocks as the accumulators allow, 4 at most: 1-6 rows 4 blocks, 7-9 rows 3, 10-12
+// rows 2. Measured on the 32000 x 768 head, one pocl thread, wall time of a product (shared
+// machine, load ~6): 4 blocks (64 outputs) per item 2.5 / 2.4 / 3.9 ms for 1 / 2 / 9 (3 chunks
+// of 3) rows, 2 blocks 3.3 ms for one row, 6 blocks 3.2. On the products of a
+// host-target-110m layer for 9 rows in one pass (pocl on both cores, Zen 4, load ~10: median
+// of 31 alternating rounds) 3 blocks 1.84 ms, 2 blocks 2.18, one block 3.04 (a weight load and
+// 9 broadcasts per 9 multiply-adds: bound by the loads), against 2.42 for 3 passes of 3 rows x
+// 4 blocks; 16 rows in one pass of one block 3.7 ms, in 2 passes of 8 x 3 blocks 3.2.
+std::size_t lane_blocks_per_item(std::size_t chunk) {
+  return std::min<std::size_t>(4, kLaneAccumulators / kLaneChunks[chunk]);
+}
 
 std::size_t lane_chunk(std::size_t rows) {
   // As row_chunk: the row slots computed, plus half a slot per pass (the item's weights come
-  // back from its cache); the larger chunk on a tie. 9 rows: 3 chunks of 3; 16: 2 of 8.
+  // back from its cache); the larger chunk on a tie. Up to 12 rows one pass; 13 and 14 rows 2
+  // chunks of 7, 15 rows 3 of 5, 16 rows 2 of 8.
   std::size_t best = 0;
   std::size_t best_cost = 3 * rows;
   for (std::size_t c = 1; c < kLaneChunkCount; ++c) {
@@ -54,6 +63,8 @@ std::size_t lane_chunk(std::size_t rows) {
   return best;
 }
 
+namespace {
+
 // y[r][o] = sum_i x[r][i] * W[o][i] for rows r < rows, W stored [out x in] (GGUF's row
 // layout, weights.h). Written for pocl, which runs a work-group as a loop over its items and
 // vectorises across items only where an item has no inner loop: each item here vectorises
@@ -64,8 +75,8 @@ std::size_t lane_chunk(std::size_t rows) {
 // Rows past `rows` in the last chunk and features past `out` in the last item repeat the last
 // row / feature (valid addresses) and are never stored. f16 weights are read with
 // vload_half16 (core OpenCL 1.2, no cl_khr_fp16 needed) and accumulated in f32.
-std::string_view linear_kernel_source() {
-  return R"CLC(
+// The kernels' bodies are macros; linear_kernel_source() appends their instantiations.
+constexpr std::string_view kLinearKernelBodies = R"CLC(
 #define LOAD1_F32(p, i) ((p)[i])
 #define LOAD1_F16(p, i) vload_half((i), (p))
 #define LOAD16_F32(j, p) vload16((j), (p))
@@ -107,15 +118,6 @@ __kernel void linear_tile_##NAME##_c##C(__global const float* x, const uint x_of
       }                                                                                              \
   }                                                                                                  \
 }
-
-LINEAR_TILE(f32, float, LOAD16_F32, LOAD1_F32, 1, 8)
-LINEAR_TILE(f32, float, LOAD16_F32, LOAD1_F32, 2, 8)
-LINEAR_TILE(f32, float, LOAD16_F32, LOAD1_F32, 3, 8)
-LINEAR_TILE(f32, float, LOAD16_F32, LOAD1_F32, 4, 4)
-LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 1, 8)
-LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 2, 8)
-LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 3, 8)
-LINEAR_TILE(f16, half, LOAD16_F16, LOAD1_F16, 4, 4)
 
 // The interleaved layout (linear_kernels.h): an item owns B blocks of 16 outputs and, per
 // input i, loads the 16 weights of each block (one float16) and multiplies them with x[r][i]
@@ -164,21 +166,27 @@ __kernel void linear_lanes_##NAME##_c##C(__global const float* x, const uint x_o
   }                                                                                                  \
 }
 
-LINEAR_LANES(f32, float, LOAD16_F32, 1, 4)
-LINEAR_LANES(f32, float, LOAD16_F32, 2, 4)
-LINEAR_LANES(f32, float, LOAD16_F32, 3, 4)
-LINEAR_LANES(f32, float, LOAD16_F32, 4, 4)
-LINEAR_LANES(f32, float, LOAD16_F32, 5, 4)
-LINEAR_LANES(f32, float, LOAD16_F32, 6, 4)
-LINEAR_LANES(f32, float, LOAD16_F32, 8, 3)
-LINEAR_LANES(f16, half, LOAD16_F16, 1, 4)
-LINEAR_LANES(f16, half, LOAD16_F16, 2, 4)
-LINEAR_LANES(f16, half, LOAD16_F16, 3, 4)
-LINEAR_LANES(f16, half, LOAD16_F16, 4, 4)
-LINEAR_LANES(f16, half, LOAD16_F16, 5, 4)
-LINEAR_LANES(f16, half, LOAD16_F16, 6, 4)
-LINEAR_LANES(f16, half, LOAD16_F16, 8, 3)
 )CLC";
+
+}  // namespace
+
+std::string_view linear_kernel_source() {
+  static const std::string source = [] {
+    std::string text(kLinearKernelBodies);
+    for (const char* type : {"f32", "f16"}) {
+      const std::string name(type);
+      const std::string args = name == "f32" ? "float, LOAD16_F32" : "half, LOAD16_F16";
+      const std::string load1 = name == "f32" ? "LOAD1_F32" : "LOAD1_F16";
+      for (std::size_t c = 0; c < kRowChunkCount; ++c)
+        text += "LINEAR_TILE(" + name + ", " + args + ", " + load1 + ", " + std::to_string(kRowChunks[c]) + ", " +
+                std::to_string(outputs_per_item(c)) + ")\n";
+      for (std::size_t c = 0; c < kLaneChunkCount; ++c)
+        text += "LINEAR_LANES(" + name + ", " + args + ", " + std::to_string(kLaneChunks[c]) + ", " +
+                std::to_string(lane_blocks_per_item(c)) + ")\n";
+    }
+    return text;
+  }();
+  return source;
 }
 
 }  // namespace specmap::runtime::ocl

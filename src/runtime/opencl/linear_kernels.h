@@ -3,9 +3,9 @@
 // for all rows, where CLBlast's GEMM packs and tiles for many rows and its GEMV handles one
 // row only (so r rows would read the weights r times). Compiled with the other kernels
 // (kernels.h) into the device's program. One kernel per weight type (f32, f16) and per row
-// chunk (1, 2, 3, 4 rows held in registers at once); a pass of r rows runs the chunk that fits
-// (row_chunk) and loops over the rows chunk by chunk, the work item's weight rows staying in
-// its cache between chunks.
+// chunk (the rows held in registers at once); a pass of r rows runs the chunk that fits
+// (row_chunk, lane_chunk) and loops over the rows chunk by chunk, the work item's weight rows
+// staying in its cache between chunks.
 #include <cstddef>
 #include <string_view>
 #include <vector>
@@ -20,10 +20,13 @@ inline constexpr std::size_t kRowChunkCount = 4;
 // accumulators in registers).
 std::size_t outputs_per_item(std::size_t chunk);
 // Work items per work-group: small, so a projection of a few hundred features still makes
-// enough work-groups for every core; the kernels have no barriers.
+// enough work-groups for every core; the kernels have no barriers. The interleaved kernels
+// run one item per work-group on a CPU device (linear_interleaved in ops.cc).
 inline constexpr std::size_t kLinearGroupSize = 8;
 
-// The program text of the few-rows kernels, appended to kernel_source().
+// The program text of the few-rows kernels, appended to kernel_source(): the kernels'
+// bodies and one instantiation per weight type and chunk, the interleaved ones with the
+// blocks per item of lane_blocks_per_item.
 std::string_view linear_kernel_source();
 
 // Index into kRowChunks of the chunk a pass of `rows` (1..kFewRowsMax) runs with.
@@ -38,8 +41,16 @@ std::size_t row_chunk(std::size_t rows);
 inline constexpr std::size_t kLaneWidth = 16;
 // Rows one work item of the interleaved kernels keeps in registers at once, and how many
 // blocks of 16 outputs it owns (lane_blocks_per_item): chunk x blocks float16 accumulators.
-inline constexpr std::size_t kLaneChunks[] = {1, 2, 3, 4, 5, 6, 8};
-inline constexpr std::size_t kLaneChunkCount = 7;
+// Every count up to 12, so a verification of up to 12 rows is one pass: each weight vector is
+// loaded into a register once and multiplied with every row (9 rows ran 3 passes of 3
+// before, the later two from the cache: 1.3-1.4x the single pass's time on pocl, where the
+// products of 9 rows are bound by the multiply-adds, not by memory). 13-16 rows run 2 passes.
+inline constexpr std::size_t kLaneChunks[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+inline constexpr std::size_t kLaneChunkCount = 12;
+// Accumulators of one interleaved work item at most: with its B weight vectors and a
+// broadcast row value they fill the 32 vector registers of AVX-512 (pocl compiles a float16
+// into one zmm register), so none spills. 4 blocks per item at most (4 x 6 rows).
+inline constexpr std::size_t kLaneAccumulators = 27;
 std::size_t lane_blocks_per_item(std::size_t chunk);
 // Index into kLaneChunks of the chunk a pass of `rows` (1..kFewRowsMax) runs with.
 std::size_t lane_chunk(std::size_t rows);
