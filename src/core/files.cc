@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/input_limits.h"
+#include "core/input_registry.h"
 #include "core/output_set.h"
 
 namespace specmap {
@@ -41,6 +42,7 @@ Result<std::string> read_file(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   if (in.bad()) return Error{"cannot read file", path};
+  note_input_file(path);
   return ss.str();
 }
 

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/input_registry.h"
+
 namespace specmap {
 
 namespace fs = std::filesystem;
@@ -40,6 +42,11 @@ Status OutputSet::commit() const {
     if (fs::is_directory(status))
       return Error{"'" + path + "' is a folder; cannot write the output file there (nothing was written)",
                    path};
+    if (auto input = input_file_at(path)) {
+      return Error{"'" + path + "' is " + (*input == path ? std::string("an input") : "the input '" + *input + "'") +
+                       " of this command; refusing to replace it with an output (nothing was written)",
+                   path};
+    }
     if (fs::exists(status) && !fs::is_regular_file(status))
       return Error{"'" + path + "' exists and is not a regular file; cannot replace it (nothing was written)",
                    path};

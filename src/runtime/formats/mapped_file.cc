@@ -9,9 +9,13 @@
 #include <cstdio>
 #include <cstring>
 
+#include "core/files.h"
+#include "core/input_registry.h"
+
 namespace specmap::formats {
 
 Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& path) {
+  if (auto why = unreadable_file_reason(path)) return Error{"'" + path + "' " + *why, path};
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Error{std::string("cannot open: ") + std::strerror(errno), path};
   struct stat st {};
@@ -36,6 +40,7 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& pa
     data = static_cast<const std::uint8_t*>(p);
   }
   ::close(fd);  // the mapping keeps the file's pages reachable
+  note_input_file(path);
   return std::shared_ptr<const MappedFile>(new MappedFile(path, data, size));
 }
 
