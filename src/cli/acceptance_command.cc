@@ -9,8 +9,10 @@
 #include <optional>
 
 #include "cli/command.h"
+#include "cli/value_checks.h"
 #include "core/files.h"
 #include "core/format.h"
+#include "core/output_set.h"
 #include "describe/loaders.h"
 #include "runtime/formats/tokenizer.h"
 #include "validate/acceptance_measure.h"
@@ -147,11 +149,11 @@ int run_acceptance(const AcceptanceCommandOptions& opt) {
   if (auto check = parse_workload(yaml, opt.out + "/workload.yaml"); !check)
     return report_error(check.error(), kExitFailure);
 
-  if (auto st = ensure_directory(opt.out); !st) return report_error(st.error(), kExitFailure);
-  if (auto st = write_file_atomic(opt.out + "/acceptance.json", json); !st)
-    return report_error(st.error(), kExitFailure);
-  if (auto st = write_file_atomic(opt.out + "/workload.yaml", yaml); !st)
-    return report_error(st.error(), kExitFailure);
+  // Both files or neither: a workload.yaml beside another run's acceptance.json would mislead.
+  OutputSet outputs;
+  outputs.add(opt.out + "/acceptance.json", json);
+  outputs.add(opt.out + "/workload.yaml", yaml);
+  if (auto st = outputs.commit(); !st) return report_write_error(st.error());
   print_summary(*measured, *prompts);
   std::cout << "wrote " << opt.out << "/acceptance.json and " << opt.out << "/workload.yaml\n";
   return kExitOk;
@@ -181,8 +183,8 @@ void add_acceptance_command(CLI::App& app, Runner& runner) {
       "`weights:` checkpoints (text prompts are tokenized with the target's tokenizer) or, without one,\n"
       "on synthetic weights (token-id prompts; alpha is then about 0).");
   cmd->add_option("experiment", opt->experiment, "Experiment YAML (draft, target, workload)")->required();
-  cmd->add_option("--prompts", opt->prompts, "Prompt set: one prompt per line")->required();
-  cmd->add_option("--out", opt->out, "Output folder for acceptance.json and workload.yaml")->required();
+  cmd->add_option("--prompts", opt->prompts, "Prompt set: one prompt per line")->required()->check(non_empty());
+  cmd->add_option("--out", opt->out, "Output folder for acceptance.json and workload.yaml")->required()->check(non_empty());
   cmd->add_flag("--token-ids", opt->token_ids, "Each line is a prompt of whitespace-separated token ids");
   cmd->add_option("--prompt-length", opt->prompt_length,
                   "Keep each prompt's first N tokens and drop shorter prompts (one request shape, "
@@ -195,8 +197,9 @@ void add_acceptance_command(CLI::App& app, Runner& runner) {
       ->check(CLI::Range(1, 64));
   cmd->add_option("--temperature", opt->temperature,
                   "Speculative sampling at this temperature (default: greedy decoding)")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", opt->seed, "Seed of sampling, bootstrap and synthetic weights");
+      ->check(positive_up_to());
+  cmd->add_option("--seed", opt->seed, "Seed of sampling, bootstrap and synthetic weights")
+      ->check(unsigned_up_to());
   cmd->add_option("--resamples", opt->resamples, "Bootstrap resamples of the interval")
       ->check(CLI::Range(100, 100000));
   cmd->callback([opt, &runner] { runner = [opt] { return run_acceptance(*opt); }; });

@@ -38,6 +38,9 @@ void add_import_gguf_command(CLI::App& import, Runner& runner);
 
 // "specmap: <file>:<line>:<col>: key '<path>': <message>" on stderr.
 int report_error(const Error& error, int exit_code);
+// report_error for a failed write: exit code 2 when the command line was wrong (an output that
+// would replace one of the command's inputs), 1 when the writing itself failed.
+int report_write_error(const Error& error);
 // Creates DIR (and parents) once the run has something to write.
 Status ensure_directory(const std::string& dir);
 // "AMD EPYC ... (2 online cores)": where measurements were made, for their records.

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "core/input_registry.h"
 #include "runtime/measure/host_detect.h"
 
 namespace specmap::cli {
@@ -9,6 +10,12 @@ namespace specmap::cli {
 int report_error(const Error& error, int exit_code) {
   std::cerr << "specmap: error: " << error.format() << "\n";
   return exit_code;
+}
+
+int report_write_error(const Error& error) {
+  // OutputSet checks every target against the inputs before it writes anything, so an error
+  // naming an input as its file is that refusal.
+  return report_error(error, input_file_at(error.file) ? kExitBadInput : kExitFailure);
 }
 
 Status ensure_directory(const std::string& dir) {

@@ -1,9 +1,13 @@
 // `specmap detect`: what this host offers the runtime, and a first SoC description of it.
+#include <sched.h>
+
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
 
 #include "cli/command.h"
+#include "cli/value_checks.h"
 #include "core/files.h"
 #include "core/format.h"
 #include "describe/loaders.h"
@@ -55,7 +59,45 @@ void print_figures(const runtime::HostInfo& host, const std::vector<runtime::Ope
   for (const std::string& note : f.notes) std::cout << "not measured: " << note << "\n";
 }
 
+// Another board's sys/devices/system/cpu/online ("0-3,6"), read strictly: the live system's
+// reader skips what it cannot parse and stops at CPU_SETSIZE, which on a copied file would
+// silently drop cores ("0-3,x" read as 0-3, "0-99999999" as the first 1024).
+Status check_online_list(const std::string& root) {
+  const std::string path = root + "/sys/devices/system/cpu/online";
+  auto text = read_text_input(path);
+  if (!text) return text.error();
+  std::string list = *text;
+  while (!list.empty() && (list.back() == '\n' || list.back() == ' ')) list.pop_back();
+  if (list.empty()) return Error{"the list of online cores is empty", path, 1};
+  if (list.find('\n') != std::string::npos) return Error{"expected one line (a list such as 0-3,6)", path, 1};
+  std::size_t at = 0;
+  while (at <= list.size()) {
+    const std::size_t end = std::min(list.find(',', at), list.size());
+    const std::string item = list.substr(at, end - at);
+    const std::size_t dash = item.find('-');
+    auto core = [&](const std::string& digits) -> std::optional<long long> {
+      if (digits.empty() || digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string::npos)
+        return std::nullopt;
+      return std::stoll(digits);
+    };
+    const auto first = core(item.substr(0, dash));
+    const auto last = dash == std::string::npos ? first : core(item.substr(dash + 1));
+    const int column = static_cast<int>(at) + 1;
+    if (!first || !last || *last < *first)
+      return Error{"'" + item + "' is not a core number or a range N-M (the list reads like 0-3,6)", path, 1,
+                   column};
+    if (*last >= CPU_SETSIZE)
+      return Error{"core " + std::to_string(*last) + " is beyond the " + std::to_string(CPU_SETSIZE) +
+                       " cores specmap can pin threads to",
+                   path, 1, column};
+    at = end + 1;
+  }
+  return {};
+}
+
 int run_detect(const DetectOptions& opt) {
+  if (!opt.root.empty())
+    if (Status st = check_online_list(opt.root); !st) return report_error(st.error(), kExitBadInput);
   const runtime::HostInfo host = runtime::detect_host(opt.root);
   if (!opt.root.empty() && host.online_cores.empty())
     return report_error(
@@ -113,7 +155,7 @@ int run_detect(const DetectOptions& opt) {
   const std::string yaml = runtime::draft_soc_yaml(host, devices, figures ? &*figures : nullptr);
   // The description must load: a file `specmap check` rejects would be a poor starting point.
   if (auto soc = parse_soc(yaml, opt.out); !soc) return report_error(soc.error(), kExitFailure);
-  if (auto st = write_file_atomic(opt.out, yaml); !st) return report_error(st.error(), kExitFailure);
+  if (auto st = write_file_atomic(opt.out, yaml); !st) return report_write_error(st.error());
   std::cout
       << "wrote " << opt.out
       << (figures ? " (figures marked 'source: measured' were measured now; 'source: estimate' are guesses)\n"
@@ -135,7 +177,7 @@ void add_detect_command(CLI::App& app, Runner& runner) {
       "kernel launch and the host-device copies. With --out, writes a SoC YAML: one CPU PU per\n"
       "cluster listing its cores, a variant per core count, one PU per OpenCL device with the\n"
       "transfers and a variant \"1core+<id>\"; measured figures say 'source: measured'.");
-  cmd->add_option("--out", opt->out, "Write the SoC YAML to this file");
+  cmd->add_option("--out", opt->out, "Write the SoC YAML to this file")->check(non_empty());
   cmd->add_flag("--quick", opt->quick,
                 "Measure with small sizes (well under a second each; rougher figures)");
   cmd->add_flag("--no-measure", opt->no_measure,

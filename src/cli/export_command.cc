@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/value_checks.h"
 #include "core/files.h"
 #include "plan/export_iree.h"
 #include "plan/export_llama_cpp.h"
@@ -22,7 +23,8 @@ struct ExportOptions {
   std::vector<std::string> device_names;  // PU=NAME
 };
 
-// "KEY=VALUE" pairs of a repeated option; a pair without '=' or with an empty side is bad input.
+// "KEY=VALUE" pairs of a repeated option; a pair without '=' or with an empty side, or a key
+// given twice (one of them would be dropped), is bad input.
 Result<std::map<std::string, std::string>> pairs(const std::vector<std::string>& given,
                                                  const std::string& option,
                                                  const std::vector<std::string>& allowed_keys) {
@@ -35,7 +37,9 @@ Result<std::map<std::string, std::string>> pairs(const std::vector<std::string>&
     if (!allowed_keys.empty() &&
         std::find(allowed_keys.begin(), allowed_keys.end(), key) == allowed_keys.end())
       return Error{option + ": '" + key + "' is not one of draft, target"};
-    out[key] = g.substr(eq + 1);
+    if (auto [at, added] = out.emplace(key, g.substr(eq + 1)); !added)
+      return Error{option + ": '" + key + "' is given twice ('" + key + "=" + at->second + "' and '" + g +
+                   "'); give each once"};
   }
   return out;
 }
@@ -68,7 +72,7 @@ int run_export(const ExportOptions& opt) {
     std::cout << exported.text;
     return kExitOk;
   }
-  if (auto st = write_file_atomic(opt.out, exported.text); !st) return report_error(st.error(), kExitFailure);
+  if (auto st = write_file_atomic(opt.out, exported.text); !st) return report_write_error(st.error());
   std::cout << "wrote " << opt.out << "\n";
   return kExitOk;
 }
@@ -100,7 +104,7 @@ void add_export_command(CLI::App& app, Runner& runner) {
   cmd->add_option("--to", opt->to, "llama.cpp or iree")
       ->required()
       ->check(CLI::IsMember({"llama.cpp", "iree"}));
-  cmd->add_option("--out", opt->out, "Write the commands to this file instead of printing them");
+  cmd->add_option("--out", opt->out, "Write the commands to this file instead of printing them")->check(non_empty());
   cmd->add_option("--llama-cpp-flags", opt->llama_cpp_flags,
                   "Speculative flag spelling: 2026 (default) or legacy")
       ->check(CLI::IsMember({"2026", "legacy"}));

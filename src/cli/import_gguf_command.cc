@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/value_checks.h"
 #include "core/files.h"
 #include "runtime/formats/gguf_import.h"
 
@@ -22,8 +23,8 @@ void add_import_gguf_command(CLI::App& import, Runner& runner) {
   CLI::App* cmd = import.add_subcommand("gguf", "Write a model YAML from a GGUF checkpoint (llama, qwen2)");
   cmd->add_option("file", opt->file, "GGUF v3 checkpoint (tensor types f32, f16, bf16, q8_0, q4_0)")
       ->required();
-  cmd->add_option("--out", opt->out, "model YAML to write")->required();
-  cmd->add_option("--name", opt->name, "model name (default: the output file's stem)");
+  cmd->add_option("--out", opt->out, "model YAML to write")->required()->check(non_empty());
+  cmd->add_option("--name", opt->name, "model name (default: the output file's stem)")->check(non_empty());
   cmd->footer(
       "Example:\n  specmap import gguf models/target-q8_0.gguf --out configs/models/real-target-q8.yaml\n"
       "The YAML gives the architecture from the metadata, each tensor group's data type\n"
@@ -35,7 +36,7 @@ void add_import_gguf_command(CLI::App& import, Runner& runner) {
       auto imported = formats::import_gguf_model(opt->file, opt->out, opt->name);
       if (!imported) return report_error(imported.error(), kExitBadInput);
       if (Status st = write_file_atomic(opt->out, imported->yaml); !st)
-        return report_error(st.error(), kExitFailure);
+        return report_write_error(st.error());
       std::cout << "wrote " << opt->out << ": " << imported->summary << "\n";
       return kExitOk;
     };

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/value_checks.h"
 #include "core/files.h"
 #include "profile/iree_benchmark_names.h"
 #include "profile/profile_db.h"
@@ -30,7 +31,7 @@ int run_import(const IreeBenchmarkOptions& opt) {
   // The renamed file must load as a profile (a mapped name off the scheme is caught here).
   auto db = parse_benchmark_json(*renamed, opt.file);
   if (!db) return report_error(db.error(), kExitBadInput);
-  if (auto st = write_file_atomic(opt.out, *renamed); !st) return report_error(st.error(), kExitFailure);
+  if (auto st = write_file_atomic(opt.out, *renamed); !st) return report_write_error(st.error());
   std::cout << "wrote " << opt.out << ": " << db->entries.size() << " profile entries\n";
   return kExitOk;
 }
@@ -54,7 +55,7 @@ void add_import_iree_benchmark_command(CLI::App& import, Runner& runner) {
   cmd->add_option("--name-map", opt->name_map, "FUNCTION = specmap/... lines")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--out", opt->out, "Profile JSON to write")->required();
+  cmd->add_option("--out", opt->out, "Profile JSON to write")->required()->check(non_empty());
   cmd->callback([opt, &runner] { runner = [opt] { return run_import(*opt); }; });
 }
 

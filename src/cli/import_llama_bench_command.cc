@@ -3,7 +3,9 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/value_checks.h"
 #include "core/files.h"
+#include "core/input_limits.h"
 #include "describe/loaders.h"
 #include "profile/llama_bench_import.h"
 #include "profile/profile_db.h"
@@ -62,7 +64,7 @@ int run_import(const LlamaBenchOptions& opt) {
     return report_error(db.error(), kExitFailure);
   for (const std::string& note : imported->notes) std::cerr << "specmap: note: " << note << "\n";
   if (auto st = write_file_atomic(opt.out, imported->profile_yaml); !st)
-    return report_error(st.error(), kExitFailure);
+    return report_write_error(st.error());
   std::cout << "wrote " << opt.out << ": " << imported->entries << " forward-pass entries of model "
             << model->name << " on " << opt.pu << " (" << opt.units << " units)\n";
   return kExitOk;
@@ -97,8 +99,8 @@ void add_import_llama_bench_command(CLI::App& import, Runner& runner) {
   cmd->add_option("--pu", opt->pu, "PU id the measurements are for")->required();
   cmd->add_option("--units", opt->units, "Active units of the PU (threads on a CPU)")
       ->required()
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--out", opt->out, "Profile YAML to write")->required();
+      ->check(CLI::Range(limits::kUnits.min, limits::kUnits.max));
+  cmd->add_option("--out", opt->out, "Profile YAML to write")->required()->check(non_empty());
   cmd->callback([opt, &runner] { runner = [opt] { return run_import(*opt); }; });
 }
 

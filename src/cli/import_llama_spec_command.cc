@@ -4,7 +4,9 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/value_checks.h"
 #include "core/files.h"
+#include "core/input_limits.h"
 #include "describe/llama_spec_log.h"
 #include "describe/loaders.h"
 
@@ -36,8 +38,12 @@ int run_import(const LlamaSpecOptions& opt) {
   if (!yaml) return report_error(yaml.error(), kExitBadInput);
   // The workload loader does the conversion; what it would refuse is not written.
   auto workload = parse_workload(*yaml, opt.out);
-  if (!workload) return report_error(workload.error(), kExitFailure);
-  if (auto st = write_file_atomic(opt.out, *yaml); !st) return report_error(st.error(), kExitFailure);
+  if (!workload) {
+    Error error = workload.error();
+    error.message = "the workload the log and options give is not valid (nothing was written): " + error.message;
+    return report_error(error, kExitBadInput);
+  }
+  if (auto st = write_file_atomic(opt.out, *yaml); !st) return report_write_error(st.error());
   std::cout << "wrote " << opt.out << ": " << workload->acceptance_note << "\n";
   return kExitOk;
 }
@@ -63,14 +69,14 @@ void add_import_llama_spec_command(CLI::App& import, Runner& runner) {
   cmd->add_option("log", opt->log, "The log llama-speculative or llama-server printed")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--out", opt->out, "Workload YAML to write")->required();
-  cmd->add_option("--name", opt->name, "Workload name (default: the log's file name)");
+  cmd->add_option("--out", opt->out, "Workload YAML to write")->required()->check(non_empty());
+  cmd->add_option("--name", opt->name, "Workload name (default: the log's file name)")->check(non_empty());
   cmd->add_option("--gamma", opt->gamma, "Draft length the log ran with, when it does not say")
       ->check(CLI::Range(1, 64));
   cmd->add_option("--prompt-tokens", opt->prompt_tokens, "Prompt length, when the log does not say")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(limits::kTokens.min, limits::kTokens.max));
   cmd->add_option("--generate-tokens", opt->generate_tokens, "Generated tokens, when the log does not say")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(limits::kTokens.min, limits::kTokens.max));
   cmd->add_flag("--no-kv-cache", opt->no_kv_cache, "The workload runs without a KV cache");
   cmd->callback([opt, &runner] { runner = [opt] { return run_import(*opt); }; });
 }

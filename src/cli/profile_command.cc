@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/value_checks.h"
 #include "core/files.h"
+#include "core/input_limits.h"
 #include "describe/loaders.h"
 #include "runtime/measure/profiler.h"
 #include "study/study.h"
@@ -76,7 +78,7 @@ int run_profile(const ProfileOptions& opt) {
 
   if (auto st = ensure_directory(opt.out); !st) return report_error(st.error(), kExitFailure);
   const std::string path = opt.out + "/profile.json";
-  if (auto st = write_file_atomic(path, run->json); !st) return report_error(st.error(), kExitFailure);
+  if (auto st = write_file_atomic(path, run->json); !st) return report_write_error(st.error());
   std::cout << "measured " << run->points << " forward points, " << run->entries << " profile entries, "
             << run->transfers << " transfer points, " << run->contention << " contention references, "
             << run->loops << " loop-work points\n";
@@ -110,7 +112,7 @@ void add_profile_command(CLI::App& app, Runner& runner) {
       "and 0, 1, 2, 4 and 8 drafts (specmap/loop/vocab:<V>/drafts:<d>).");
   cmd->add_option("experiment", opt->experiment, "Experiment YAML naming SoC, draft, target and workload")
       ->required();
-  cmd->add_option("--out", opt->out, "Folder for profile.json")->required();
+  cmd->add_option("--out", opt->out, "Folder for profile.json")->required()->check(non_empty());
   cmd->add_option("--repetitions", opt->repetitions, "Repetitions of every measurement")
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--new-tokens", opt->new_tokens, "New-token counts to measure (comma separated)")
@@ -121,13 +123,14 @@ void add_profile_command(CLI::App& app, Runner& runner) {
       ->delimiter(',')
       ->check(CLI::Range(0, 1 << 20));
   cmd->add_option("--min-time", opt->min_time_s, "Seconds each repetition of a measurement runs at least")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_up_to(3600));
   cmd->add_option("--seed", opt->seed,
-                  "Seed of the synthetic weights (draft: seed, target: seed+1) and tokens");
+                  "Seed of the synthetic weights (draft: seed, target: seed+1) and tokens")
+      ->check(unsigned_up_to());
   cmd->add_option("--transfer-bytes", opt->transfer_bytes,
                   "Copy sizes timed between host memory and each OpenCL PU (comma separated)")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(std::int64_t{1}, limits::kMaxTransferBytes));
   cmd->add_flag("--no-contention", opt->no_contention, "Skip the concurrent-load (contention) measurements");
   cmd->callback([opt, &runner] { runner = [opt] { return run_profile(*opt); }; });
 }

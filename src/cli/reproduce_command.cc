@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/value_checks.h"
 #include "core/files.h"
 #include "core/output_set.h"
 #include "report/paper_reproduction.h"
@@ -29,7 +30,7 @@ int run_reproduce(const ReproduceOptions& opt) {
                                                               {"report.md", &repro->report_md}};
   OutputSet outputs;
   for (const auto& [name, text] : files) outputs.add(opt.out + "/" + name, *text);
-  if (auto st = outputs.commit(); !st) return report_error(st.error(), kExitFailure);
+  if (auto st = outputs.commit(); !st) return report_write_error(st.error());
   for (const std::string& path : outputs.paths()) std::cout << "wrote " << path << "\n";
   std::cout << "\nTable II (alpha = 0.90)\n" << repro->table2_csv << "\nTable III (alpha = 0.17)\n" << repro->table3_csv
             << "\nTable II under the extended model, sequential and overlapped (estimated)\n"
@@ -52,7 +53,7 @@ void add_reproduce_command(CLI::App& app, Runner& runner) {
   cmd->add_option("--experiment", opt->experiment, "Experiment to reproduce from")
       ->capture_default_str()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--out", opt->out, "Output folder")->required();
+  cmd->add_option("--out", opt->out, "Output folder")->required()->check(non_empty());
   cmd->callback([opt, &runner] { runner = [opt] { return run_reproduce(*opt); }; });
 }
 

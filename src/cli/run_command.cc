@@ -10,13 +10,14 @@
 #include <optional>
 
 #include "cli/command.h"
+#include "cli/value_checks.h"
 #include "core/files.h"
 #include "core/format.h"
 #include "describe/loaders.h"
-#include "runtime/formats/gguf_model.h"
-#include "runtime/formats/tokenizer.h"
 #include "runtime/executor/plan_file.h"
 #include "runtime/executor/plan_runner.h"
+#include "runtime/formats/gguf_model.h"
+#include "runtime/formats/tokenizer.h"
 
 namespace specmap::cli {
 
@@ -249,16 +250,18 @@ void add_run_command(CLI::App& app, Runner& runner) {
                   "Prompt text, tokenized with the target checkpoint's tokenizer (models with `weights:`); "
                   "generation stops at EOS and the text is printed");
   cmd->add_option("--prompt-file", opt->prompt_file, "Prompt text read from a file (as --prompt)")
-      ->excludes("--prompt");
+      ->excludes("--prompt")
+      ->check(non_empty());
   cmd->add_option("--new-tokens", opt->new_tokens, "Tokens to generate (default: the workload's mean)")
       ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--seed", opt->seed,
-                  "Seed of weights, prompt and sampling (draft weights: seed, target: seed+1)");
+                  "Seed of weights, prompt and sampling (draft weights: seed, target: seed+1)")
+      ->check(unsigned_up_to());
   cmd->add_option("--temperature", opt->temperature, "Sample at this temperature instead of greedy decoding")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_up_to());
   cmd->add_option("--controlled-alpha", opt->controlled_alpha,
                   "Accept each drafted token with this probability (synthetic acceptance)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(finite_in(0.0, 1.0));
   cmd->add_option("--repeat", opt->repeat, "Generations to run on the same models")
       ->check(CLI::Range(1, 1000));
   cmd->callback([opt, &runner] { runner = [opt] { return run_plan(*opt); }; });

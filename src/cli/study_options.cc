@@ -1,3 +1,4 @@
+#include "cli/value_checks.h"
 #include "cli/study_options.h"
 
 namespace specmap::cli {
@@ -13,9 +14,9 @@ void add_study_options(CLI::App& cmd, StudyOptionValues& v) {
   cmd.add_option("--objective", v.objective, "latency, energy, or energy_under_latency (needs --latency-bound-ms)")
       ->check(CLI::IsMember({"latency", "energy", "energy_under_latency"}));
   cmd.add_option("--gamma-max", v.gamma_max, "Largest draft length searched")->check(CLI::Range(0, 64));
-  cmd.add_option("--alpha", v.alpha, "Leviathan acceptance alpha replacing the workload's")->check(CLI::Range(0.0, 1.0));
+  cmd.add_option("--alpha", v.alpha, "Leviathan acceptance alpha replacing the workload's")->check(finite_in(0.0, 1.0));
   cmd.add_option("--latency-bound-ms", v.latency_bound_ms, "Latency bound per token for energy_under_latency")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_up_to());
   cmd.add_option("--profiles", v.profiles, "Profile files replacing the experiment's (YAML or Google Benchmark JSON)")
       ->check(CLI::ExistingFile);
 }

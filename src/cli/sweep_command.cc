@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli/command.h"
+#include "cli/value_checks.h"
 #include "cli/study_options.h"
 #include "core/files.h"
 #include "core/output_set.h"
@@ -37,7 +38,7 @@ int run_sweep(const SweepOptions& opt) {
   OutputSet outputs;
   outputs.add(opt.out + "/sweep.csv", csv);
   if (plan) outputs.add(opt.out + "/plan.json", *plan);
-  if (auto st = outputs.commit(); !st) return report_error(st.error(), kExitFailure);
+  if (auto st = outputs.commit(); !st) return report_write_error(st.error());
   for (const std::string& path : outputs.paths()) std::cout << "wrote " << path << "\n";
   if (!plan) {
     // The new sweep.csv says why nothing is feasible; a plan.json left from an earlier sweep
@@ -64,7 +65,7 @@ void add_sweep_command(CLI::App& app, Runner& runner) {
       "Writes OUT/sweep.csv (every candidate, with infeasible ones and their reasons) and OUT/plan.json\n"
       "(the predicted-optimal mapping), and prints the best candidates ranked.");
   add_study_options(*cmd, opt->study);
-  cmd->add_option("--out", opt->out, "Output folder")->required();
+  cmd->add_option("--out", opt->out, "Output folder")->required()->check(non_empty());
   cmd->add_option("--rows", opt->rows, "Rows of the ranked table printed")->check(CLI::Range(1, 1000000));
   cmd->callback([opt, &runner] { runner = [opt] { return run_sweep(*opt); }; });
 }

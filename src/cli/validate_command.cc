@@ -11,9 +11,10 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/value_checks.h"
 #include "core/files.h"
-#include "core/output_set.h"
 #include "core/format.h"
+#include "core/output_set.h"
 #include "describe/loaders.h"
 #include "runtime/formats/tokenizer.h"
 #include "validate/acceptance_models.h"
@@ -164,7 +165,7 @@ int run_validate(ValidateOptions opt) {
             << ", " << summary.disturbed_runs << "/" << summary.n_runs << " runs disturbed\n";
   OutputSet outputs;
   for (const auto& f : files) outputs.add(opt.out + "/" + f.name, f.text);
-  if (auto st = outputs.commit(); !st) return report_error(st.error(), kExitFailure);
+  if (auto st = outputs.commit(); !st) return report_write_error(st.error());
   std::cout << "wrote " << opt.out << "/report.md, cases.csv, summary.json and plots\n";
   return kExitOk;
 }
@@ -204,17 +205,18 @@ void add_validate_command(CLI::App& app, Runner& runner) {
   cmd->add_option("--profiles", opt->profiles, "Folder of profiles from `specmap profile`")
       ->required()
       ->check(CLI::ExistingDirectory);
-  cmd->add_option("--out", opt->out, "Output folder")->required();
+  cmd->add_option("--out", opt->out, "Output folder")->required()->check(non_empty());
   cmd->add_option("--gammas", opt->run.gammas, "Draft lengths to run, comma separated (must include 0)")
       ->delimiter(',')
       ->check(CLI::Range(0, 64));
   cmd->add_option("--alphas", opt->run.alphas,
                   "Controlled acceptance values, comma separated (default: the workload's alpha)")
       ->delimiter(',')
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(finite_in(0.0, 1.0));
   cmd->add_option("--prompts", opt->run.prompts, "Distinct prompts per case")->check(CLI::Range(1, 1000));
   cmd->add_option("--repetitions", opt->run.repetitions, "Runs of every prompt")->check(CLI::Range(1, 1000));
-  cmd->add_option("--seed", opt->run.seed, "Seed of weights, prompts and acceptance");
+  cmd->add_option("--seed", opt->run.seed, "Seed of weights, prompts and acceptance")
+      ->check(unsigned_up_to());
   cmd->add_option("--c-prompts", opt->run.c_prompts,
                   "Prompt lengths at which to measure and predict c = t_draft / t_target (the paper's "
                   "Fig. 6), comma separated")

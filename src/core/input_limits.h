@@ -34,5 +34,8 @@ inline constexpr IntRange kCount{0, 1ll << 53};
 // Measurement repetitions and plan alternatives.
 inline constexpr IntRange kRepetitions{1, 1 << 30};
 inline constexpr IntRange kAlternatives{0, 1000};
+// One host <-> device copy `specmap profile --transfer-bytes` times: a buffer of this size is
+// allocated on both sides, so a mistyped size is refused instead of exhausting memory.
+inline constexpr std::int64_t kMaxTransferBytes = 4ll << 30;  // 4 GiB
 
 }  // namespace specmap::limits
