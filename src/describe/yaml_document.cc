@@ -295,6 +295,40 @@ class YamlDocumentBuilder : public YAML::EventHandler {
   std::unordered_map<std::string, std::uint32_t> interned_;
 };
 
+namespace {
+
+// Handles the events after the first document: the first one that comes is an error.
+class SecondDocumentGuard : public YAML::EventHandler {
+ public:
+  explicit SecondDocumentGuard(const std::string& file) : file_(file) {}
+  void OnDocumentStart(const YAML::Mark& mark) override { fail(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { fail(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { fail(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+    fail(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    fail(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    fail(mark);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  [[noreturn]] void fail(const YAML::Mark& mark) const {
+    throw InputError{Error{"a second YAML document (after '---'): specmap reads one document per file, and "
+                           "would ignore this one",
+                           file_, one_based(mark.line), one_based(mark.column), ""}};
+  }
+  const std::string& file_;
+};
+
+}  // namespace
+
 Result<std::shared_ptr<const YamlDocument>> parse_yaml_text(const std::string& text,
                                                             const std::string& file_label) {
   if (Status st = check_text_input(text, file_label); !st) return st.error();
@@ -308,6 +342,9 @@ Result<std::shared_ptr<const YamlDocument>> parse_yaml_text(const std::string& t
     YAML::Parser parser(in);
     YamlDocumentBuilder builder(file_label, text.size());
     parser.HandleNextDocument(builder);  // the first document, as YAML::Load reads it
+    // A second document (after `---`) would be silently dropped: refuse it where it starts.
+    SecondDocumentGuard second(file_label);
+    parser.HandleNextDocument(second);
     return std::shared_ptr<const YamlDocument>(builder.finish());
   } catch (const InputError& e) {
     return e.error;

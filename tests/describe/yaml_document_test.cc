@@ -41,10 +41,14 @@ TEST(YamlDocument, ValuesMarksAndLookups) {
   EXPECT_EQ(root.key_at(1).Mark().line, 1);
 }
 
-TEST(YamlDocument, EmptyTextAndOnlyTheFirstDocument) {
+TEST(YamlDocument, EmptyTextAndOneDocumentOnly) {
   EXPECT_TRUE(parsed("")->root().IsNull());
-  EXPECT_EQ(parsed("a: 1\n---\nb: 2\n")->root()["a"].Scalar(), "1");
-  EXPECT_FALSE(parsed("a: 1\n---\nb: 2\n")->root()["b"].IsDefined());
+  EXPECT_EQ(parsed("---\na: 1\n...\n")->root()["a"].Scalar(), "1");
+  // A second document would be ignored, so it is an error where it starts.
+  const Error e = refused("a: 1\n---\nb: 2\n");
+  EXPECT_NE(e.message.find("second YAML document"), std::string::npos) << e.format();
+  EXPECT_EQ(e.line, 2) << e.format();
+  EXPECT_GT(refused("a: 1\n--- [x]\n").line, 0);
 }
 
 TEST(YamlDocument, AliasesResolveToWhatTheyName) {
