@@ -9,6 +9,7 @@
 #include "core/input_limits.h"
 #include "core/json_document.h"
 #include "plan/plan_json.h"
+#include "plan/plan_keys.h"
 
 namespace specmap {
 
@@ -203,7 +204,10 @@ Result<std::string> explain_plan(const std::string& plan_text, const std::string
                                       " is not supported (expected " + std::to_string(kPlanSchemaVersion) +
                                       ")");
     check_plan(*doc, soc);
-    return Renderer(*doc).render();
+    std::string text = Renderer(*doc).render();
+    // After the checks of what is read, so a value of the wrong type is reported as such.
+    check_plan_keys(*doc);
+    return text;
   } catch (const InputError& e) {
     return e.error;
   } catch (const json::exception& e) {

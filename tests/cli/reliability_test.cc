@@ -162,6 +162,21 @@ TEST_F(PlanEdits, RunSaysWhatIsWrongAndWhere) {
   EXPECT_EQ(r.err.find("is this a plan.json"), std::string::npos) << r.err;
 }
 
+TEST_F(PlanEdits, AMisspeltKeyIsNotIgnored) {
+  // "gama" beside "gamma": the edit the user meant would otherwise be dropped without a word.
+  const std::string top = edited("\"gamma\": 2", "\"gama\": 3, \"gamma\": 2");
+  for (const char* command : {"explain", "run", "export --to llama.cpp"}) {
+    const CliRun r = run_cli(std::string(command) + " '" + top + "'");
+    EXPECT_EQ(r.exit_code, 2) << command << "\n" << r.err;
+    EXPECT_TRUE(std::regex_search(r.err, std::regex("edited\\.json:[0-9]+:[0-9]+: key 'gama': unknown key")))
+        << command << "\n" << r.err;
+  }
+  const std::string in_choice = edited("\"schedule\":", "\"schedul\": \"overlapped\", \"schedule\":", "\"choice\"");
+  const CliRun r = run_cli("run '" + in_choice + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("key 'choice.schedul'"), std::string::npos) << r.err;
+}
+
 TEST(Reliability, RepetitionsZeroStatesASensibleRange) {
   const CliRun r =
       run_cli("validate configs/experiments/host-small.yaml --profiles /tmp --out /tmp/x --repetitions 0");

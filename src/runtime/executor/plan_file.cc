@@ -7,6 +7,7 @@
 #include "core/input_limits.h"
 #include "core/json_document.h"
 #include "plan/plan_json.h"
+#include "plan/plan_keys.h"
 
 namespace specmap::runtime {
 
@@ -37,6 +38,7 @@ PlanFile read_plan(const JsonDocument& doc) {
   if (plan.schema_version != kPlanSchemaVersion)
     doc.fail("schema_version", "plan schema version " + std::to_string(plan.schema_version) +
                                    " is not supported (expected " + std::to_string(kPlanSchemaVersion) + ")");
+  check_plan_keys(doc);
   if (const json* experiment = doc.find(root, "", "experiment")) plan.experiment = doc.string(*experiment, "experiment");
   plan.draft_model = doc.string(doc.member(root, "", "draft_model"), "draft_model");
   plan.target_model = doc.string(doc.member(root, "", "target_model"), "target_model");
