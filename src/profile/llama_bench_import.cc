@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/format.h"
 #include "core/json_document.h"
 
 namespace specmap {
@@ -20,20 +21,6 @@ std::string number(double v) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.10g", v);
   return buffer;
-}
-
-// A YAML double-quoted string.
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
 }
 
 struct Test {
@@ -184,7 +171,7 @@ Result<LlamaBenchImport> import_llama_bench(const std::string& json_text, const 
        << "# Prompt tests (pp): one forward pass over n_prompt tokens at context n_depth.\n"
        << "# Generation tests (tg): n_gen single-token steps from context n_depth, filed as one step at\n"
        << "# the mean context n_depth + (n_gen - 1) / 2, times divided by n_gen.\n"
-       << "version: 1\ntime_unit: ns\nmachine: " << quoted(machine) << "\nentries:\n";
+       << "version: 1\ntime_unit: ns\nmachine: " << yaml_quoted(machine) << "\nentries:\n";
   std::set<std::pair<Tokens, Tokens>> seen;
   for (const Test& t : tests) {
     const bool prompt = t.n_prompt > 0;
@@ -198,7 +185,7 @@ Result<LlamaBenchImport> import_llama_bench(const std::string& json_text, const 
                    file};
     const double med = (t.samples_ns.empty() ? t.avg_ns : median(t.samples_ns)) / steps;
     const int reps = t.samples_ns.empty() ? 1 : static_cast<int>(t.samples_ns.size());
-    yaml << "  - {level: forward, model: " << quoted(model.name) << ", pu: " << quoted(options.pu)
+    yaml << "  - {level: forward, model: " << yaml_quoted(model.name) << ", pu: " << yaml_quoted(options.pu)
          << ", units: " << options.units << ", new_tokens: " << n << ", context: " << ctx
          << ",\n     latency_ns: {median: " << number(med) << ", mean: " << number(t.avg_ns / steps)
          << ", stddev: " << number(t.stddev_ns / steps) << ", repetitions: " << reps << "}}\n";

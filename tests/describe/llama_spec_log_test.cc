@@ -79,5 +79,40 @@ TEST(LlamaSpecLog, ContradictionsAndEmptyLogsAreErrors) {
   EXPECT_EQ(codellama->accepted, 223);
 }
 
+TEST(LlamaSpecLog, CountsBeyondTwoToThe53AreErrorsAtTheirLine) {
+  // A count too long for std::stoll once escaped as an exception (exit 1, "internal error").
+  auto huge = parse_llama_spec_log("n_draft = 4\nn_drafted = 99999999999999999999999\nn_accept = 1\n", "x.log");
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().line, 2) << huge.error().format();
+  EXPECT_NE(huge.error().message.find("2^53"), std::string::npos) << huge.error().format();
+  auto server = parse_llama_spec_log(
+      "draft acceptance rate = 0.5 ( 9007199254740993 accepted / 9007199254740994 generated)\n", "s.log");
+  ASSERT_FALSE(server);
+  EXPECT_EQ(server.error().line, 1);
+  std::string summed;
+  for (int i = 0; i < 3; ++i) summed += "n_drafted = 4503599627370496\nn_accept = 1\n";
+  auto sum = parse_llama_spec_log("n_draft = 4\n" + summed, "x.log");
+  ASSERT_FALSE(sum);
+  EXPECT_EQ(sum.error().line, 6) << sum.error().format();
+  auto predict = parse_llama_spec_log("n_draft = 4\nn_predict = 99999999\nn_drafted = 4\nn_accept = 1\n", "x.log");
+  ASSERT_FALSE(predict);
+  EXPECT_EQ(predict.error().line, 2);
+}
+
+TEST(LlamaSpecLog, AnyNameReadsBackAsGiven) {
+  auto stats = parse_llama_spec_log(slurp(kDir + "speculative-70b-7b-cpu.log"), "a.log");
+  ASSERT_TRUE(stats);
+  for (const std::string name : {"spec: run \"1\"", "two\nlines", "tab\there", "back\\slash"}) {
+    LlamaSpecWorkloadOptions options;
+    options.name = name;
+    options.prompt_tokens = 8;
+    auto yaml = llama_spec_workload_yaml(*stats, options, "a.log");
+    ASSERT_TRUE(yaml);
+    auto workload = parse_workload(*yaml, "w.yaml");
+    ASSERT_TRUE(workload) << workload.error().format() << "\n" << *yaml;
+    EXPECT_EQ(workload->name, name);
+  }
+}
+
 }  // namespace
 }  // namespace specmap

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "core/format.h"
 #include "describe/loaders.h"
 #include "runtime/formats/gguf_model.h"
 
@@ -24,16 +25,6 @@ std::string short_number(double value) {
     if (back == value || (is_float && static_cast<float>(back) == static_cast<float>(value))) return buf;
   }
   return buf;
-}
-
-std::string yaml_quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;  // control characters: dropped from names
-    out += c;
-  }
-  return out + "\"";
 }
 
 double parameter_count(const GgufFile& file) {

@@ -39,16 +39,6 @@ std::optional<std::string> field(const std::string& text, const std::string& key
   return std::nullopt;
 }
 
-// YAML double-quoted scalar.
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 // Arm's CPU part numbers (implementer 0x41) of the cores found in edge SoCs.
 std::string arm_part_name(const std::string& part) {
   static const std::map<std::string, std::string> parts = {
@@ -264,7 +254,7 @@ std::string draft_soc_yaml(const HostInfo& host, const std::vector<OpenClDeviceI
     << "version: 1\n"
        "name: host-detected\n"
        "description: "
-    << quoted((host.cpu_model.empty() ? std::string("unknown CPU") : host.cpu_model) + ", " +
+    << yaml_quoted((host.cpu_model.empty() ? std::string("unknown CPU") : host.cpu_model) + ", " +
               std::to_string(cores) + " online cores in " + std::to_string(clusters.size()) + " cluster" +
               (clusters.size() == 1 ? "" : "s"))
     << "\n\nmemories:\n"
@@ -293,8 +283,8 @@ std::string draft_soc_yaml(const HostInfo& host, const std::vector<OpenClDeviceI
       << "    kind: cpu\n"
          "    clusters:\n"
          "      - name: "
-      << quoted(cluster_name(type, static_cast<std::size_t>(&pu - cpus.data())))
-      << "\n        core_type: " << quoted(type) << "\n        cores: " << cores_list(c.cores)
+      << yaml_quoted(cluster_name(type, static_cast<std::size_t>(&pu - cpus.data())))
+      << "\n        core_type: " << yaml_quoted(type) << "\n        cores: " << cores_list(c.cores)
       << "  # source: /sys/devices/system/cpu"
       << (c.capacity > 0 ? " (cpu_capacity " + std::to_string(c.capacity) + ")" : std::string()) << "\n"
       << "    freq_ghz: " << fixed(freq_ghz, 2) << "  # source: " << freq_source << "\n"
@@ -385,7 +375,7 @@ std::string draft_soc_yaml(const HostInfo& host, const std::vector<OpenClDeviceI
          "    idle_power_w: 0.5  # source: estimate\n"
          "    memory: dram\n"
          "    opencl_device: "
-      << quoted(dev.name) << "  # source: CL_DEVICE_NAME (" << dev.label() << ", " << dev.version
+      << yaml_quoted(dev.name) << "  # source: CL_DEVICE_NAME (" << dev.label() << ", " << dev.version
       << (dev.host_unified_memory ? ", host unified memory" : "") << ")\n";
   }
   const std::size_t pu_count = cpus.size() + ocl_ids.size();
