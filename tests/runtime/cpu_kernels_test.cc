@@ -83,13 +83,10 @@ TEST_P(CpuKernels, RmsNormOfAConstantRowIsTheWeight) {
   for (std::size_t i = 0; i < 16; ++i) EXPECT_NEAR(out[i], weight[i], 1e-6);
 }
 
-TEST_P(CpuKernels, RotaryMatchesRotateHalfDefinition) {
-  const std::size_t heads = 3, head_dim = 8, rows = 20, first = 5;
-  const double theta = 500000.0;
-  std::vector<float> x = random_values(rows * heads * head_dim, 8);
-  std::vector<float> rotated = x;
-  apply_rotary(rotated, heads, head_dim, first, rotary_inverse_frequencies(head_dim, theta), pool());
-  std::vector<double> expected(x.size());
+// Rotary position embedding in double: row r at position first + r, pairs (i, i + half).
+std::vector<double> rotary_reference(const std::vector<float>& x, std::size_t rows, std::size_t heads,
+                                     std::size_t head_dim, std::size_t first, double theta) {
+  std::vector<double> out(x.size());
   const std::size_t half = head_dim / 2;
   for (std::size_t r = 0; r < rows; ++r)
     for (std::size_t h = 0; h < heads; ++h)
@@ -97,32 +94,32 @@ TEST_P(CpuKernels, RotaryMatchesRotateHalfDefinition) {
         const std::size_t base = (r * heads + h) * head_dim;
         const double angle = double(first + r) / std::pow(theta, 2.0 * i / head_dim);
         const double a = x[base + i], b = x[base + i + half];
-        expected[base + i] = a * std::cos(angle) - b * std::sin(angle);
-        expected[base + i + half] = b * std::cos(angle) + a * std::sin(angle);
+        out[base + i] = a * std::cos(angle) - b * std::sin(angle);
+        out[base + i + half] = b * std::cos(angle) + a * std::sin(angle);
       }
-  EXPECT_LT(relative_max_error(rotated, expected), 1e-5);
+  return out;
+}
+
+TEST_P(CpuKernels, RotaryMatchesRotateHalfDefinition) {
+  const std::size_t heads = 3, head_dim = 8, rows = 20, first = 5;
+  const double theta = 500000.0;
+  std::vector<float> x = random_values(rows * heads * head_dim, 8);
+  std::vector<float> rotated = x;
+  apply_rotary(rotated, heads, head_dim, first, rotary_inverse_frequencies(head_dim, theta), pool());
+  EXPECT_LT(relative_max_error(rotated, rotary_reference(x, rows, heads, head_dim, first, theta)), 1e-5);
 }
 
 // The angles of each position are computed once and reused: calls with other frequencies
 // in between, and positions past what earlier calls saw, still rotate by their own angles.
 TEST_P(CpuKernels, RotaryReusedAnglesFollowTheFrequenciesAndPositions) {
-  const std::size_t heads = 2, head_dim = 8, rows = 3, half = head_dim / 2;
+  const std::size_t heads = 2, head_dim = 8, rows = 3;
   const std::vector<float> x = random_values(rows * heads * head_dim, 12);
   for (const std::size_t first : {std::size_t(2), std::size_t(300), std::size_t(1)})
     for (const double theta : {10000.0, 500000.0, 10000.0}) {
       std::vector<float> rotated = x;
       apply_rotary(rotated, heads, head_dim, first, rotary_inverse_frequencies(head_dim, theta), pool());
-      std::vector<double> expected(x.size());
-      for (std::size_t r = 0; r < rows; ++r)
-        for (std::size_t h = 0; h < heads; ++h)
-          for (std::size_t i = 0; i < half; ++i) {
-            const std::size_t base = (r * heads + h) * head_dim;
-            const double angle = double(first + r) / std::pow(theta, 2.0 * i / head_dim);
-            const double a = x[base + i], b = x[base + i + half];
-            expected[base + i] = a * std::cos(angle) - b * std::sin(angle);
-            expected[base + i + half] = b * std::cos(angle) + a * std::sin(angle);
-          }
-      EXPECT_LT(relative_max_error(rotated, expected), 1e-5) << "first " << first << " theta " << theta;
+      EXPECT_LT(relative_max_error(rotated, rotary_reference(x, rows, heads, head_dim, first, theta)), 1e-5)
+          << "first " << first << " theta " << theta;
     }
 }
 
