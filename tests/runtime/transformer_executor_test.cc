@@ -333,5 +333,22 @@ TEST_F(Executor, ActivationsStayFiniteThroughManyLayers) {
   EXPECT_LT(rms, 10.0);
 }
 
+// A device step moves the calling thread, which enqueues the device's work and waits for it, to
+// the device's host cores, as a CPU step moves it to its own cores; without host cores, or when
+// the thread is already there, it stays.
+TEST(StepPinning, DeviceStepsPinTheCallingThreadToTheirHostCores) {
+  const CoreSet cpu = make_core_set({0});
+  const CoreSet host = make_core_set({1});
+  const CoreSet none;
+  EXPECT_EQ(pinned_step_cores(host, true, &cpu), &host);
+  EXPECT_EQ(pinned_step_cores(host, true, nullptr), &host);
+  EXPECT_EQ(pinned_step_cores(cpu, false, &host), &cpu);
+  EXPECT_EQ(pinned_step_cores(cpu, false, nullptr), &cpu);
+  const CoreSet same_host = make_core_set({1});
+  EXPECT_EQ(pinned_step_cores(same_host, true, &host), nullptr);
+  EXPECT_EQ(pinned_step_cores(none, true, &cpu), nullptr);
+  EXPECT_EQ(pinned_step_cores(none, true, nullptr), nullptr);
+}
+
 }  // namespace
 }  // namespace specmap::runtime

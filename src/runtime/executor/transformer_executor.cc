@@ -39,6 +39,12 @@ Status check_arch(const ModelGraph& graph, const TransformerWeights& weights) {
 
 }  // namespace
 
+const CoreSet* pinned_step_cores(const CoreSet& cores, bool device_step, const CoreSet* current) {
+  if (device_step && cores.empty()) return nullptr;
+  if (current != nullptr && *current == cores) return nullptr;
+  return &cores;
+}
+
 const std::shared_ptr<OpenClDevice>& CorePlacement::device(std::size_t i) const {
   static const std::shared_ptr<OpenClDevice> kNone;
   return i < subgraph_devices.size() ? subgraph_devices[i] : kNone;
@@ -290,7 +296,8 @@ Result<std::vector<float>> TransformerExecutor::run(std::span<const int> input, 
     if (Status s = runner->begin_pass(rows, first_position); !s) return s.error();
 
   ScopedAffinityRestore restore_affinity;
-  const CoreSet* current = nullptr;
+  const CoreSet* current = nullptr;  // where the calling thread is pinned
+  const CoreSet* blas = nullptr;     // the cores BLAS threads were set up on
   const Step* previous = nullptr;
   for (const Step& step : steps_) {
     if (step.kind == StepKind::block && skipped_[step.layer]) continue;
@@ -299,11 +306,22 @@ Result<std::vector<float>> TransformerExecutor::run(std::span<const int> input, 
       if (Status s = move_hidden(*previous, step, rows); !s) return s.error();
     previous = &step;
     // Pinning and BLAS set-up sit outside the timed region: they are the dispatch cost of
-    // switching PUs, not the subgraph's work. A device step leaves the thread where it is.
-    if (step.device == nullptr && (current == nullptr || *current != *step.cores)) {
-      if (Status s = pin_current_thread(*step.cores); !s) return s.error();
+    // switching PUs, not the subgraph's work. A device step pins the calling thread, the one
+    // that enqueues the device's work and waits for it, to the device's host cores when the
+    // placement names them (pinned_step_cores): left unpinned it runs wherever the scheduler
+    // last woke it, beside a CPU PU's work or on a CPU-hosted device's own worker cores, so
+    // whether its enqueueing overlaps the device's work would be the scheduler's choice, not
+    // the placement's (docs/runtime-opencl.md).
+    if (const CoreSet* pin = pinned_step_cores(*step.cores, step.device != nullptr, current)) {
+      Status pinned = pin_current_thread(*pin);
+      // Host cores the process may not use leave a device step where the thread is, as they
+      // leave the device's own set-up (OpenClDevice::open); a CPU step cannot run elsewhere.
+      if (pinned) current = pin;
+      else if (step.device == nullptr) return pinned.error();
+    }
+    if (step.device == nullptr && (blas == nullptr || *blas != *step.cores)) {
       use_blas_threads_on(*step.cores);
-      current = step.cores;
+      blas = step.cores;
     }
     const Clock::time_point start = Clock::now();
     switch (step.kind) {

@@ -49,8 +49,8 @@ struct ExecutorOptions {
 
 // subgraph_cores[i]: the core set graph.subgraphs[i] runs on.
 // subgraph_devices: empty (everything on CPU cores), or one entry per subgraph: non-null
-// runs that subgraph on the OpenCL device (its core set is then ignored and may be empty;
-// the calling thread stays where it is and only enqueues and waits).
+// runs that subgraph on the OpenCL device (its core set is then the device's host cores, where
+// the calling thread enqueues and waits, or empty: the thread stays where it is).
 struct CorePlacement {
   std::vector<CoreSet> subgraph_cores;
   std::vector<std::shared_ptr<OpenClDevice>> subgraph_devices;
@@ -58,6 +58,11 @@ struct CorePlacement {
   // The device of subgraph i, null when it runs on CPU cores.
   [[nodiscard]] const std::shared_ptr<OpenClDevice>& device(std::size_t i) const;
 };
+
+// The cores a pass pins its calling thread to before a step whose core set is `cores` (a CPU
+// step's cores; a device step's host cores, possibly none), with the thread pinned to `current`
+// so far in the pass (null: not yet); null to leave the thread where it is.
+const CoreSet* pinned_step_cores(const CoreSet& cores, bool device_step, const CoreSet* current);
 
 // Every subgraph of `graph` on `cores`.
 CorePlacement place_all_on(const ModelGraph& graph, const CoreSet& cores);
