@@ -80,7 +80,8 @@ int run_profile(const ProfileOptions& opt) {
   const std::string path = opt.out + "/profile.json";
   if (auto st = write_file_atomic(path, run->json); !st) return report_write_error(st.error());
   std::cout << "measured " << run->points << " forward points, " << run->entries << " profile entries, "
-            << run->transfers << " transfer points, " << run->contention << " contention references\n";
+            << run->transfers << " transfer points, " << run->contention << " contention references, "
+            << run->loops << " loop-work points\n";
   std::cout << "wrote " << path << " (use: specmap sweep " << opt.experiment << " --profiles " << path
             << ")\n";
   return kExitOk;
@@ -106,7 +107,9 @@ void add_profile_command(CLI::App& app, Runner& runner) {
       "Also times copies between host memory and every OpenCL PU (specmap/transfer/<from>/<to>/bytes:<B>,\n"
       "which calibrate the cost model's transfer term) and, for PUs a variant switches on together, the\n"
       "target's decode step alone and while the draft keeps the other PU busy\n"
-      "(specmap/contention/<pu>/units:<u>/beside:<pu|none>/units:<v>: the overlapped schedule's slowdown).");
+      "(specmap/contention/<pu>/units:<u>/beside:<pu|none>/units:<v>: the overlapped schedule's slowdown),\n"
+      "and the speculative loop's own work per iteration outside the model calls at the models' vocabulary\n"
+      "and 0, 1, 2, 4 and 8 drafts (specmap/loop/vocab:<V>/drafts:<d>).");
   cmd->add_option("experiment", opt->experiment, "Experiment YAML naming SoC, draft, target and workload")
       ->required();
   cmd->add_option("--out", opt->out, "Folder for profile.json")->required()->check(non_empty());

@@ -63,6 +63,7 @@ void fill_breakdown(const CostInputs& in, const ExtendedTerms& terms, const std:
     b.overheads += dispatch.decode;
     b.prefill += transfer.prefill + dispatch.prefill;
   }
+  b.sampling = cost.constant_time;  // the loop's own work per token (cost/loop_work.h)
   const std::vector<Bytes> resident = resident_bytes_per_pu(cost, assignment);
   for (int pu = 0; pu < cost.num_pus; ++pu)
     if (units_in_variant(in.soc, variant, pu) > 0) b.per_pu.push_back(PuCost{pu, busy[pu], resident[pu]});

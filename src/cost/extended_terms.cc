@@ -4,6 +4,7 @@
 #include <map>
 #include <utility>
 
+#include "cost/loop_work.h"
 #include "cost/memory_terms.h"
 #include "cost/placement.h"
 
@@ -201,9 +202,9 @@ void fill_node_terms(const CostInputs& in, int variant, int gamma, SubgraphTimer
 }  // namespace
 
 ExtendedTerms build_extended_terms(const CostInputs& in, int variant, int gamma, SubgraphTimer& timer,
-                                   const std::vector<int>* only) {
+                                   const std::vector<int>* only, bool catch_up_pairs) {
   ExtendedTerms out;
-  out.plan = plan_passes(in.workload, gamma);
+  out.plan = plan_passes(in.workload, gamma, catch_up_pairs);
   LinearCost& cost = out.cost;
   const int num_pus = static_cast<int>(in.soc.pus.size());
   cost.num_pus = num_pus;
@@ -221,7 +222,14 @@ ExtendedTerms build_extended_terms(const CostInputs& in, int variant, int gamma,
   }
   fill_node_terms(in, variant, gamma, timer, only, out);
 
-  cost.constant_time = 0;  // sampling runs inside the head subgraph's "sample" op
+  // Sampling each pass's rows runs inside the head subgraph's "sample" op; what the loop does
+  // beyond it per iteration (its own buffers, verification, the next token) is the profile's
+  // loop work, on the calling thread whatever the mapping.
+  cost.constant_time = 0;
+  const std::int64_t vocab = model_vocab(in.target);
+  for (std::size_t d = 0; d < out.plan.iterations_by_drafts.size(); ++d)
+    if (out.plan.iterations_by_drafts[d] > 0)
+      cost.constant_time += out.plan.iterations_by_drafts[d] * loop_work(in.oracle.db(), vocab, static_cast<int>(d)).median;
   cost.constant_energy = 0;
   cost.idle_power = 0;
   for (int pu = 0; pu < num_pus; ++pu)

@@ -43,7 +43,8 @@ struct ExtendedTerms {
 
 // only == nullptr: every PU for every node (the search's linear form). Otherwise only the
 // entries of that assignment are evaluated (what predict() needs), with identical values.
+// `catch_up_pairs`: plan_passes' (false for the overlapped schedule).
 ExtendedTerms build_extended_terms(const CostInputs& in, int variant, int gamma, SubgraphTimer& timer,
-                                   const std::vector<int>* only);
+                                   const std::vector<int>* only, bool catch_up_pairs = true);
 
 }  // namespace specmap::cost_internal

@@ -68,7 +68,9 @@ Tokens mid_generation_context(const Workload& workload) {
 
 Prediction predict_overlapped(const CostInputs& in, const Candidate& candidate, const std::vector<int>& assignment) {
   SubgraphTimer timer(in, candidate.variant);
-  const ExtendedTerms terms = build_extended_terms(in, candidate.variant, candidate.gamma, timer, &assignment);
+  // Its drafter is fed the last draft beside the target's pass: no 2-token catch-up steps.
+  const ExtendedTerms terms =
+      build_extended_terms(in, candidate.variant, candidate.gamma, timer, &assignment, /*catch_up_pairs=*/false);
   Prediction p = predict_from_terms(in, candidate, assignment, timer, terms);
   if (!p.feasible) return p;
 

@@ -28,7 +28,9 @@ struct Breakdown {
   Seconds prefill = 0;
   Seconds transfers = 0;
   Seconds overheads = 0;  // dispatch
-  Seconds sampling = 0;   // sampling / verification work
+  // The speculative loop's own work outside the model calls (its distribution buffers,
+  // verification, the next token) beyond the sampling the head's "sample" op carries.
+  Seconds sampling = 0;
   // Overlapped schedule only: draft and target above then hold what lies on the critical
   // path, their transfers and launches included (transfers and overheads hold prefill's);
   // hidden_draft is the draft work done while the target verified (discarded pre-drafts

@@ -30,6 +30,9 @@ struct PassPlan {
   std::vector<Pass> passes;     // merged by (role, prefill, new_tokens, context, rows), in that order
   double generated_tokens = 0;  // sum_i w_i G_i
   double iterations = 0;        // sum_i w_i (expected iterations of sample i)
+  // [d]: expected iterations drafting d tokens, per generated token (they add up to
+  // iterations / generated_tokens): the loop's own work is priced per iteration by d.
+  std::vector<double> iterations_by_drafts;
   Tokens max_pass_tokens[kRoles] = {0, 0};  // largest new_tokens of any pass (activation buffers)
   Tokens max_prompt_tokens = 0;
   Tokens max_generate_tokens = 0;
@@ -62,6 +65,11 @@ struct IterationCounts {
   // (quadrature_nodes(generate)); they add up to `full`.
   std::vector<Tokens> nodes;
   std::vector<double> at_node;
+  // The parts of at_node and ending that start right after an iteration which kept every one
+  // of its d >= 1 drafts: the sequential loop never appended that iteration's last draft to
+  // the drafter, so its first step then catches up on 2 tokens (that draft and the bonus).
+  std::vector<double> at_node_after_all_kept;
+  std::vector<double> ending_after_all_kept;
   [[nodiscard]] double total() const {
     double sum = full;
     for (double e : ending) sum += e;
@@ -70,6 +78,15 @@ struct IterationCounts {
 };
 IterationCounts count_iterations(const std::vector<double>& alphas, int gamma, Tokens generate);
 
-PassPlan plan_passes(const Workload& workload, int gamma);
+// The passes of the sequential loop (runtime/speculative/speculative.cc), which has no
+// separate prefill. With a KV cache the first iteration's first drafting step appends the
+// whole prompt (p tokens at context 0, one row) and its verification the prompt and its d
+// drafts (p + d tokens at context 0, d + 1 rows): both are marked `prefill`. Every later
+// iteration at sequence length L appends 1 + d tokens to the target at context L - 1, and
+// drafts d steps of one token at contexts L - 1 .. L + d - 2, except that after an iteration
+// which kept all its drafts the first step appends 2 tokens at context L - 2 (one row).
+// `catch_up_pairs` false: the overlapped schedule, whose drafter is fed the last draft beside
+// the target's pass (runtime/speculative/speculative_overlapped.cc) and never catches up on 2.
+PassPlan plan_passes(const Workload& workload, int gamma, bool catch_up_pairs = true);
 
 }  // namespace specmap::cost_internal

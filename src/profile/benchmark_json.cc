@@ -21,11 +21,12 @@ using nlohmann::json;
 
 constexpr std::string_view kPrefix = "specmap/";
 
-// What a benchmark measured: a profile point, a transfer or a contention reference.
-enum class NameKind { point, transfer, contention };
+// What a benchmark measured: a profile point, a transfer, a contention reference or the loop's work.
+enum class NameKind { point, transfer, contention, loop };
 
 // For transfers pu/key/new_tokens hold from/to/bytes; for contention pu/units/key/context
-// hold the PU, its units, the PU beside it ("" = alone) and that PU's units.
+// hold the PU, its units, the PU beside it ("" = alone) and that PU's units; for the loop
+// new_tokens/context hold the vocabulary and the drafts.
 struct ParsedName {
   NameKind kind = NameKind::point;
   ProfileLevel level = ProfileLevel::forward;
@@ -112,8 +113,22 @@ std::optional<ParsedName> parse_contention_name(const std::vector<std::string_vi
   return p;
 }
 
+// specmap/loop/vocab:<V>/drafts:<d>
+std::optional<ParsedName> parse_loop_name(const std::vector<std::string_view>& parts) {
+  if (parts.size() < 4 || !only_library_suffixes(parts, 4)) return std::nullopt;
+  auto vocab = tagged_integer(parts[2], "vocab:");
+  auto drafts = tagged_integer(parts[3], "drafts:");
+  if (!vocab || *vocab < 1 || !drafts || *drafts < 0 || *drafts > (1 << 20)) return std::nullopt;
+  ParsedName p;
+  p.kind = NameKind::loop;
+  p.new_tokens = *vocab;
+  p.context = *drafts;
+  return p;
+}
+
 std::optional<ParsedName> parse_name(std::string_view name) {
   std::vector<std::string_view> parts = split(name, '/');
+  if (parts.size() >= 2 && parts[0] == "specmap" && parts[1] == "loop") return parse_loop_name(parts);
   if (parts.size() >= 2 && parts[0] == "specmap" && parts[1] == "transfer") return parse_transfer_name(parts);
   if (parts.size() >= 2 && parts[0] == "specmap" && parts[1] == "contention") return parse_contention_name(parts);
   if (parts.size() < 8 || parts[0] != "specmap") return std::nullopt;
@@ -277,7 +292,8 @@ ProfileDb read_benchmarks(const JsonDocument& doc) {
                  "benchmark name '" + run_name +
                      "' does not follow specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>[/rows:<R>], "
                      "specmap/transfer/<from>/<to>/bytes:<B> or "
-                     "specmap/contention/<pu>/units:<u>/beside:<pu|none>/units:<v>");
+                     "specmap/contention/<pu>/units:<u>/beside:<pu|none>/units:<v> or "
+                     "specmap/loop/vocab:<V>/drafts:<d>");
       if (unrecognised++ == 0) first_unrecognised = name;
       continue;
     }
@@ -358,6 +374,10 @@ ProfileDb read_benchmarks(const JsonDocument& doc) {
       db.contention.push_back(ContentionEntry{g.name.pu, g.name.units, g.name.key,
                                               static_cast<int>(g.name.context), stats, file_label,
                                               g.name.role});
+      continue;
+    }
+    if (g.name.kind == NameKind::loop) {
+      db.loops.push_back(LoopEntry{g.name.new_tokens, static_cast<int>(g.name.context), stats, file_label});
       continue;
     }
     ProfileEntry e;

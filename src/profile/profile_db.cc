@@ -133,9 +133,17 @@ Status ProfileDb::merge(const ProfileDb& other) {
                          " and " + c.file,
                      c.file};
 
+  for (const LoopEntry& l : other.loops)
+    for (const LoopEntry& mine : loops)
+      if (mine.vocab == l.vocab && mine.drafts == l.drafts)
+        return Error{"the loop's work at vocabulary " + std::to_string(l.vocab) + " and " + std::to_string(l.drafts) +
+                         " drafts is measured in both " + mine.file + " and " + l.file,
+                     l.file};
+
   entries = std::move(combined);
   transfers.insert(transfers.end(), other.transfers.begin(), other.transfers.end());
   contention.insert(contention.end(), other.contention.begin(), other.contention.end());
+  loops.insert(loops.end(), other.loops.begin(), other.loops.end());
   if (reference.empty()) reference = other.reference;
   if (machine.empty()) {
     machine = other.machine;
@@ -165,6 +173,10 @@ std::string benchmark_name(ProfileLevel level, const std::string& model, const s
 
 std::string transfer_benchmark_name(const std::string& from, const std::string& to, Bytes bytes) {
   return "specmap/transfer/" + from + "/" + to + "/bytes:" + std::to_string(std::llround(bytes));
+}
+
+std::string loop_benchmark_name(std::int64_t vocab, int drafts) {
+  return "specmap/loop/vocab:" + std::to_string(vocab) + "/drafts:" + std::to_string(drafts);
 }
 
 std::string contention_benchmark_name(const std::string& pu, int units, const std::string& beside,

@@ -1,6 +1,7 @@
 #pragma once
 // Measured latencies at three levels (op, subgraph, whole forward pass), keyed by
 // model, PU and its unit count, new tokens and context length.
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -77,6 +78,19 @@ struct ContentionEntry {
   std::string role;
 };
 
+// The speculative loop's own work in one iteration that drafts `drafts` tokens, outside the
+// model calls and beyond the sampling the pass points already time: the rows' softmax into
+// the loop's distribution buffers, verification, sampling the next token, bookkeeping
+// (runtime/speculative/speculative.cc). It runs on the calling thread and depends on the
+// vocabulary and the rows, not on the models' shapes. Measured by the profiler's loop
+// benchmarks; profiles made before them have none (see docs/profiles.md).
+struct LoopEntry {
+  std::int64_t vocab = 0;
+  int drafts = 0;
+  ProfileStats stats;
+  std::string file;
+};
+
 struct ProfileDb {
   // "s": seconds. "relative": units of a reference forward pass (the paper profile);
   // such a profile can only be scaled, never mixed with roofline seconds.
@@ -86,6 +100,7 @@ struct ProfileDb {
   std::vector<ProfileEntry> entries;
   std::vector<TransferEntry> transfers;
   std::vector<ContentionEntry> contention;
+  std::vector<LoopEntry> loops;
   std::vector<std::string> source_files;
 
   // Appends another database; error when time units differ.
@@ -113,7 +128,9 @@ inline constexpr std::string_view kOpCounterPrefix = "op:";
 //   specmap/transfer/<from pu>/<to pu>/bytes:<B>
 //   specmap/contention/<pu>/units:<u>/beside:<other pu>/units:<v>[/role:<draft|target>]
 //   (beside:none/units:0 = alone; role: whose work is timed, names without it still load)
+//   specmap/loop/vocab:<V>/drafts:<d>   (LoopEntry: time per iteration)
 std::string transfer_benchmark_name(const std::string& from, const std::string& to, Bytes bytes);
+std::string loop_benchmark_name(std::int64_t vocab, int drafts);
 std::string contention_benchmark_name(const std::string& pu, int units, const std::string& beside,
                                       int beside_units, const std::string& role = "");
 

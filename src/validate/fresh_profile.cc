@@ -86,8 +86,10 @@ std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const s
   const std::set<runtime::PassPoint> wanted[2] = {{needed.draft.begin(), needed.draft.end()},
                                                   {needed.target.begin(), needed.target.end()}};
   // The plans' iterations: sequence length L when one starts -> the numbers of drafts verified there.
-  // A verification of gamma drafts at L is (gamma + 1, L) with a cache, the whole sequence
-  // (L + gamma, 0) sampling gamma + 1 rows without (cost/workload_passes.cc).
+  // A verification of gamma drafts at L is (gamma + 1, L - 1) with a cache (the target holds
+  // all but the token the last iteration emitted), the whole sequence (L + gamma, 0) sampling
+  // gamma + 1 rows without (cost/workload_passes.cc). The first iteration's passes take in the
+  // prompt and are the plan's prefill ones.
   std::map<Tokens, std::set<int>> iterations;
   for_each_plan(workload, gammas, [&](int /*gamma*/, const cost_internal::PassPlan& plan) {
     for (const cost_internal::Pass& p : plan.passes)
@@ -95,14 +97,16 @@ std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const s
         // The drafts it verifies: gamma, or fewer in a generation's last iterations.
         const int drafts =
             kv ? static_cast<int>(p.new_tokens - 1) : (p.rows > 0 ? static_cast<int>(p.rows - 1) : 0);
-        iterations[kv ? p.context : p.new_tokens - drafts].insert(drafts);
+        iterations[kv ? p.context + 1 : p.new_tokens - drafts].insert(drafts);
       }
   });
   auto draft_step = [&](Tokens length, int j) {  // the (j + 1)-th drafting step of an iteration at `length`
     return kv ? runtime::PassPoint{1, length + j - 1, 0} : runtime::PassPoint{length + j, 0, 0};
   };
+  // With a cache, the first drafting step after an iteration that kept all its drafts.
+  auto catch_up_step = [](Tokens length) { return runtime::PassPoint{2, length - 2, 1}; };
   auto verification = [&](Tokens length, int gamma) {
-    return kv ? runtime::PassPoint{gamma + 1, length, 0}
+    return kv ? runtime::PassPoint{gamma + 1, length - 1, 0}
               : runtime::PassPoint{length + gamma, 0, gamma > 0 ? gamma + 1 : 0};
   };
 
@@ -130,9 +134,16 @@ std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const s
       add(true, draft_step(length, *g - 1), false);
       add(false, verification(length, *g), true);
     }
+    // The drafter's 2-token catch-up follows a target pass in the loop too; an untimed target
+    // step after it leaves the next length's first passes after a target pass as well.
+    if (kv && largest > 0 && length >= 2 && wanted[0].count(catch_up_step(length))) {
+      add(true, catch_up_step(length), true);
+      add(false, verification(length, 0), false);
+    }
   }
-  // Points the iterations above do not reach (none for the plans of cost/workload_passes.cc):
-  // timed at the end rather than dropped.
+  // Points the iterations above do not reach (with a cache, the first round's drafting steps
+  // after its prompt step, when no later round starts at the prompt's length): timed at the
+  // end rather than dropped.
   for (int role = 0; role < 2; ++role)
     for (const runtime::PassPoint& p : wanted[role])
       if (!timed[role].count(p)) add(role == 0, p, true);

@@ -42,8 +42,10 @@ GroupPoints points_needed(const Workload& workload, const std::vector<int>& gamm
 // first step of every round; the others after the draft's own step), then the target's
 // verification of that gamma right after them; the gamma-0 step right after a target pass;
 // and for each smaller gamma the draft's last step of that gamma (untimed) and the target's
-// verification of it. With a KV cache the prefills come first (the draft's, then the
-// target's, as in a first round). Every point of points_needed() is timed exactly once;
+// verification of it; with a KV cache then the draft's 2-token catch-up step at L (after a
+// target pass, and an untimed target step after it). With a KV cache the first round's passes
+// come first (the draft's prompt step, then the target's prompt and drafts: the
+// plan's prefill ones). Every point of points_needed() is timed exactly once;
 // `draft_runs` false (no drafter built): only the target's passes.
 std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const std::vector<int>& gammas,
                                                bool draft_runs);

@@ -171,12 +171,13 @@ TEST(FreshProfile, LoopOrderTimesEveryPointOnceWhereTheLoopRunsIt) {
     for (auto& t : timed) std::sort(t.begin(), t.end());
     EXPECT_EQ(timed[0], needed.draft) << "every draft point timed exactly once";
     EXPECT_EQ(timed[1], needed.target) << "every target point timed exactly once";
-    // The iterations' lengths: where the gamma-0 steps run (context L with a cache; the whole
-    // sequence of L tokens, sampling its last row, without).
+    // The iterations' lengths: where the gamma-0 steps run (context L - 1 with a cache: the
+    // target holds all but the last emitted token; the whole sequence of L tokens, sampling its
+    // last row, without).
     std::set<Tokens> lengths;
     for (const auto& p : needed.target)
       if ((kv ? p.new_tokens == 1 && p.context > 0 : p.rows == 0) && !in_tail(p))
-        lengths.insert(kv ? p.context : p.new_tokens);
+        lengths.insert(kv ? p.context + 1 : p.new_tokens);
     // The plan's quadrature nodes but the last, at p + G - 1 among the tail's lengths.
     ASSERT_EQ(lengths.size(), 3u) << "the plan's quadrature lengths";
     if (kv) {
@@ -184,15 +185,22 @@ TEST(FreshProfile, LoopOrderTimesEveryPointOnceWhereTheLoopRunsIt) {
       EXPECT_TRUE(order[0].draft && order[0].point.context == 0) << "the draft's prefill first";
       EXPECT_TRUE(!order[1].draft && order[1].point.context == 0) << "then the target's";
     }
-    int first_steps = 0;
+    int first_steps = 0, catch_up_steps = 0;
     for (std::size_t i = 0; i < order.size(); ++i) {
       const auto& p = order[i];
       if (!p.timed || (kv && p.point.context == 0) || in_tail(p.point)) continue;
-      if (p.draft) first_steps += lengths.count(kv ? p.point.context + 1 : p.point.new_tokens) > 0;
+      // A first drafting step at L: (1, L - 1), or catching up on 2 tokens (2, L - 2) after a
+      // fully kept round, with a cache; the whole sequence of L tokens without.
+      const bool catch_up = kv && p.draft && p.point.new_tokens == 2;
+      const Tokens step_length = kv ? p.point.context + p.point.new_tokens : p.point.new_tokens;
+      if (p.draft && lengths.count(step_length) > 0) ++(catch_up ? catch_up_steps : first_steps);
+      if (catch_up) {
+        EXPECT_EQ(p.point.rows, 1) << "the catch-up samples one row";
+      }
       if (i == 0) continue;  // nothing before it in the sequence (the cases' runs before it, in validation)
       const bool after_draft = order[i - 1].draft;
       if (p.draft) {
-        const bool first_step = lengths.count(kv ? p.point.context + 1 : p.point.new_tokens) > 0;
+        const bool first_step = lengths.count(step_length) > 0;
         EXPECT_EQ(after_draft, !first_step) << "a round's first drafting step follows a target pass, the "
                                                "others the draft's own step";
       } else {
@@ -204,13 +212,14 @@ TEST(FreshProfile, LoopOrderTimesEveryPointOnceWhereTheLoopRunsIt) {
           const Tokens gamma = kv ? p.point.new_tokens - 1 : p.point.rows - 1;
           const runtime::PassPoint last = order[i - 1].point;
           if (kv)
-            EXPECT_EQ(last, (runtime::PassPoint{1, p.point.context + gamma - 2, 0}));
+            EXPECT_EQ(last, (runtime::PassPoint{1, p.point.context + gamma - 1, 0}));
           else
             EXPECT_EQ(last, (runtime::PassPoint{p.point.new_tokens - 1, 0, 0}));
         }
       }
     }
     EXPECT_EQ(first_steps, 3) << "one per quadrature length";
+    EXPECT_EQ(catch_up_steps, kv ? 3 : 0) << "with a cache, one 2-token catch-up per quadrature length";
     // No drafter: the target's points alone, all of them.
     const std::vector<runtime::SequencedPass> alone = loop_order(w, gammas, false);
     std::vector<runtime::PassPoint> target_only;

@@ -1,8 +1,13 @@
 #include "runtime/measure/profile_benchmarks.h"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <span>
+
+#include "runtime/executor/token_model.h"
+#include "runtime/speculative/sampling.h"
+#include "runtime/speculative/speculative.h"
 
 namespace specmap::runtime {
 
@@ -67,6 +72,77 @@ void ContentionBenchmark::run(benchmark::State& state) {
   stop_ = true;
   if (load.joinable()) load.join();
   if (error_.empty() && !load_error_.empty()) error_ = "load: " + load_error_;
+  if (!error_.empty()) state.SkipWithError(error_.c_str());
+}
+
+namespace {
+
+// Costs nothing and returns the first rows of fixed logits: the loop then does with them what
+// it does with a real model's. Records the rows of every pass.
+class FixedLogitsModel final : public TokenModel {
+ public:
+  FixedLogitsModel(const std::vector<float>& logits, int vocab, std::vector<std::size_t>& rows)
+      : logits_(logits), vocab_(vocab), rows_(rows) {}
+  [[nodiscard]] int vocab() const override { return vocab_; }
+  std::vector<float> append(std::span<const int> tokens, std::size_t last_rows) override {
+    length_ += tokens.size();
+    rows_.push_back(last_rows);
+    const std::size_t values = std::min(last_rows * static_cast<std::size_t>(vocab_), logits_.size());
+    return std::vector<float>(logits_.begin(), logits_.begin() + static_cast<std::ptrdiff_t>(values));
+  }
+  void truncate(std::size_t length) override { length_ = std::min(length_, length); }
+  [[nodiscard]] std::size_t length() const override { return length_; }
+
+ private:
+  const std::vector<float>& logits_;
+  int vocab_;
+  std::vector<std::size_t>& rows_;
+  std::size_t length_ = 0;
+};
+
+}  // namespace
+
+LoopBenchmark::LoopBenchmark(int vocab, int drafts, std::uint64_t seed)
+    : vocab_(vocab), drafts_(drafts), seed_(seed) {
+  std::mt19937_64 engine(seed ^ 0x9e3779b97f4a7c15ULL);
+  std::normal_distribution<float> logit(0.0f, 3.0f);
+  logits_.resize(static_cast<std::size_t>(drafts + 1) * static_cast<std::size_t>(vocab));
+  for (float& v : logits_) v = logit(engine);
+}
+
+void LoopBenchmark::run(benchmark::State& state) {
+  // Every draft kept (controlled acceptance 1): each iteration drafts `drafts_` tokens up to the
+  // last, so the generation's figure is one iteration count's. Greedy, as the runs default to.
+  constexpr std::size_t kIterations = 8;
+  std::vector<std::size_t> rows;
+  FixedLogitsModel draft(logits_, vocab_, rows);
+  FixedLogitsModel target(logits_, vocab_, rows);
+  SpeculativeDecoder decoder(draft, target);
+  const std::vector<int> prompt{0};
+  std::vector<double> scratch;
+  std::uint64_t seed = seed_;
+  for (auto _ : state) {
+    rows.clear();
+    SpeculativeConfig config;
+    config.controlled_alpha = 1.0;
+    config.seed = ++seed;
+    auto result = decoder.generate(prompt, kIterations * static_cast<std::size_t>(drafts_ + 1), drafts_, config);
+    if (!result) {
+      error_ = result.error().message;
+      break;
+    }
+    // The sampling the pass points time with each pass (runtime/measure/pass_points.h), here for
+    // the same passes: the profile's pass figures already carry it.
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t r : rows)
+      benchmark::DoNotOptimize(softmax_and_argmax_rows(
+          std::span<const float>(logits_).first(r * static_cast<std::size_t>(vocab_)), r, scratch));
+    const Seconds sampling = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const auto iterations = static_cast<double>(std::max<std::int64_t>(result->stats.iterations, 1));
+    // Never below a nanosecond: a profile's times are positive (a loop that costs no more than
+    // the pass points' sampling adds nothing).
+    state.SetIterationTime(std::max(result->stats.other_time - sampling, 1e-9 * iterations) / iterations);
+  }
   if (!error_.empty()) state.SkipWithError(error_.c_str());
 }
 

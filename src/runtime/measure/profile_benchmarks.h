@@ -5,8 +5,14 @@
 //   device, as the executor makes at a PU boundary;
 // - a contention reference: one pass of a model on one PU, either alone or while a second
 //   thread keeps another PU busy with passes of another model, so the ratio of the two is
-//   the slowdown the overlapped schedule pays when both PUs share cores or memory.
+//   the slowdown the overlapped schedule pays when both PUs share cores or memory;
+// - the speculative loop's own work: generations of the real loop
+//   (runtime/speculative/speculative.cc) on two models that cost nothing and return fixed
+//   logits of the vocabulary's size, every iteration drafting the same number of tokens; the
+//   loop's time outside the model calls (SpeculativeStats::other_time) less the sampling the
+//   pass points already time for the same passes, per iteration (ProfileDb::loops).
 #include <atomic>
+#include <cstdint>
 #include <benchmark/benchmark.h>
 #include <memory>
 #include <string>
@@ -51,6 +57,22 @@ class ContentionBenchmark {
   std::atomic<bool> stop_{false};
   std::string error_;
   std::string load_error_;
+};
+
+class LoopBenchmark {
+ public:
+  // Iterations of `drafts` drafted tokens over a vocabulary of `vocab` entries; `seed` picks
+  // the logits.
+  LoopBenchmark(int vocab, int drafts, std::uint64_t seed);
+  void run(benchmark::State& state);
+  [[nodiscard]] const std::string& error() const { return error_; }
+
+ private:
+  int vocab_;
+  int drafts_;
+  std::uint64_t seed_;
+  std::vector<float> logits_;  // drafts + 1 rows
+  std::string error_;
 };
 
 }  // namespace specmap::runtime

@@ -409,6 +409,20 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
     }
   }
 
+  // The loop's own work per iteration, at each vocabulary the models have.
+  std::vector<std::unique_ptr<LoopBenchmark>> loops;
+  std::vector<std::string> loop_names;
+  {
+    std::set<int> vocabs;
+    for (const auto& executor : executors) vocabs.insert(executor->vocab());
+    for (int vocab : vocabs)
+      for (int drafts : std::set<int>(options.loop_drafts.begin(), options.loop_drafts.end())) {
+        if (vocab < 1 || drafts < 0) continue;
+        loops.push_back(std::make_unique<LoopBenchmark>(vocab, drafts, options.seed));
+        loop_names.push_back(loop_benchmark_name(vocab, drafts));
+      }
+  }
+
   std::ostringstream out;
   std::ostringstream err;
   {
@@ -430,7 +444,8 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
     for (std::size_t i = 0; i < benchmarks.size(); ++i) add(names[i], benchmarks[i].get());
     for (std::size_t i = 0; i < transfers.size(); ++i) add(transfer_names[i], transfers[i].get());
     for (std::size_t i = 0; i < contention.size(); ++i) add(contention_names[i], contention[i].get());
-    const std::size_t all = benchmarks.size() + transfers.size() + contention.size();
+    for (std::size_t i = 0; i < loops.size(); ++i) add(loop_names[i], loops[i].get());
+    const std::size_t all = benchmarks.size() + transfers.size() + contention.size() + loops.size();
     ProfileReporter reporter(out, err, options, all * static_cast<std::size_t>(options.repetitions));
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::ClearRegisteredBenchmarks();
@@ -441,6 +456,8 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
     if (!transfers[i]->error().empty()) return Error{transfer_names[i] + ": " + transfers[i]->error()};
   for (std::size_t i = 0; i < contention.size(); ++i)
     if (!contention[i]->error().empty()) return Error{contention_names[i] + ": " + contention[i]->error()};
+  for (std::size_t i = 0; i < loops.size(); ++i)
+    if (!loops[i]->error().empty()) return Error{loop_names[i] + ": " + loops[i]->error()};
 
   // The library's output plus the machine; read back here so a malformed file is never written.
   nlohmann::ordered_json doc;
@@ -458,6 +475,7 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
   run.entries = run.db.entries.size();
   run.transfers = run.db.transfers.size();
   run.contention = run.db.contention.size();
+  run.loops = run.db.loops.size();
   return run;
 }
 

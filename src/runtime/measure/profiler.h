@@ -15,7 +15,8 @@
 // passes are the forward benchmark's "subgraph:<name>" counters. The output is the
 // library's own JSON, with the machine added to its context; load_profile reads it as is.
 // A pass's time includes sampling its logits (softmax and argmax of every returned row, as
-// the decoder does), which the head subgraph carries.
+// the decoder does), which the head subgraph carries. What the speculative loop does beyond
+// that per iteration is timed by the loop benchmarks (profile_benchmarks.h).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -52,6 +53,9 @@ struct ProfilerOptions {
   // Contention references for every pair of runnable PUs that a design variant switches on
   // together: see profile_benchmarks.h.
   bool contention = true;
+  // Drafts per iteration at which the speculative loop's own work is timed, at every
+  // vocabulary of the models (empty: none); the cost model is linear in between and beyond.
+  std::vector<int> loop_drafts = {0, 1, 2, 4, 8};
 };
 
 // 0, the mean prompt, and the mean prompt plus generated tokens (rounded, deduplicated,
@@ -65,6 +69,7 @@ struct ProfileRun {
   std::size_t entries = 0;           // profile entries (forward + subgraph) written
   std::size_t transfers = 0;         // transfer entries (size x direction x PU pair)
   std::size_t contention = 0;        // contention references (alone and beside)
+  std::size_t loops = 0;             // loop-work entries (vocabulary x drafts)
   std::vector<std::string> skipped;  // models or PUs that could not be measured, and why
 };
 
