@@ -11,6 +11,7 @@
 #include "cli/value_checks.h"
 #include "core/files.h"
 #include "core/input_limits.h"
+#include "cost/plan_points.h"
 #include "describe/loaders.h"
 #include "runtime/measure/profiler.h"
 #include "study/study.h"
@@ -51,6 +52,13 @@ int run_profile(const ProfileOptions& opt) {
   options.seed = opt.seed;
   options.transfer_bytes = opt.transfer_bytes;
   options.contention = !opt.no_contention;
+  // Every pass the sweep's cost model reads for this workload and gamma range, measured or
+  // interpolated between measured points, whatever the grid above.
+  const PlannedPoints planned = planned_points(*workload, experiment->search.gamma_max);
+  for (const std::vector<PlannedPoint>* role : {&planned.draft, &planned.target}) {
+    std::vector<runtime::PassPoint>& needed = options.needed.emplace_back();
+    for (const PlannedPoint& p : *role) needed.push_back(runtime::PassPoint{p.new_tokens, p.context, p.rows});
+  }
   const bool progress = ::isatty(::fileno(stderr)) != 0;
   if (progress) {
     options.on_progress = [](const runtime::ProfileProgress& p) {
@@ -99,7 +107,9 @@ void add_profile_command(CLI::App& app, Runner& runner) {
       "  specmap sweep configs/experiments/host-small.yaml --profiles results/host-profile/profile.json\n"
       "Times one whole forward pass and every subgraph within it, per model, per runnable PU and unit\n"
       "count of the SoC's design variants (a CPU PU with u units runs on the first u online cores; an\n"
-      "OpenCL PU on the device its opencl_device names), per new-token count and context.\n"
+      "OpenCL PU on the device its opencl_device names), per new-token count and context, and at the\n"
+      "passes of the workload's speculative loop at gamma 0..gamma_max that these do not interpolate\n"
+      "(with a KV cache, e.g. the first verification: the prompt and its drafts from context 0).\n"
       "With a KV cache, ctx tokens are prefilled untimed and appending n tokens is timed; without one,\n"
       "a pass over n + ctx tokens is timed and recorded as (n + ctx, ctx 0). Weights: each model's `weights:` checkpoint, else synthetic.\n"
       "The output is Google Benchmark JSON with benchmarks named\n"

@@ -1,7 +1,8 @@
 #pragma once
 // A host experiment small enough for tests that profile and run it: the host pair with a
-// workload short enough that every pass the sweep asks for lies inside a small profiled
-// grid (n 1..4, context 0..8): prompt 4, 4 new tokens, gamma at most 1.
+// workload short enough that a small profiled grid (n 1..4, context 0..8) holds nearly every
+// pass the sweep asks for: prompt 4, 4 new tokens, gamma at most 1. The rest, the first
+// verification (the prompt and its draft from context 0, 2 rows), `specmap profile` adds.
 #include <filesystem>
 #include <fstream>
 #include <string>

@@ -70,17 +70,24 @@ TEST(Profiler, MeasuresEveryPointAtBothLevels) {
   const ModelGraph draft = tiny_model("tiny-draft", 1);
   const ModelGraph target = tiny_model("tiny-target", 2);
   std::size_t progress_calls = 0;
+  std::size_t loop_calls = 0;
   ProfilerOptions options = quick_options();
+  // Both models share one vocabulary: one loop point per drafts count.
+  const std::size_t loop_points = options.loop_drafts.size();
+  ASSERT_EQ(loop_points, 5u);
   options.on_progress = [&](const ProfileProgress& p) {
     EXPECT_EQ(p.done, progress_calls);
-    // models x points x repetitions, one call per point repetition
-    EXPECT_EQ(p.total, 2u * 2u * 2u * static_cast<std::size_t>(options.repetitions));
+    // (models x points + loop points) x repetitions, one call per repetition of any of them
+    EXPECT_EQ(p.total, (2u * 2u * 2u + loop_points) * static_cast<std::size_t>(options.repetitions));
+    if (p.name.rfind("specmap/loop/", 0) == 0) ++loop_calls;
     ++progress_calls;
   };
   auto run = profile_models(test_soc(), {&draft, &target}, workload(5, 3, true), options, "test machine");
   ASSERT_TRUE(run.ok()) << run.error().format();
-  EXPECT_EQ(progress_calls, 8u * static_cast<std::size_t>(options.repetitions));
+  EXPECT_EQ(progress_calls, (8u + loop_points) * static_cast<std::size_t>(options.repetitions));
+  EXPECT_EQ(loop_calls, loop_points * static_cast<std::size_t>(options.repetitions));
   EXPECT_EQ(run->points, 8u);
+  EXPECT_EQ(run->loops, loop_points);
   EXPECT_EQ(run->skipped.size(), 2u);  // the GPU and the 4096-core variant
 
   auto db = parse_benchmark_json(run->json, "profile.json");
@@ -117,6 +124,29 @@ TEST(Profiler, MeasuresEveryPointAtBothLevels) {
     EXPECT_EQ(e.stats.repetitions, 2) << e.key;
     EXPECT_EQ(e.pu, "cpu");
   }
+}
+
+// Passes the grid does not interpolate are measured as well, each model only its own: here the
+// first verification of a cached loop (the 5-token prompt and 2 drafts from context 0, 3 rows),
+// beyond the grid's 3 new tokens, and the draft's 2-token catch-up sampling 1 row.
+TEST(Profiler, MeasuresTheNeededPassesTheGridDoesNotGive) {
+  const ModelGraph draft = tiny_model("tiny-draft", 1);
+  const ModelGraph target = tiny_model("tiny-target", 1);
+  ProfilerOptions options = quick_options();
+  options.loop_drafts = {};
+  options.needed = {{PassPoint{1, 4, 0}, PassPoint{2, 3, 1}}, {PassPoint{7, 0, 3}, PassPoint{3, 5, 0}}};
+  auto run = profile_models(test_soc(), {&draft, &target}, workload(5, 3, true), options, "m");
+  ASSERT_TRUE(run.ok()) << run.error().format();
+  // Grid 2 x 2 per model; the draft's (1, 4) and the target's (3, 5) are on it or between.
+  EXPECT_EQ(run->points, 4u + 1u + 4u + 1u);
+  std::set<std::tuple<std::string, Tokens, Tokens, Tokens>> forward;
+  for (const auto& e : run->db.entries)
+    if (e.level == ProfileLevel::forward) forward.insert({e.model, e.new_tokens, e.context, e.rows});
+  EXPECT_TRUE(forward.count({"tiny-draft", 2, 3, 1}));
+  EXPECT_TRUE(forward.count({"tiny-target", 7, 0, 3}));
+  EXPECT_FALSE(forward.count({"tiny-draft", 7, 0, 3}));
+  EXPECT_FALSE(forward.count({"tiny-target", 2, 3, 1}));
+  EXPECT_FALSE(forward.count({"tiny-draft", 1, 4, 0}));
 }
 
 TEST(Profiler, SubgraphsComeFromTheSameForwardPasses) {

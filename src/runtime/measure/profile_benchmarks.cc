@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <random>
 #include <span>
 
@@ -110,38 +111,53 @@ LoopBenchmark::LoopBenchmark(int vocab, int drafts, std::uint64_t seed)
   for (float& v : logits_) v = logit(engine);
 }
 
-void LoopBenchmark::run(benchmark::State& state) {
+Result<std::pair<Seconds, Seconds>> LoopBenchmark::generation(std::uint64_t seed) {
   // Every draft kept (controlled acceptance 1): each iteration drafts `drafts_` tokens up to the
   // last, so the generation's figure is one iteration count's. Greedy, as the runs default to.
   constexpr std::size_t kIterations = 8;
+  const auto begin = std::chrono::steady_clock::now();
   std::vector<std::size_t> rows;
   FixedLogitsModel draft(logits_, vocab_, rows);
   FixedLogitsModel target(logits_, vocab_, rows);
   SpeculativeDecoder decoder(draft, target);
   const std::vector<int> prompt{0};
-  std::vector<double> scratch;
+  SpeculativeConfig config;
+  config.controlled_alpha = 1.0;
+  config.seed = seed;
+  auto result = decoder.generate(prompt, kIterations * static_cast<std::size_t>(drafts_ + 1), drafts_, config);
+  if (!result) return result.error();
+  // The sampling the pass points time with each pass (runtime/measure/pass_points.h), here for
+  // the same passes: the profile's pass figures already carry it.
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t r : rows)
+    benchmark::DoNotOptimize(softmax_and_argmax_rows(
+        std::span<const float>(logits_).first(r * static_cast<std::size_t>(vocab_)), r, scratch_));
+  const auto end = std::chrono::steady_clock::now();
+  const Seconds sampling = std::chrono::duration<double>(end - start).count();
+  const auto iterations = static_cast<double>(std::max<std::int64_t>(result->stats.iterations, 1));
+  // Never below a nanosecond: a profile's times are positive (a loop that costs no more than
+  // the pass points' sampling adds nothing).
+  return std::pair<Seconds, Seconds>{std::max(result->stats.other_time - sampling, 1e-9 * iterations) / iterations,
+                                     std::chrono::duration<double>(end - begin).count()};
+}
+
+std::int64_t LoopBenchmark::iterations_for(double min_time) {
+  auto once = generation(seed_);
+  if (!once) return 1;  // run() reports the error
+  constexpr std::int64_t kMaxIterations = 1000000;
+  const double wall = std::max(once->second, 1e-9);
+  return std::clamp<std::int64_t>(static_cast<std::int64_t>(std::ceil(min_time / wall)), 1, kMaxIterations);
+}
+
+void LoopBenchmark::run(benchmark::State& state) {
   std::uint64_t seed = seed_;
   for (auto _ : state) {
-    rows.clear();
-    SpeculativeConfig config;
-    config.controlled_alpha = 1.0;
-    config.seed = ++seed;
-    auto result = decoder.generate(prompt, kIterations * static_cast<std::size_t>(drafts_ + 1), drafts_, config);
-    if (!result) {
-      error_ = result.error().message;
+    auto t = generation(++seed);
+    if (!t) {
+      error_ = t.error().message;
       break;
     }
-    // The sampling the pass points time with each pass (runtime/measure/pass_points.h), here for
-    // the same passes: the profile's pass figures already carry it.
-    const auto start = std::chrono::steady_clock::now();
-    for (std::size_t r : rows)
-      benchmark::DoNotOptimize(softmax_and_argmax_rows(
-          std::span<const float>(logits_).first(r * static_cast<std::size_t>(vocab_)), r, scratch));
-    const Seconds sampling = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const auto iterations = static_cast<double>(std::max<std::int64_t>(result->stats.iterations, 1));
-    // Never below a nanosecond: a profile's times are positive (a loop that costs no more than
-    // the pass points' sampling adds nothing).
-    state.SetIterationTime(std::max(result->stats.other_time - sampling, 1e-9 * iterations) / iterations);
+    state.SetIterationTime(t->first);
   }
   if (!error_.empty()) state.SkipWithError(error_.c_str());
 }

@@ -17,10 +17,13 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "runtime/opencl/transfer_probe.h"
 #include "runtime/executor/transformer_executor.h"
+#include "core/result.h"
+#include "core/units.h"
 
 namespace specmap::runtime {
 
@@ -65,13 +68,22 @@ class LoopBenchmark {
   // the logits.
   LoopBenchmark(int vocab, int drafts, std::uint64_t seed);
   void run(benchmark::State& state);
+  // Benchmark iterations that take at least `min_time` of wall time, from one generation timed
+  // here. The reported (manual) time is the loop's own work alone, which can be a tiny share of
+  // a generation or nothing: the library, scaling iterations until the manual time reaches its
+  // minimum, would then run for hours. So the loop points run a fixed count.
+  [[nodiscard]] std::int64_t iterations_for(double min_time);
   [[nodiscard]] const std::string& error() const { return error_; }
 
  private:
   int vocab_;
   int drafts_;
   std::uint64_t seed_;
+  // One generation: the loop's own work per iteration, and the generation's wall time.
+  Result<std::pair<Seconds, Seconds>> generation(std::uint64_t seed);
+
   std::vector<float> logits_;  // drafts + 1 rows
+  std::vector<double> scratch_;
   std::string error_;
 };
 

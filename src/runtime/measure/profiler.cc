@@ -19,6 +19,7 @@
 #include "profile/profile_db.h"
 #include "runtime/executor/plan_runner.h"
 #include "runtime/measure/profile_benchmarks.h"
+#include "runtime/measure/profile_coverage.h"
 #include "runtime/formats/gguf_weights.h"
 #include "runtime/speculative/sampling.h"
 #include "runtime/weights/synthetic_weights.h"
@@ -82,28 +83,36 @@ Result<std::vector<PuConfig>> pu_configs(const Soc& soc, std::vector<std::string
   return configs;
 }
 
+// The profile's points of one model, as named: the grid of new-token counts and contexts, and
+// what covers the passes the cost model reads for it (profile_coverage.h). With a KV cache a
+// point (n, ctx) appends n tokens after ctx; without one every pass runs the whole sequence,
+// so the grid has one point per distinct length n + ctx, sampling one row and, for n >= 2,
+// n rows (a verification of n - 1 drafts: the same tokens as a one-row pass, not the same
+// work, as the LM head runs n rows).
+std::vector<PassPoint> named_points(const Workload& workload, const std::vector<Tokens>& new_tokens,
+                                    const std::vector<Tokens>& contexts, const std::vector<PassPoint>& needed) {
+  std::vector<PassPoint> grid;
+  for (Tokens n : new_tokens)
+    for (Tokens ctx : contexts) {
+      if (workload.kv_cache) {
+        grid.push_back(PassPoint{n, ctx, 0});
+      } else {
+        grid.push_back(PassPoint{n + ctx, 0, 0});
+        if (n >= 2) grid.push_back(PassPoint{n + ctx, 0, n});
+      }
+    }
+  return covering_points(grid, needed);
+}
+
 std::vector<Point> points_for(const Workload& workload, const std::vector<Tokens>& new_tokens,
-                              const std::vector<Tokens>& contexts) {
+                              const std::vector<Tokens>& contexts, const std::vector<PassPoint>& needed) {
   std::vector<Point> points;
-  if (workload.kv_cache) {
-    for (Tokens n : new_tokens)
-      for (Tokens ctx : contexts)
-        points.push_back(Point{n, ctx, static_cast<std::size_t>(ctx), static_cast<std::size_t>(n)});
-    return points;
+  for (const PassPoint& p : named_points(workload, new_tokens, contexts, needed)) {
+    const Tokens prefix = workload.kv_cache ? p.context : 0;
+    const Tokens timed = workload.kv_cache ? p.new_tokens : p.new_tokens + p.context;
+    points.push_back(Point{workload.kv_cache ? p.new_tokens : timed, workload.kv_cache ? p.context : 0,
+                           static_cast<std::size_t>(prefix), static_cast<std::size_t>(timed), p.rows});
   }
-  // Without a cache every pass runs the whole sequence: one point per distinct length.
-  std::set<Tokens> lengths;
-  for (Tokens n : new_tokens)
-    for (Tokens ctx : contexts) lengths.insert(n + ctx);
-  for (Tokens length : lengths) points.push_back(Point{length, 0, 0, static_cast<std::size_t>(length), 0});
-  // A verification of n - 1 drafts runs the whole sequence and samples its last n rows: the
-  // same tokens as a one-row pass, not the same work (the LM head runs n rows).
-  std::set<std::pair<Tokens, Tokens>> verifications;
-  for (Tokens n : new_tokens)
-    if (n >= 2)
-      for (Tokens ctx : contexts) verifications.insert({n + ctx, n});
-  for (const auto& [length, rows] : verifications)
-    points.push_back(Point{length, 0, 0, static_cast<std::size_t>(length), rows});
   return points;
 }
 
@@ -265,16 +274,18 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
   // Weight seed offset per model by its place in `models`, so a skipped draft does not
   // change the target's weights.
   std::vector<std::pair<const ModelGraph*, std::uint64_t>> runnable;
+  std::vector<std::size_t> place_of;  // parallel to runnable: the model's index in `models`
   for (std::size_t m = 0; m < models.size(); ++m) {
     if (Status st = check_runnable(*models[m]); !st) {
       run.skipped.push_back("model '" + models[m]->name + "': " + st.error().message);
       continue;
     }
     runnable.emplace_back(models[m], options.seed + m);
+    place_of.push_back(m);
   }
   if (runnable.empty()) return Error{"none of the models can run on this runtime"};
 
-  const std::vector<Point> points = points_for(workload, options.new_tokens, contexts);
+  if (options.needed.size() > models.size()) return Error{"needed points given for more models than profiled"};
 
   // An OpenCL PU whose device this host lacks (a board without its GPU driver, a machine
   // without pocl) is skipped with the reason, as other PUs that cannot run here are. Opening
@@ -309,6 +320,9 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
     auto weights = model_weights(graph, runnable[m].second);
     if (!weights) return weights.error();
     auto shared = std::make_shared<const TransformerWeights>(std::move(weights).value());
+    const std::size_t place = place_of[m];
+    const std::vector<Point> points = points_for(
+        workload, options.new_tokens, contexts, place < options.needed.size() ? options.needed[place] : std::vector<PassPoint>{});
     for (std::size_t k = 0; k < configs->size(); ++k) {
       const PuConfig& config = (*configs)[k];
       ExecutorOptions exec_options = executor_options_for(graph);
@@ -444,7 +458,14 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
     for (std::size_t i = 0; i < benchmarks.size(); ++i) add(names[i], benchmarks[i].get());
     for (std::size_t i = 0; i < transfers.size(); ++i) add(transfer_names[i], transfers[i].get());
     for (std::size_t i = 0; i < contention.size(); ++i) add(contention_names[i], contention[i].get());
-    for (std::size_t i = 0; i < loops.size(); ++i) add(loop_names[i], loops[i].get());
+    for (std::size_t i = 0; i < loops.size(); ++i) {
+      LoopBenchmark* b = loops[i].get();
+      benchmark::RegisterBenchmark(loop_names[i].c_str(), [b](benchmark::State& state) { b->run(state); })
+          ->Repetitions(options.repetitions)
+          ->Iterations(b->iterations_for(options.min_time))
+          ->UseManualTime()
+          ->Unit(benchmark::kMicrosecond);
+    }
     const std::size_t all = benchmarks.size() + transfers.size() + contention.size() + loops.size();
     ProfileReporter reporter(out, err, options, all * static_cast<std::size_t>(options.repetitions));
     benchmark::RunSpecifiedBenchmarks(&reporter);

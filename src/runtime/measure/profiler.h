@@ -29,13 +29,14 @@
 #include "describe/soc.h"
 #include "describe/workload.h"
 #include "profile/profile_db.h"
+#include "runtime/measure/pass_points.h"
 
 namespace specmap::runtime {
 
 struct ProfileProgress {
   std::size_t done = 0;   // repetitions finished before this one
-  std::size_t total = 0;  // repetitions in the whole run (points x repetitions)
-  std::string name;       // benchmark_name of the forward entry just measured
+  std::size_t total = 0;  // repetitions in the whole run (benchmarks of every kind x repetitions)
+  std::string name;       // name of the benchmark just measured (forward, transfer, contention or loop point)
 };
 
 struct ProfilerOptions {
@@ -56,6 +57,10 @@ struct ProfilerOptions {
   // Drafts per iteration at which the speculative loop's own work is timed, at every
   // vocabulary of the models (empty: none); the cost model is linear in between and beyond.
   std::vector<int> loop_drafts = {0, 1, 2, 4, 8};
+  // [m]: the passes the cost model reads for models[m] (cost/plan_points.h, named as the
+  // profile names them); the profile measures, besides the grid of new_tokens x contexts,
+  // points that give every one of them (runtime/measure/profile_coverage.h). Empty: the grid.
+  std::vector<std::vector<PassPoint>> needed;
 };
 
 // 0, the mean prompt, and the mean prompt plus generated tokens (rounded, deduplicated,
@@ -77,7 +82,9 @@ struct ProfileRun {
 // synthetic weights. With the workload's KV cache, a point (n, ctx) prefills ctx tokens
 // untimed and times appending n; without it, a pass over n + ctx tokens is timed and named
 // (n + ctx, 0), as the cost model asks for no-cache passes, once sampling one row and, for
-// n >= 2, once sampling n rows (a verification; named with rows:n). `machine` is stored in the
+// n >= 2, once sampling n rows (a verification; named with rows:n). Points with rows set
+// (options.needed: e.g. the first verification of a cached loop, the prompt and its drafts
+// from context 0) sample that many rows and are named with rows:R. `machine` is stored in the
 // context as "specmap_machine". Errors: nothing could be measured, an executor failure.
 Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelGraph*>& models,
                                   const Workload& workload, const ProfilerOptions& options,
