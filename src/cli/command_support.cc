@@ -13,16 +13,21 @@ int report_error(const Error& error, int exit_code) {
 }
 
 int report_write_error(const Error& error) {
-  // OutputSet checks every target against the inputs before it writes anything, so an error
-  // naming an input as its file is that refusal.
-  return report_error(error, input_file_at(error.file) ? kExitBadInput : kExitFailure);
+  // OutputSet checks every target (against the inputs, and that a file can go there) before
+  // it writes anything; a target it refused is the user's input, a failed write the machine.
+  const bool users_path = error.unusable_output_path || input_file_at(error.file);
+  return report_error(error, users_path ? kExitBadInput : kExitFailure);
 }
 
 Status ensure_directory(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return Error{"cannot create output folder: " + ec.message(), dir};
-  return {};
+  if (!ec) return {};
+  Error error{"cannot create output folder: " + ec.message(), dir};
+  // The folder the user named cannot be made (a file stands there or on the way, or it may
+  // not be written): their input to mend, exit 2.
+  error.unusable_output_path = true;
+  return error;
 }
 
 std::string host_machine_name() {

@@ -84,7 +84,7 @@ int run_profile(const ProfileOptions& opt) {
   if (auto st = check_profiles(run->db, *soc, *draft, *target); !st)
     return report_error(st.error(), kExitFailure);
 
-  if (auto st = ensure_directory(opt.out); !st) return report_error(st.error(), kExitFailure);
+  if (auto st = ensure_directory(opt.out); !st) return report_write_error(st.error());
   const std::string path = opt.out + "/profile.json";
   if (auto st = write_file_atomic(path, run->json); !st) return report_write_error(st.error());
   std::cout << "measured " << run->points << " forward points, " << run->entries << " profile entries, "

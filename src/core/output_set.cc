@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "core/input_registry.h"
 
@@ -25,6 +26,51 @@ void remove_quietly(const fs::path& p) {
   fs::remove(p, ignored);
 }
 
+// The first part of `folder` (itself included) that exists and is not a folder: the reason
+// create_directories failed when the user's --out names a file or passes through one.
+std::optional<fs::path> file_on_the_way(const fs::path& folder) {
+  fs::path prefix;
+  for (const fs::path& part : folder) {
+    prefix /= part;
+    std::error_code ec;
+    const fs::file_status status = fs::status(prefix, ec);
+    if (fs::exists(status) && !fs::is_directory(status)) return prefix;
+  }
+  return std::nullopt;
+}
+
+Status check_target(const std::string& path) {
+  const fs::path target(path);
+  if (target.filename().empty()) return Error{"'" + path + "' names a folder, not a file", path};
+  std::error_code ec;
+  const fs::file_status status = fs::status(target, ec);
+  if (fs::is_directory(status))
+    return Error{"'" + path + "' is a folder; cannot write the output file there (nothing was written)",
+                 path};
+  if (auto input = input_file_at(path)) {
+    return Error{"'" + path + "' is " + (*input == path ? std::string("an input") : "the input '" + *input + "'") +
+                     " of this command; refusing to replace it with an output (nothing was written)",
+                 path};
+  }
+  if (fs::exists(status) && !fs::is_regular_file(status))
+    return Error{"'" + path + "' exists and is not a regular file; cannot replace it (nothing was written)",
+                 path};
+  const fs::path parent = target.parent_path();
+  if (!parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec) {
+      if (auto file = file_on_the_way(parent))
+        return Error{"'" + file->string() + "' is a file, not a folder; cannot create the output folder '" +
+                         parent.string() + "' (nothing was written)",
+                     file->string()};
+      return Error{"cannot create output folder: " + ec.message(), parent.string()};
+    }
+    if (!fs::is_directory(parent, ec))
+      return Error{"'" + parent.string() + "' is not a folder (nothing was written)", path};
+  }
+  return {};
+}
+
 }  // namespace
 
 void OutputSet::add(std::string path, std::string contents) {
@@ -33,29 +79,12 @@ void OutputSet::add(std::string path, std::string contents) {
 }
 
 Status OutputSet::commit() const {
-  // 1. Every target must be a place a file can go.
+  // 1. Every target must be a place a file can go: a failure here is the user's path.
   for (const std::string& path : paths_) {
-    const fs::path target(path);
-    if (target.filename().empty()) return Error{"'" + path + "' names a folder, not a file", path};
-    std::error_code ec;
-    const fs::file_status status = fs::status(target, ec);
-    if (fs::is_directory(status))
-      return Error{"'" + path + "' is a folder; cannot write the output file there (nothing was written)",
-                   path};
-    if (auto input = input_file_at(path)) {
-      return Error{"'" + path + "' is " + (*input == path ? std::string("an input") : "the input '" + *input + "'") +
-                       " of this command; refusing to replace it with an output (nothing was written)",
-                   path};
-    }
-    if (fs::exists(status) && !fs::is_regular_file(status))
-      return Error{"'" + path + "' exists and is not a regular file; cannot replace it (nothing was written)",
-                   path};
-    const fs::path parent = target.parent_path();
-    if (!parent.empty()) {
-      fs::create_directories(parent, ec);
-      if (ec) return Error{"cannot create output folder: " + ec.message(), parent.string()};
-      if (!fs::is_directory(parent, ec))
-        return Error{"'" + parent.string() + "' is not a folder (nothing was written)", path};
+    if (Status st = check_target(path); !st) {
+      Error e = st.error();
+      e.unusable_output_path = true;
+      return e;
     }
   }
   // 2. Everything to temporaries.

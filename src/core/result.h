@@ -14,6 +14,10 @@ struct Error {
   int line = 0;          // 1-based; 0 when unknown
   int column = 0;        // 1-based; 0 when unknown
   std::string key_path;  // e.g. "pus[1].peak_gflops.f32"; empty when not applicable
+  // Set on a write's error when the path the user named cannot take the output (a file where
+  // a folder must go, a folder where a file must go, an input it would overwrite): the
+  // user's input is wrong (exit 2), not the machine failing to write (exit 1).
+  bool unusable_output_path = false;
 
   // "file:line:column: key 'a.b': message" with the parts that are known.
   [[nodiscard]] std::string format() const;

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "core/files.h"
+#include "core/format.h"
 
 namespace specmap {
 
@@ -31,8 +32,9 @@ Result<std::vector<int>> parse_ids(const std::string& line, const std::string& p
     const auto [ptr, ec] = std::from_chars(line.data() + i, line.data() + end, value);
     const int column = static_cast<int>(i) + 1;
     if (ec != std::errc() || ptr != line.data() + end) {
-      return Error{"expected a token id (a non-negative integer), found '" + line.substr(i, end - i) +
-                       "' (give --token-ids only for files of token ids)",
+      // Quoted with escapes: a control character in the file is shown, not printed raw.
+      return Error{"expected a token id (a non-negative integer), found " + yaml_quoted(line.substr(i, end - i)) +
+                       " (give --token-ids only for files of token ids)",
                    path, line_number, column};
     }
     if (value < 0 || value >= vocab) {
@@ -94,7 +96,9 @@ Result<PromptSet> parse_prompt_set(const std::string& bytes, const std::string& 
 }
 
 Result<PromptSet> load_prompt_set(const std::string& path, int vocab, const Tokenizer& tokenize) {
-  Result<std::string> bytes = read_file(path);
+  // A prompt set is text, ids or words: a NUL byte (a binary file given by mistake) is
+  // refused with its byte offset, as are files over the text inputs' size limit.
+  Result<std::string> bytes = read_text_input(path);
   if (!bytes) return bytes.error();
   return parse_prompt_set(*bytes, path, vocab, tokenize);
 }

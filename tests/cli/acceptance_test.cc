@@ -92,6 +92,29 @@ TEST(AcceptanceCli, BadPromptFileIsExit2AtItsLineAndWritesNothing) {
   EXPECT_EQ(text.exit_code, 2);
   EXPECT_FALSE(fs::exists(out));
 
+  // A NUL byte (a binary file given as prompts) is named by its byte offset as well.
+  {
+    std::ofstream p(dir / "binary.txt", std::ios::binary);
+    p << std::string("1 2 3\n4 \0 5\n", 12);
+  }
+  const CliRun binary = run_cli("acceptance " + experiment.string() + " --prompts " +
+                                (dir / "binary.txt").string() + " --token-ids --out " + out.string());
+  EXPECT_EQ(binary.exit_code, 2);
+  EXPECT_NE(binary.err.find("binary.txt:2:3"), std::string::npos) << binary.err;
+  EXPECT_NE(binary.err.find("byte offset 8"), std::string::npos) << binary.err;
+  EXPECT_FALSE(fs::exists(out));
+
+  // A control character inside a would-be id is shown escaped, not printed raw.
+  {
+    std::ofstream p(dir / "control.txt", std::ios::binary);
+    p << "1 2\x01 3\n";
+  }
+  const CliRun control = run_cli("acceptance " + experiment.string() + " --prompts " +
+                                 (dir / "control.txt").string() + " --token-ids --out " + out.string());
+  EXPECT_EQ(control.exit_code, 2);
+  EXPECT_NE(control.err.find("\"2\\x01\""), std::string::npos) << control.err;
+  EXPECT_EQ(control.err.find('\x01'), std::string::npos) << "raw control byte in the message";
+
   const CliRun missing = run_cli("acceptance " + experiment.string() + " --prompts " +
                                  (dir / "none.txt").string() + " --token-ids --out " + out.string());
   EXPECT_EQ(missing.exit_code, 2);

@@ -3,6 +3,8 @@
 // the input unchanged. Another spelling of the same file (a symbolic link) is the same file.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "cli_runner.h"
 
 namespace specmap::testing {
@@ -44,6 +46,23 @@ TEST(OutputOverInput, ImportLlamaSpecOverItsLog) {
   fs::copy_file(fs::path(SPECMAP_SOURCE_DIR) / "tests/describe/data/llama-spec/speculative-70b-7b-cpu.log", log);
   expect_input_kept("import llama-spec '" + log.string() + "' --prompt-tokens 8 --out '" + log.string() + "'",
                     log);
+}
+
+// An --out that names a file, or passes through one, is the user's path to mend: exit 2, the
+// file named, the file unchanged and nothing written.
+TEST(OutputPath, OutFolderThatIsAFileIsExit2) {
+  const fs::path dir = scratch_dir("out-is-a-file");
+  const fs::path file = dir / "afile";
+  std::ofstream(file) << "keep";
+  for (const fs::path& out : {file, file / "sub"}) {
+    const CliRun r = run_cli("sweep configs/experiments/host-small.yaml --out '" + out.string() + "'");
+    EXPECT_EQ(r.exit_code, 2) << out << "\n" << r.err;
+    EXPECT_NE(r.err.find("'" + file.string() + "' is a file, not a folder"), std::string::npos) << r.err;
+    EXPECT_EQ(slurp(file), "keep");
+  }
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir)) ++entries;
+  EXPECT_EQ(entries, 1u) << "only the file itself: no temporaries, no outputs";
 }
 
 }  // namespace

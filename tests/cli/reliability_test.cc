@@ -57,7 +57,7 @@ TEST(Reliability, PlanJsonTargetThatIsAFolderReplacesNothing) {
   fs::create_directories(out / "plan.json");
   write(out / "sweep.csv", "old");
   const CliRun r = run_cli("sweep " + kExperiment + " --out '" + out.string() + "'");
-  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.exit_code, 2) << r.err;  // the --out the user named cannot take the plan
   EXPECT_NE(r.err.find("is a folder"), std::string::npos) << r.err;
   EXPECT_EQ(slurp(out / "sweep.csv"), "old");
   EXPECT_EQ(std::distance(fs::directory_iterator(out), fs::directory_iterator()), 2);
