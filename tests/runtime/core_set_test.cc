@@ -3,9 +3,12 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "runtime/cpu/thread_pool.h"
 #include "runtime_test_support.h"
@@ -87,6 +90,67 @@ TEST(ThreadPool, WorkersArePinnedToTheCoreSet) {
     });
   EXPECT_EQ(threads.size(), 2u);  // the caller and one worker
   for (const auto& mask : masks) EXPECT_EQ(mask, (std::vector<int>{0, 1}));
+}
+
+TEST(ThreadPool, HoldersOfOneCoreSetShareAPool) {
+  std::shared_ptr<ThreadPool> a = shared_thread_pool(make_core_set({0}));
+  std::shared_ptr<ThreadPool> b = shared_thread_pool(make_core_set({0}));
+  EXPECT_EQ(a.get(), b.get());
+  EXPECT_EQ(a->cores(), make_core_set({0}));
+  if (testing::has_two_cores()) {
+    std::shared_ptr<ThreadPool> both = shared_thread_pool(make_core_set({1, 0}));
+    EXPECT_NE(both.get(), a.get());
+    EXPECT_EQ(both->size(), 2u);
+  }
+  // The registry does not keep a pool alive: once nobody holds it, it is gone.
+  std::weak_ptr<ThreadPool> weak = a;
+  a.reset();
+  b.reset();
+  EXPECT_TRUE(weak.expired());
+}
+
+TEST(ThreadPool, CallersOnSeveralThreadsTakeTurns) {
+  if (!testing::has_two_cores()) GTEST_SKIP() << "needs cores 0 and 1";
+  std::shared_ptr<ThreadPool> pool = shared_thread_pool(make_core_set({0, 1}));
+  std::array<std::atomic<int>, 2> inside{};  // chunks of each caller's region running now
+  std::atomic<int> overlaps{0};
+  std::atomic<long> covered{0};
+  auto caller = [&](int self) {
+    for (int region = 0; region < 300; ++region)
+      pool->parallel_for(64, 1, [&](std::size_t begin, std::size_t end) {
+        inside[self]++;
+        if (inside[1 - self].load() != 0) overlaps++;
+        covered += static_cast<long>(end - begin);
+        inside[self]--;
+      });
+  };
+  std::thread other(caller, 1);
+  caller(0);
+  other.join();
+  EXPECT_EQ(overlaps.load(), 0) << "two callers' regions ran at once";
+  EXPECT_EQ(covered.load(), 2L * 300 * 64);
+}
+
+TEST(ThreadPool, WakesWorkersAndCallerThatWentToSleep) {
+  if (!testing::has_two_cores()) GTEST_SKIP() << "needs cores 0 and 1";
+  ThreadPool pool(make_core_set({0, 1}));
+  const auto asleep = 3 * ThreadPool::kPollBeforeSleep;
+  for (int repeat = 0; repeat < 5; ++repeat) {
+    std::this_thread::sleep_for(asleep);  // the worker has stopped polling and sleeps
+    std::mutex mutex;
+    std::set<std::thread::id> threads;
+    std::vector<std::atomic<int>> hits(2);
+    pool.parallel_for(2, 1, [&](std::size_t begin, std::size_t end) {
+      // The worker's chunk outlasts the caller's poll, so the caller sleeps too.
+      if (begin == 1) std::this_thread::sleep_for(asleep);
+      for (std::size_t i = begin; i < end; ++i) hits[i]++;
+      std::lock_guard<std::mutex> lock(mutex);
+      threads.insert(std::this_thread::get_id());
+    });
+    EXPECT_EQ(hits[0].load(), 1);
+    EXPECT_EQ(hits[1].load(), 1);
+    EXPECT_EQ(threads.size(), 2u);
+  }
 }
 
 }  // namespace

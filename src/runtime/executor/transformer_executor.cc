@@ -162,8 +162,8 @@ Status TransformerExecutor::build_steps() {
     step.cores = &placement_.subgraph_cores[i];
     if (!placement_.device(i)) {
       const CoreSet& cores = placement_.subgraph_cores[i];
-      std::unique_ptr<ThreadPool>& pool = pools_[cores];
-      if (!pool) pool = std::make_unique<ThreadPool>(cores);
+      std::shared_ptr<ThreadPool>& pool = pools_[cores];
+      if (!pool) pool = shared_thread_pool(cores);
       step.pool = pool.get();
     }
     steps_.push_back(step);

@@ -150,7 +150,7 @@ class TransformerExecutor final : public TokenModel {
   BlockShape shape_;
   std::vector<float> rotary_inverse_frequencies_;
   std::vector<bool> skipped_;  // per layer
-  std::map<CoreSet, std::unique_ptr<ThreadPool>> pools_;
+  std::map<CoreSet, std::shared_ptr<ThreadPool>> pools_;  // shared with other executors on the same cores
   std::map<const OpenClDevice*, std::unique_ptr<OpenClSubgraphRunner>> devices_;
   std::vector<Step> steps_;
   SubgraphTimings timings_;
