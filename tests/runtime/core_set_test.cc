@@ -48,6 +48,35 @@ TEST(CoreSet, PinningRestrictsTheThreadAndIsRestored) {
   EXPECT_EQ(calling_thread_affinity(), before);
 }
 
+TEST(CoreSet, RepeatedAndNestedPinsKeepTheKernelsMaskTrue) {
+  if (!testing::has_two_cores()) GTEST_SKIP() << "needs cores 0 and 1";
+  const std::vector<int> before = calling_thread_affinity();
+  {
+    ScopedAffinityRestore outer;
+    ASSERT_TRUE(pin_current_thread(make_core_set({0})).ok());
+    ASSERT_TRUE(pin_current_thread(make_core_set({0})).ok());  // already there: no system call
+    EXPECT_EQ(calling_thread_affinity(), std::vector<int>{0});
+    {
+      ScopedAffinityRestore inner;
+      ASSERT_TRUE(pin_current_thread(make_core_set({1})).ok());
+      EXPECT_EQ(calling_thread_affinity(), std::vector<int>{1});
+      EXPECT_EQ(sched_getcpu(), 1);
+    }
+    EXPECT_EQ(calling_thread_affinity(), std::vector<int>{0});
+    {
+      ScopedAffinityRestore same;  // pins to where the thread is: nothing to put back
+      ASSERT_TRUE(pin_current_thread(make_core_set({0})).ok());
+    }
+    EXPECT_EQ(calling_thread_affinity(), std::vector<int>{0});
+    // A failed pin leaves the thread, and what the runtime knows of it, unchanged.
+    EXPECT_FALSE(pin_current_thread(make_core_set({CPU_SETSIZE - 1})).ok());
+    EXPECT_EQ(calling_thread_affinity(), std::vector<int>{0});
+    ASSERT_TRUE(pin_current_thread(make_core_set({1})).ok());
+    EXPECT_EQ(calling_thread_affinity(), std::vector<int>{1});
+  }
+  EXPECT_EQ(calling_thread_affinity(), before);
+}
+
 TEST(ThreadPool, CoversEveryIndexOnce) {
   for (std::vector<int> cores : {std::vector<int>{0}, std::vector<int>{0, 1}}) {
     if (cores.size() > 1 && !testing::has_two_cores()) continue;

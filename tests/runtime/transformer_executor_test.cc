@@ -145,6 +145,30 @@ TEST_F(Executor, MixedPlacementRunsAndRestoresTheCallersAffinity) {
   EXPECT_LT(relative_max_error(logits, reference_rows(kPrompt, kPrompt.size() - 1, 1)), kTolerance);
 }
 
+TEST_F(Executor, HeadCoresAreWhereTheLoopRunsAndPassesThereLeaveTheThreadThere) {
+  if (!testing::has_two_cores()) GTEST_SKIP() << "needs cores 0 and 1";
+  CorePlacement placement = place_all_on(graph_, make_core_set({1}));
+  placement.subgraph_cores[*graph_.subgraph_index("head")] = make_core_set({0});
+  auto executor = TransformerExecutor::create(graph_, weights_, placement);
+  ASSERT_TRUE(executor.ok()) << executor.error().format();
+  EXPECT_EQ((*executor)->head_cores(), make_core_set({0}));
+  const std::vector<int> before = testing::calling_thread_affinity();
+  {
+    const ScopedAffinityRestore restore;
+    pin_to_head_cores(**executor);
+    EXPECT_EQ(testing::calling_thread_affinity(), std::vector<int>{0});
+    // The blocks pin the thread to core 1; the pass gives it back to the head's core, read
+    // from the kernel, not from what the runtime remembers.
+    for (int pass = 0; pass < 3; ++pass) {
+      (*executor)->truncate(0);
+      std::vector<float> logits = (*executor)->append(kPrompt, 1);
+      EXPECT_EQ(testing::calling_thread_affinity(), std::vector<int>{0});
+      EXPECT_LT(relative_max_error(logits, reference_rows(kPrompt, kPrompt.size() - 1, 1)), kTolerance);
+    }
+  }
+  EXPECT_EQ(testing::calling_thread_affinity(), before);
+}
+
 TEST_F(Executor, LayerSkippingChangesLogitsDeterministically) {
   auto full = make(true);
   auto draft_a = make(true, {0}, {1});

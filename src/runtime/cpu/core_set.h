@@ -29,8 +29,8 @@ Status check_core_set(const CoreSet& cores);
 // The kernel's CPU list format ("0-3,6", as in /sys/devices/system/cpu/online), ascending;
 // parsing stops at the first malformed range.
 std::vector<int> parse_cpu_list(const std::string& text);
-// Restricts the calling thread to `cores` (pthread_setaffinity_np); fails when the
-// process's cpuset allows none of them.
+// Restricts the calling thread to `cores` (pthread_setaffinity_np, skipped when the thread
+// is already there: see core_set.cc); fails when the process's cpuset allows none of them.
 Status pin_current_thread(const CoreSet& cores);
 
 // Remembers the calling thread's affinity and puts it back on destruction, so running a

@@ -361,6 +361,9 @@ Result<PlanRunReport> PlanRunner::run_case(int gamma, std::optional<double> cont
   // With gamma 0 the decoder never touches the draft, so the target stands in for it.
   TokenModel& draft_model = draft_ ? static_cast<TokenModel&>(*draft_) : static_cast<TokenModel&>(*target_);
   SpeculativeDecoder decoder(draft_model, *target_);
+  // The loop runs where the target's head samples (pin_to_head_cores).
+  const ScopedAffinityRestore restore_affinity;
+  pin_to_head_cores(*target_);
   auto generated = decoder.generate(report.prompt, options_.new_tokens, gamma, config);
   if (!generated) return generated.error();
 
@@ -399,6 +402,9 @@ Result<PlanRunner::ForwardTimes> PlanRunner::time_forwards(std::size_t tokens, i
     return elapsed;
   };
   std::vector<Seconds> draft_times, target_times;
+  // On the loop's thread placement (run_case).
+  const ScopedAffinityRestore restore_affinity;
+  pin_to_head_cores(*target_);
   // The first round warms caches and buffers and is not kept. Draft and target alternate,
   // so both see the same state of the machine.
   for (int rep = 0; rep <= repetitions; ++rep) {

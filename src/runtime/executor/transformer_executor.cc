@@ -45,6 +45,16 @@ const CoreSet* pinned_step_cores(const CoreSet& cores, bool device_step, const C
   return &cores;
 }
 
+const CoreSet& TransformerExecutor::head_cores() const {
+  static const CoreSet kNone;
+  // Steps run in data order, so the head is the last one (build_steps).
+  return steps_.empty() || steps_.back().cores == nullptr ? kNone : *steps_.back().cores;
+}
+
+void pin_to_head_cores(const TransformerExecutor& executor) {
+  if (!executor.head_cores().empty()) (void)pin_current_thread(executor.head_cores());
+}
+
 const std::shared_ptr<OpenClDevice>& CorePlacement::device(std::size_t i) const {
   static const std::shared_ptr<OpenClDevice> kNone;
   return i < subgraph_devices.size() ? subgraph_devices[i] : kNone;

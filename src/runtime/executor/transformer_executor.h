@@ -115,6 +115,9 @@ class TransformerExecutor final : public TokenModel {
   [[nodiscard]] const ModelGraph& graph() const { return graph_; }
   [[nodiscard]] const ExecutorOptions& options() const { return options_; }
   [[nodiscard]] const CorePlacement& placement() const { return placement_; }
+  // The cores of the last step (the head), or its device's host cores; empty when the head
+  // runs on a device that names none. See pin_to_head_cores.
+  [[nodiscard]] const CoreSet& head_cores() const;
   [[nodiscard]] std::span<const int> tokens() const { return tokens_; }
 
  private:
@@ -164,5 +167,13 @@ class TransformerExecutor final : public TokenModel {
   std::vector<float> head_normed_;
   BlockScratch scratch_;
 };
+
+// Pins the calling thread to executor.head_cores(), when it names cores, for a loop of
+// passes: the decode loop, or a profile's series of passes timed as the loop runs them. The
+// loop's own work (sampling, verification) then runs beside the logits the head wrote, and a
+// pass whose steps run there needs no affinity system call (on a virtual machine a few
+// microseconds each, as much as a small drafter's step) to pin and restore the thread.
+// Callers hold a ScopedAffinityRestore; if the pin fails the passes pin per step as before.
+void pin_to_head_cores(const TransformerExecutor& executor);
 
 }  // namespace specmap::runtime

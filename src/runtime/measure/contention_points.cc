@@ -151,8 +151,10 @@ Result<ContentionTimings> time_contention(TransformerExecutor& draft, Transforme
   if (Status s = drafter.check(); !s) return s.error();
   if (Status s = verifier.check(); !s) return s.error();
   const CoreSet cores = drafter_cores(draft);
-  // The calling thread's affinity is put back however the executors leave it.
+  // The calling thread's affinity is put back however the executors leave it. It runs the
+  // target's side, placed as the loop places it (pin_to_head_cores).
   const ScopedAffinityRestore restore;
+  pin_to_head_cores(target);
   if (Status s = drafter.prepare(); !s) return s.error();
   if (Status s = verifier.prepare(); !s) return s.error();
 

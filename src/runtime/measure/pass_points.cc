@@ -91,6 +91,9 @@ Result<std::vector<PassPointTiming>> time_pass_points(TransformerExecutor& execu
 
   std::vector<PassPointTiming> out;
   std::vector<double> scratch;
+  // Where the decode loop runs this model's passes (pin_to_head_cores).
+  const ScopedAffinityRestore restore_affinity;
+  pin_to_head_cores(executor);
   executor.truncate(0);
   for (const PassPoint& p : points) {
     // Grow (or cut) the untimed prefix to the point's context.
@@ -129,6 +132,9 @@ Result<SequenceTimings> time_pass_sequence(TransformerExecutor* draft, Transform
 
   SequenceTimings out;
   std::vector<double> scratch;
+  // The loop's thread placement: where the target's head samples (pin_to_head_cores).
+  const ScopedAffinityRestore restore_affinity;
+  pin_to_head_cores(target);
   auto roll_back = [&] {
     target.truncate(0);
     if (draft != nullptr) draft->truncate(0);

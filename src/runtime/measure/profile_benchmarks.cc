@@ -34,6 +34,8 @@ ContentionBenchmark::ContentionBenchmark(TransformerExecutor& reference, std::si
 }
 
 void ContentionBenchmark::load_loop() {
+  const ScopedAffinityRestore restore_affinity;
+  pin_to_head_cores(*load_);
   const int token = 1 % load_->vocab();
   while (!stop_.load(std::memory_order_relaxed)) {
     load_->truncate(0);
@@ -46,6 +48,9 @@ void ContentionBenchmark::load_loop() {
 }
 
 void ContentionBenchmark::run(benchmark::State& state) {
+  // Each model's passes on its loop's thread placement (pin_to_head_cores).
+  const ScopedAffinityRestore restore_affinity;
+  pin_to_head_cores(reference_);
   reference_.truncate(0);
   if (context_ > 0) {
     auto r = reference_.try_append(std::span<const int>(tokens_.data(), context_), 1);

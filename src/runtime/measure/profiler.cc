@@ -131,6 +131,9 @@ class PointBenchmark {
         tokens_(synthetic_tokens(point.prefix + point.timed, executor.vocab(), seed)) {}
 
   void run(benchmark::State& state) {
+    // Where the decode loop runs this model's passes (pin_to_head_cores).
+    const ScopedAffinityRestore restore_affinity;
+    pin_to_head_cores(executor_);
     if (Status st = prefill(); !st) {
       fail(state, st.error().message);
       return;
