@@ -55,10 +55,7 @@ int run_profile(const ProfileOptions& opt) {
   // Every pass the sweep's cost model reads for this workload and gamma range, measured or
   // interpolated between measured points, whatever the grid above.
   const PlannedPoints planned = planned_points(*workload, experiment->search.gamma_max);
-  for (const std::vector<PlannedPoint>* role : {&planned.draft, &planned.target}) {
-    std::vector<runtime::PassPoint>& needed = options.needed.emplace_back();
-    for (const PlannedPoint& p : *role) needed.push_back(runtime::PassPoint{p.new_tokens, p.context, p.rows});
-  }
+  options.needed = {planned.draft, planned.target};
   const bool progress = ::isatty(::fileno(stderr)) != 0;
   if (progress) {
     options.on_progress = [](const runtime::ProfileProgress& p) {
@@ -70,8 +67,8 @@ int run_profile(const ProfileOptions& opt) {
             << (workload->kv_cache ? "on" : "off") << ", " << opt.repetitions << " repetitions of at least "
             << opt.min_time_s << " s, "
             << (draft->weights || target->weights
-                    ? std::string("weights from the models' checkpoints (synthetic, seed ") + std::to_string(opt.seed) +
-                          ", for a model without one)"
+                    ? std::string("weights from the models' checkpoints (synthetic, seed ") +
+                          std::to_string(opt.seed) + ", for a model without one)"
                     : "synthetic weights (seed " + std::to_string(opt.seed) + ")")
             << "\n";
 
@@ -100,7 +97,8 @@ int run_profile(const ProfileOptions& opt) {
 void add_profile_command(CLI::App& app, Runner& runner) {
   auto opt = std::make_shared<ProfileOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "profile", "Measure the experiment's models on this host's CPU cores and OpenCL devices and write a profile");
+      "profile",
+      "Measure the experiment's models on this host's CPU cores and OpenCL devices and write a profile");
   cmd->footer(
       "Example:\n"
       "  specmap profile configs/experiments/host-small.yaml --out results/host-profile\n"
@@ -111,7 +109,8 @@ void add_profile_command(CLI::App& app, Runner& runner) {
       "passes of the workload's speculative loop at gamma 0..gamma_max that these do not interpolate\n"
       "(with a KV cache, e.g. the first verification: the prompt and its drafts from context 0).\n"
       "With a KV cache, ctx tokens are prefilled untimed and appending n tokens is timed; without one,\n"
-      "a pass over n + ctx tokens is timed and recorded as (n + ctx, ctx 0). Weights: each model's `weights:` checkpoint, else synthetic.\n"
+      "a pass over n + ctx tokens is timed and recorded as (n + ctx, ctx 0). Weights: each model's "
+      "`weights:` checkpoint, else synthetic.\n"
       "The output is Google Benchmark JSON with benchmarks named\n"
       "specmap/<level>/<model>/<key>/<pu>/units:<u>/n:<N>/ctx:<C>.\n"
       "Also times copies between host memory and every OpenCL PU (specmap/transfer/<from>/<to>/bytes:<B>,\n"

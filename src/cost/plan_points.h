@@ -4,24 +4,16 @@
 // overlapped one, at any acceptance. A profile that measures these points, or points they
 // interpolate between, costs the workload from measurements; the profiler derives its point
 // list from them so that the two cannot disagree.
-#include <compare>
 #include <vector>
 
-#include "core/units.h"
 #include "describe/workload.h"
+#include "profile/pass_point.h"
 
 namespace specmap {
 
-struct PlannedPoint {
-  Tokens new_tokens = 1;
-  Tokens context = 0;
-  Tokens rows = 0;  // rows sampled when not the implied ones (ProfileEntry::rows)
-  auto operator<=>(const PlannedPoint&) const = default;
-};
-
 struct PlannedPoints {
-  std::vector<PlannedPoint> draft;   // ascending, distinct
-  std::vector<PlannedPoint> target;  // ascending, distinct
+  std::vector<PassPoint> draft;   // ascending, distinct
+  std::vector<PassPoint> target;  // ascending, distinct
 };
 
 // Which passes occur depends on the acceptance only through which of them have weight

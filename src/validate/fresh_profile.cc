@@ -46,7 +46,8 @@ ProfileStats stats_of(const std::vector<Seconds>& samples) {
     for (Seconds v : samples) deviations.push_back(std::fabs(v - s.median));
     constexpr double kNormalSigmaPerMad = 1.4826;
     constexpr double kMedianErrorPerMeanError = 1.2533;  // sqrt(pi / 2)
-    s.stddev = kMedianErrorPerMeanError * kNormalSigmaPerMad * median_of(std::move(deviations)) / std::sqrt(n);
+    s.stddev =
+        kMedianErrorPerMeanError * kNormalSigmaPerMad * median_of(std::move(deviations)) / std::sqrt(n);
   }
   return s;
 }
@@ -70,11 +71,10 @@ void for_each_plan(const Workload& workload, const std::vector<int>& gammas, Vis
 }  // namespace
 
 GroupPoints points_needed(const Workload& workload, const std::vector<int>& gammas) {
-  std::set<runtime::PassPoint> points[2];
+  std::set<PassPoint> points[2];
   for_each_plan(workload, gammas, [&](int, const cost_internal::PassPlan& plan) {
     for (const cost_internal::Pass& p : plan.passes)
-      points[p.role == cost_internal::kDraft ? 0 : 1].insert(
-          runtime::PassPoint{p.new_tokens, p.context, p.rows});
+      points[p.role == cost_internal::kDraft ? 0 : 1].insert(PassPoint{p.new_tokens, p.context, p.rows});
   });
   return GroupPoints{{points[0].begin(), points[0].end()}, {points[1].begin(), points[1].end()}};
 }
@@ -83,8 +83,8 @@ std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const s
                                                bool draft_runs) {
   const bool kv = workload.kv_cache;
   const GroupPoints needed = points_needed(workload, gammas);
-  const std::set<runtime::PassPoint> wanted[2] = {{needed.draft.begin(), needed.draft.end()},
-                                                  {needed.target.begin(), needed.target.end()}};
+  const std::set<PassPoint> wanted[2] = {{needed.draft.begin(), needed.draft.end()},
+                                         {needed.target.begin(), needed.target.end()}};
   // The plans' iterations: sequence length L when one starts -> the numbers of drafts verified there.
   // A verification of gamma drafts at L is (gamma + 1, L - 1) with a cache (the target holds
   // all but the token the last iteration emitted), the whole sequence (L + gamma, 0) sampling
@@ -101,27 +101,26 @@ std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const s
       }
   });
   auto draft_step = [&](Tokens length, int j) {  // the (j + 1)-th drafting step of an iteration at `length`
-    return kv ? runtime::PassPoint{1, length + j - 1, 0} : runtime::PassPoint{length + j, 0, 0};
+    return kv ? PassPoint{1, length + j - 1, 0} : PassPoint{length + j, 0, 0};
   };
   // With a cache, the first drafting step after an iteration that kept all its drafts.
-  auto catch_up_step = [](Tokens length) { return runtime::PassPoint{2, length - 2, 1}; };
+  auto catch_up_step = [](Tokens length) { return PassPoint{2, length - 2, 1}; };
   auto verification = [&](Tokens length, int gamma) {
-    return kv ? runtime::PassPoint{gamma + 1, length - 1, 0}
-              : runtime::PassPoint{length + gamma, 0, gamma > 0 ? gamma + 1 : 0};
+    return kv ? PassPoint{gamma + 1, length - 1, 0} : PassPoint{length + gamma, 0, gamma > 0 ? gamma + 1 : 0};
   };
 
   std::vector<runtime::SequencedPass> sequence;
-  std::set<runtime::PassPoint> timed[2];
-  auto add = [&](bool draft, const runtime::PassPoint& p, bool time_it) {
+  std::set<PassPoint> timed[2];
+  auto add = [&](bool draft, const PassPoint& p, bool time_it) {
     if (draft && !draft_runs) return;
     const int role = draft ? 0 : 1;
     const bool timed_here = time_it && wanted[role].count(p) > 0 && timed[role].insert(p).second;
     sequence.push_back(runtime::SequencedPass{draft, p, timed_here});
   };
   if (kv) {
-    for (const runtime::PassPoint& p : needed.draft)
+    for (const PassPoint& p : needed.draft)
       if (p.context == 0) add(true, p, true);
-    for (const runtime::PassPoint& p : needed.target)
+    for (const PassPoint& p : needed.target)
       if (p.context == 0) add(false, p, true);
   }
   for (const auto& [length, verified] : iterations) {
@@ -145,7 +144,7 @@ std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const s
   // after its prompt step, when no later round starts at the prompt's length): timed at the
   // end rather than dropped.
   for (int role = 0; role < 2; ++role)
-    for (const runtime::PassPoint& p : wanted[role])
+    for (const PassPoint& p : wanted[role])
       if (!timed[role].count(p)) add(role == 0, p, true);
   return sequence;
 }
@@ -158,17 +157,18 @@ runtime::ContentionShape contention_shape(const Workload& workload, const std::v
   const int gamma = speculative.empty() ? 1 : speculative[(speculative.size() - 1) / 2];
   double weighted = 0, weights = 0;
   for (const WorkloadSample& s : workload.samples) {
-    weighted += s.weight * (static_cast<double>(s.prompt_tokens) + 0.5 * static_cast<double>(s.generate_tokens));
+    weighted +=
+        s.weight * (static_cast<double>(s.prompt_tokens) + 0.5 * static_cast<double>(s.generate_tokens));
     weights += s.weight;
   }
   const Tokens length = std::max<Tokens>(1, weights > 0 ? std::llround(weighted / weights) : 1);
   runtime::ContentionShape shape;
   if (workload.kv_cache) {
-    shape.draft_step = runtime::PassPoint{1, length, 0};
-    shape.verification = runtime::PassPoint{gamma + 1, length, 0};
+    shape.draft_step = PassPoint{1, length, 0};
+    shape.verification = PassPoint{gamma + 1, length, 0};
   } else {
-    shape.draft_step = runtime::PassPoint{length + 1, 0, 0};
-    shape.verification = runtime::PassPoint{length + gamma, 0, gamma + 1};
+    shape.draft_step = PassPoint{length + 1, 0, 0};
+    shape.verification = PassPoint{length + gamma, 0, gamma + 1};
   }
   return shape;
 }
@@ -239,7 +239,7 @@ std::vector<ProfileEntry> FreshSamples::entries(const Soc& soc, int variant, con
     const std::vector<int>& pus = role == 0 ? mapping.draft : mapping.target;
     if (pus.size() != model.subgraphs.size()) continue;
     const bool one_pu = std::all_of(pus.begin(), pus.end(), [&](int pu) { return pu == pus.front(); });
-    auto entry = [&](ProfileLevel level, const std::string& key, int pu, const runtime::PassPoint& p,
+    auto entry = [&](ProfileLevel level, const std::string& key, int pu, const PassPoint& p,
                      const std::vector<Seconds>& samples) {
       ProfileEntry e;
       e.level = level;

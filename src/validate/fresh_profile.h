@@ -30,8 +30,8 @@ namespace specmap {
 // reads for `gammas` on `workload` (prefill, drafting steps, verification of gamma + 1 rows),
 // over the whole range of acceptance (the plan's quadrature lengths depend on it).
 struct GroupPoints {
-  std::vector<runtime::PassPoint> draft;
-  std::vector<runtime::PassPoint> target;
+  std::vector<PassPoint> draft;
+  std::vector<PassPoint> target;
 };
 GroupPoints points_needed(const Workload& workload, const std::vector<int>& gammas);
 
@@ -83,7 +83,7 @@ class FreshSamples {
     std::vector<Seconds> forward;
     std::vector<std::vector<Seconds>> subgraphs;
   };
-  std::array<std::map<runtime::PassPoint, Samples>, 2> samples_;
+  std::array<std::map<PassPoint, Samples>, 2> samples_;
   std::array<int, 2> rounds_ = {0, 0};
   runtime::ContentionTimings contention_;
   int contention_rounds_ = 0;

@@ -19,7 +19,7 @@ Workload workload(Tokens prompt, Tokens generate, bool kv_cache, double alpha) {
   return w;
 }
 
-bool has(const std::vector<PlannedPoint>& points, PlannedPoint p) {
+bool has(const std::vector<PassPoint>& points, PassPoint p) {
   return std::find(points.begin(), points.end(), p) != points.end();
 }
 
@@ -33,7 +33,7 @@ TEST(PlannedPoints, CachedLoopHasEveryFirstVerification) {
   EXPECT_FALSE(has(points.target, {17, 0, 7}));  // gamma 6 is beyond the range
   // The drafter's 2-token catch-up after a round that kept every draft samples one row.
   EXPECT_TRUE(std::any_of(points.draft.begin(), points.draft.end(),
-                          [](const PlannedPoint& p) { return p.new_tokens == 2 && p.rows == 1; }));
+                          [](const PassPoint& p) { return p.new_tokens == 2 && p.rows == 1; }));
   EXPECT_TRUE(std::is_sorted(points.draft.begin(), points.draft.end()));
   EXPECT_TRUE(std::adjacent_find(points.target.begin(), points.target.end()) == points.target.end());
 }
@@ -52,8 +52,8 @@ TEST(PlannedPoints, CoverEveryPlanAtAnyAcceptance) {
                cost_internal::plan_passes(workload(7, 20, kv, alpha), gamma, pairs).passes)
             EXPECT_TRUE(has(p.role == cost_internal::kDraft ? all.draft : all.target,
                             {p.new_tokens, p.context, p.rows}))
-                << "kv " << kv << " alpha " << alpha << " gamma " << gamma << " n " << p.new_tokens
-                << " ctx " << p.context << " rows " << p.rows;
+                << "kv " << kv << " alpha " << alpha << " gamma " << gamma << " n " << p.new_tokens << " ctx "
+                << p.context << " rows " << p.rows;
   }
 }
 
@@ -62,7 +62,7 @@ TEST(PlannedPoints, CoverEveryPlanAtAnyAcceptance) {
 TEST(PlannedPoints, UncachedPassesAreWholeSequences) {
   const PlannedPoints points = planned_points(workload(6, 10, false, 0.5), 3);
   for (const auto* role : {&points.draft, &points.target})
-    for (const PlannedPoint& p : *role) EXPECT_EQ(p.context, 0);
+    for (const PassPoint& p : *role) EXPECT_EQ(p.context, 0);
   EXPECT_TRUE(has(points.target, {6 + 3, 0, 4}));  // the first round's verification of 3 drafts
   EXPECT_TRUE(has(points.draft, {6, 0, 0}));
 }

@@ -27,8 +27,8 @@ const Study& study() {
   return s;
 }
 
-bool has(const std::vector<runtime::PassPoint>& points, Tokens n, Tokens ctx) {
-  return std::find(points.begin(), points.end(), runtime::PassPoint{n, ctx}) != points.end();
+bool has(const std::vector<PassPoint>& points, Tokens n, Tokens ctx) {
+  return std::find(points.begin(), points.end(), PassPoint{n, ctx}) != points.end();
 }
 
 TEST(FreshProfile, PointsNeededFollowThePassPlan) {
@@ -44,7 +44,8 @@ TEST(FreshProfile, PointsNeededFollowThePassPlan) {
   for (const auto& p : g.draft) step = step || (p.new_tokens == 1 && p.context > 32);
   EXPECT_TRUE(verification);
   EXPECT_TRUE(step);
-  // gamma + 1 rows, fewer in the last iterations (runtime/speculative/speculative.cc drafts min(gamma, m - 1)).
+  // gamma + 1 rows, fewer in the last iterations (runtime/speculative/speculative.cc drafts min(gamma, m -
+  // 1)).
   for (const auto& p : g.target) EXPECT_TRUE((p.new_tokens >= 1 && p.new_tokens <= 4) || p.context == 0);
   Workload nokv = w;
   nokv.kv_cache = false;
@@ -121,7 +122,7 @@ TEST(FreshProfile, FreshEntriesReplaceTheCommittedOnesAtEveryNeededPoint) {
   for (bool draft : {true, false}) {
     const ModelGraph& model = draft ? s.draft : s.target;
     std::vector<runtime::PassPointTiming> round;
-    for (const runtime::PassPoint& p : draft ? needed.draft : needed.target) {
+    for (const PassPoint& p : draft ? needed.draft : needed.target) {
       runtime::PassPointTiming t;
       t.point = p;
       t.forward = 1.5 * stale.forward(model, 0, units, p.new_tokens, p.context).median;
@@ -161,11 +162,11 @@ TEST(FreshProfile, LoopOrderTimesEveryPointOnceWhereTheLoopRunsIt) {
     // checked there; every point, the tail's included, is timed exactly once.
     w.samples.at(0).generate_tokens = 400;
     const Tokens tail = w.samples[0].prompt_tokens + 400 - 8 - 1;
-    auto in_tail = [&](const runtime::PassPoint& p) { return (kv ? p.context + 1 : p.new_tokens) >= tail; };
+    auto in_tail = [&](const PassPoint& p) { return (kv ? p.context + 1 : p.new_tokens) >= tail; };
     const std::vector<int> gammas = {0, 1, 3, 8};
     const GroupPoints needed = points_needed(w, gammas);
     const std::vector<runtime::SequencedPass> order = loop_order(w, gammas, true);
-    std::vector<runtime::PassPoint> timed[2];
+    std::vector<PassPoint> timed[2];
     for (const auto& p : order)
       if (p.timed) timed[p.draft ? 0 : 1].push_back(p.point);
     for (auto& t : timed) std::sort(t.begin(), t.end());
@@ -210,11 +211,11 @@ TEST(FreshProfile, LoopOrderTimesEveryPointOnceWhereTheLoopRunsIt) {
         if (verification) {
           // Right after the drafter's last step of that gamma.
           const Tokens gamma = kv ? p.point.new_tokens - 1 : p.point.rows - 1;
-          const runtime::PassPoint last = order[i - 1].point;
+          const PassPoint last = order[i - 1].point;
           if (kv)
-            EXPECT_EQ(last, (runtime::PassPoint{1, p.point.context + gamma - 1, 0}));
+            EXPECT_EQ(last, (PassPoint{1, p.point.context + gamma - 1, 0}));
           else
-            EXPECT_EQ(last, (runtime::PassPoint{p.point.new_tokens - 1, 0, 0}));
+            EXPECT_EQ(last, (PassPoint{p.point.new_tokens - 1, 0, 0}));
         }
       }
     }
@@ -222,7 +223,7 @@ TEST(FreshProfile, LoopOrderTimesEveryPointOnceWhereTheLoopRunsIt) {
     EXPECT_EQ(catch_up_steps, kv ? 3 : 0) << "with a cache, one 2-token catch-up per quadrature length";
     // No drafter: the target's points alone, all of them.
     const std::vector<runtime::SequencedPass> alone = loop_order(w, gammas, false);
-    std::vector<runtime::PassPoint> target_only;
+    std::vector<PassPoint> target_only;
     for (const auto& p : alone) {
       EXPECT_FALSE(p.draft);
       if (p.timed) target_only.push_back(p.point);
@@ -260,11 +261,12 @@ TEST(FreshProfile, OverlappedPredictionReadsTheRemeasuredContention) {
     e.file = "committed";
     return e;
   };
-  committed.contention = {reference("ocl", ocl_units, "", 0, "draft", 1e-3),
-                          reference("ocl", ocl_units, "cpu", cpu_units, "draft", 1.2e-3),
-                          reference("cpu", cpu_units, "", 0, "target", 2e-3),
-                          reference("cpu", cpu_units, "cpu", cpu_units, "target", 9e-3),  // another pair: kept
-                          reference("cpu", cpu_units, "ocl", ocl_units, "target", 2.2e-3)};
+  committed.contention = {
+      reference("ocl", ocl_units, "", 0, "draft", 1e-3),
+      reference("ocl", ocl_units, "cpu", cpu_units, "draft", 1.2e-3),
+      reference("cpu", cpu_units, "", 0, "target", 2e-3),
+      reference("cpu", cpu_units, "cpu", cpu_units, "target", 9e-3),  // another pair: kept
+      reference("cpu", cpu_units, "ocl", ocl_units, "target", 2.2e-3)};
   // Re-measured beside the group, over two rounds: 2x and 1.5x.
   FreshSamples fresh;
   runtime::ContentionTimings round;
@@ -275,7 +277,8 @@ TEST(FreshProfile, OverlappedPredictionReadsTheRemeasuredContention) {
   fresh.add_contention(round);
   fresh.add_contention(round);
   EXPECT_EQ(fresh.contention_rounds(), 2);
-  const Mapping m{whole_model_on(*ocl, s.draft.subgraphs.size()), whole_model_on(*cpu, s.target.subgraphs.size())};
+  const Mapping m{whole_model_on(*ocl, s.draft.subgraphs.size()),
+                  whole_model_on(*cpu, s.target.subgraphs.size())};
   const std::vector<ContentionEntry> entries = fresh.contention_entries(s.soc, variant, m);
   ASSERT_EQ(entries.size(), 4u) << "each role alone and beside the other's PU";
   for (const ContentionEntry& e : entries) {
@@ -301,7 +304,8 @@ TEST(FreshProfile, OverlappedPredictionReadsTheRemeasuredContention) {
   EXPECT_TRUE(now.breakdown.contention_measured);
   EXPECT_GT(now.time_per_token, stale.time_per_token) << "more contention, a slower overlapped schedule";
   const Candidate sequential{variant, m, 3, Schedule::sequential};
-  EXPECT_DOUBLE_EQ(predict(fresh_in, sequential).time_per_token, predict(stale_in, sequential).time_per_token);
+  EXPECT_DOUBLE_EQ(predict(fresh_in, sequential).time_per_token,
+                   predict(stale_in, sequential).time_per_token);
 
   // A group without contention rounds gives no entries, and the committed contention stays.
   EXPECT_TRUE(FreshSamples().contention_entries(s.soc, variant, m).empty());
@@ -314,12 +318,12 @@ TEST(FreshProfile, OverlappedPredictionReadsTheRemeasuredContention) {
 TEST(FreshProfile, ContentionShapeIsTheMedianGammaAtMidGeneration) {
   Workload w = study().workload;  // 32-token prompt, 96 generated, KV cache
   runtime::ContentionShape shape = contention_shape(w, {0, 1, 3, 8});
-  EXPECT_EQ(shape.draft_step, (runtime::PassPoint{1, 80, 0}));
-  EXPECT_EQ(shape.verification, (runtime::PassPoint{4, 80, 0}));
+  EXPECT_EQ(shape.draft_step, (PassPoint{1, 80, 0}));
+  EXPECT_EQ(shape.verification, (PassPoint{4, 80, 0}));
   w.kv_cache = false;
   shape = contention_shape(w, {0, 2});
-  EXPECT_EQ(shape.draft_step, (runtime::PassPoint{81, 0, 0}));
-  EXPECT_EQ(shape.verification, (runtime::PassPoint{82, 0, 3})) << "gamma + 1 rows sampled";
+  EXPECT_EQ(shape.draft_step, (PassPoint{81, 0, 0}));
+  EXPECT_EQ(shape.verification, (PassPoint{82, 0, 3})) << "gamma + 1 rows sampled";
 }
 
 }  // namespace

@@ -11,16 +11,10 @@
 
 #include "core/result.h"
 #include "core/units.h"
+#include "profile/pass_point.h"
 #include "runtime/executor/transformer_executor.h"
 
 namespace specmap::runtime {
-
-struct PassPoint {
-  Tokens new_tokens = 1;
-  Tokens context = 0;
-  Tokens rows = 0;  // rows sampled when not the implied ones (ProfileEntry::rows)
-  auto operator<=>(const PassPoint&) const = default;
-};
 
 struct PassPointTiming {
   PassPoint point;
