@@ -9,6 +9,8 @@
 //   BM_DecodeHostTarget110m/<cores>                  one token at context 64 (KV cache, synthetic
 //                                                    weights), on {0} (1) or {0,1} (2)
 //   BM_TiedHeadRows/<rows>                           the model's LM head for 1..9 rows, one thread
+//   BM_SampleRows/rows:<r>                           softmax and argmax of r rows of a 32000-token
+//                                                    vocabulary, one thread (a verification's sampling)
 //   BM_Step/host-target-110m/<dtype>/rows:<r>         one decode (r = 1) or verification step of r
 //                                                    rows at context 64 with a KV cache, one core,
 //                                                    weights stored in f32, f16, q8_0 or q4_0;
@@ -38,6 +40,7 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -50,6 +53,7 @@
 #include "runtime/kernels/cpu/dispatch.h"
 #include "runtime/opencl/opencl_device.h"
 #include "runtime/executor/transformer_executor.h"
+#include "runtime/speculative/sampling.h"
 #include "runtime/weights/synthetic_weights.h"
 #include "runtime/weights/weight_tensor.h"
 
@@ -298,6 +302,22 @@ void BM_TiedHeadRows(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_TiedHeadRows)->Arg(1)->Arg(2)->Arg(5)->Arg(9)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// What the speculative loop does with a pass's logits, for r rows of a 32000-token
+// vocabulary on one thread: softmax in double precision and argmax of each row (a
+// verification of gamma drafts samples gamma + 1 rows, each drafting step one). The profile
+// charges it to the pass's head, the loop's statistics to "other".
+void BM_SampleRows(benchmark::State& state) {
+  const auto rows = static_cast<std::size_t>(state.range(0));
+  constexpr std::size_t kVocab = 32000;
+  std::mt19937 engine(3);
+  std::normal_distribution<float> logit(0.0F, 3.0F);
+  std::vector<float> logits(rows * kVocab);
+  for (float& l : logits) l = logit(engine);
+  std::vector<double> scratch;
+  for (auto _ : state) benchmark::DoNotOptimize(softmax_and_argmax_rows(logits, rows, scratch));
+}
+BENCHMARK(BM_SampleRows)->ArgName("rows")->Arg(1)->Arg(9)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // host-target-110m with its weights stored in `type`; one model at a time is kept (the
 // benchmarks of one type run together), so the four types never sit in memory at once.

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -45,6 +46,67 @@ TEST(SamplingTest, NegativeInfinityLogitGetsZeroProbability) {
   EXPECT_DOUBLE_EQ(probs[0], 0.5);
   EXPECT_EQ(probs[1], 0.0);
   EXPECT_DOUBLE_EQ(probs[2], 0.5);
+}
+
+// The vocabulary sizes real models have, and ones that are not multiples of the kernels'
+// block of 16 values, so the padded last block is exercised too.
+TEST(SamplingTest, SoftmaxOfLongRowsMatchesStdExp) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> logit(0.0F, 4.0F);
+  for (const std::size_t vocab : {std::size_t{1}, std::size_t{15}, std::size_t{17}, std::size_t{32000},
+                                  std::size_t{32003}, std::size_t{151936}}) {
+    for (const double temperature : {1.0, 0.7, 2.5}) {
+      std::vector<float> logits(vocab);
+      for (float& l : logits) l = logit(rng);
+      const std::vector<double> probs = softmax(logits, temperature);
+      const double top = *std::max_element(logits.begin(), logits.end());
+      double denominator = 0.0;
+      for (const float l : logits) denominator += std::exp((static_cast<double>(l) - top) / temperature);
+      double total = 0.0;
+      for (std::size_t i = 0; i < vocab; ++i) {
+        const double expected = std::exp((static_cast<double>(logits[i]) - top) / temperature) / denominator;
+        ASSERT_NEAR(probs[i] / expected, 1.0, 1e-13) << "vocab " << vocab << " T " << temperature << " i " << i;
+        total += probs[i];
+      }
+      EXPECT_NEAR(total, 1.0, 1e-12) << "vocab " << vocab;
+    }
+  }
+}
+
+TEST(SamplingTest, SoftmaxGivesZeroToLogitsFarBelowTheMaximumAndToNaN) {
+  std::vector<float> logits(40, 0.0F);
+  logits[3] = -720.0F;  // e^-720 is below the smallest normal double
+  logits[20] = std::numeric_limits<float>::quiet_NaN();
+  logits[33] = -700.0F;  // e^-700 is a normal double and stays
+  const std::vector<double> probs = softmax(logits, 1.0);
+  EXPECT_EQ(probs[3], 0.0);
+  EXPECT_EQ(probs[20], 0.0);
+  // 37 logits of 0 share the mass; e^-700 adds nothing visible to the sum.
+  EXPECT_NEAR(probs[33] / (std::exp(-700.0) / 37.0), 1.0, 1e-12);
+  EXPECT_NEAR(probs[0], 1.0 / 37.0, 1e-15);
+}
+
+TEST(SamplingTest, ArgmaxOfLongRowsIsTheFirstOfEqualMaxima) {
+  for (const std::size_t size : {std::size_t{2}, std::size_t{16}, std::size_t{33}, std::size_t{32003}}) {
+    std::vector<float> floats(size, -1.0F);
+    std::vector<double> doubles(size, -1.0);
+    const std::size_t first = size / 2;
+    floats[first] = floats[size - 1] = 3.0F;
+    doubles[first] = doubles[size - 1] = 3.0;
+    EXPECT_EQ(argmax(floats), static_cast<int>(first)) << size;
+    EXPECT_EQ(argmax(doubles), static_cast<int>(first)) << size;
+    // A NaN never wins, except in front, where nothing compares greater than it.
+    if (first > 1) {
+      floats[first - 1] = std::numeric_limits<float>::quiet_NaN();
+      EXPECT_EQ(argmax(floats), static_cast<int>(first)) << size;
+    }
+    floats[0] = std::numeric_limits<float>::quiet_NaN();
+    EXPECT_EQ(argmax(floats), 0) << size;
+  }
+  std::vector<float> negative_zero_first(20, -5.0F);
+  negative_zero_first[4] = -0.0F;
+  negative_zero_first[9] = 0.0F;
+  EXPECT_EQ(argmax(negative_zero_first), 4);
 }
 
 TEST(SamplingTest, ArgmaxPrefersLowestIndexOnTies) {

@@ -23,7 +23,10 @@ struct DistributionRows {
 
 // softmax(logits / temperature) in double precision. The maximum logit is subtracted
 // first so large logits cannot overflow exp(). Requires temperature > 0 and finite, and
-// out.size() == logits.size(); logits of -infinity get probability 0.
+// out.size() == logits.size(); logits of -infinity, NaN logits after the first, and logits
+// 708 x temperature or more below the maximum (whose share would be below 3e-308) get
+// probability 0. A NaN or +infinity as the largest value gives a one-hot distribution on the
+// argmax.
 void softmax_into(std::span<const float> logits, double temperature, std::span<double> out);
 [[nodiscard]] std::vector<double> softmax(std::span<const float> logits, double temperature);
 
