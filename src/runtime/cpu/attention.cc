@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
+#include "runtime/cpu/lane_sums.h"
 #include "runtime/cpu/vector_lanes.h"
 
 namespace specmap::runtime {
@@ -15,6 +17,7 @@ constexpr std::size_t kMinWorkPerChunk = 32768;
 
 using lanes::exp_lanes;
 using lanes::kLanes;
+using lanes::LaneRegisters;
 using lanes::Lanes;
 using lanes::load;
 using lanes::store;
@@ -22,8 +25,14 @@ using lanes::store;
 // Queries handled together: each value vector loaded once serves all of them, and their
 // multiply-adds are independent chains (a single chain waits on the FMA latency).
 constexpr std::size_t kQueryBlock = 4;
-// Value column vectors summed together per query block: kQueryBlock x kColumnBlock chains.
-constexpr std::size_t kColumnBlock = 4;
+// Value column vectors summed together per query block, kQueryBlock x that many accumulator
+// chains: 16 Lanes fit AVX-512's 32 registers; where a Lanes spans several registers two
+// columns measured fastest (AVX2 version on a Zen 5 core, 9 rows: 1 column 167 us, 2 134 us,
+// 4 141 us; BM_Attention).
+template <LaneRegisters R>
+constexpr std::size_t column_block() {
+  return R == LaneRegisters::wide ? 4 : 2;
+}
 
 // The queries of one KV head's block and where their scores go (one padded row each).
 struct QueryBlock {
@@ -33,40 +42,12 @@ struct QueryBlock {
   std::size_t visible[kQueryBlock];
 };
 
-// One step of summing sixteen vectors' lanes: a holds the partial sums of a few vectors in
-// groups of `width` lanes, b those of as many more; the result holds the partial sums of all
-// of them, in groups of width / 2, in order.
-[[gnu::always_inline]] inline Lanes halve_groups_8(Lanes a, Lanes b) {
-  return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
-         __builtin_shufflevector(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-}
-[[gnu::always_inline]] inline Lanes halve_groups_4(Lanes a, Lanes b) {
-  return __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) +
-         __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
-}
-[[gnu::always_inline]] inline Lanes halve_groups_2(Lanes a, Lanes b) {
-  return __builtin_shufflevector(a, b, 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29) +
-         __builtin_shufflevector(a, b, 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31);
-}
-[[gnu::always_inline]] inline Lanes halve_groups_1(Lanes a, Lanes b) {
-  return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30) +
-         __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-}
-
-// Lane p of the result = the sum of v[p]'s lanes, in 15 two-source shuffle-and-add steps.
-[[gnu::always_inline]] inline Lanes sum_each(Lanes* v) {
-  for (std::size_t p = 0; p < 8; ++p) v[p] = halve_groups_8(v[2 * p], v[2 * p + 1]);
-  for (std::size_t p = 0; p < 4; ++p) v[p] = halve_groups_4(v[2 * p], v[2 * p + 1]);
-  for (std::size_t p = 0; p < 2; ++p) v[p] = halve_groups_2(v[2 * p], v[2 * p + 1]);
-  return halve_groups_1(v[0], v[1]);
-}
-
 // Scores of the block's NQ queries at the kLanes positions from t, keys in the cache's own
 // layout: per position, each query's products kLanes columns at a time (NV vectors, or
 // head_dim / kLanes when NV is 0), every key vector loaded once for all queries; then each
 // query's sixteen sums across lanes at once. Rows past `positions` repeat its last row:
 // their scores are never used.
-template <std::size_t NQ, std::size_t NV>
+template <LaneRegisters R, std::size_t NQ, std::size_t NV>
 [[gnu::always_inline]] inline void score_chunk(const QueryBlock& block, const float* keys,
                                                std::size_t kv_width, std::size_t head_dim, std::size_t t,
                                                std::size_t positions, float scale) {
@@ -89,12 +70,13 @@ template <std::size_t NQ, std::size_t NV>
       for (std::size_t i = full; i < head_dim; ++i) tail[q][p] += block.query[q][i] * key[i];
     }
   }
-  for (std::size_t q = 0; q < NQ; ++q) store(block.scores[q] + t, (sum_each(dots[q]) + tail[q]) * scale);
+  for (std::size_t q = 0; q < NQ; ++q)
+    store(block.scores[q] + t, (lanes::sum_each<R>(dots[q]) + tail[q]) * lanes::splat_for<R>(scale));
 }
 
 // out[q][i..i + NV * kLanes) = sum over t < positions of p[q][t] * V[t][i..], times the
 // query's 1 / sum: the weights are zero past each query's visible positions.
-template <std::size_t NQ, std::size_t NV>
+template <LaneRegisters R, std::size_t NQ, std::size_t NV>
 [[gnu::always_inline]] inline void sum_values(const QueryBlock& block, const float* values,
                                               std::size_t kv_width, std::size_t positions, std::size_t i,
                                               const float* inverse_sum) {
@@ -105,7 +87,7 @@ template <std::size_t NQ, std::size_t NV>
     for (std::size_t c = 0; c < NV; ++c) v[c] = load(values + t * kv_width + i + c * kLanes);
 #pragma GCC unroll 4
     for (std::size_t q = 0; q < NQ; ++q) {
-      const float p = block.scores[q][t];
+      const Lanes p = lanes::splat_for<R>(block.scores[q][t]);
 #pragma GCC unroll 4
       for (std::size_t c = 0; c < NV; ++c) acc[q][c] += p * v[c];
     }
@@ -113,10 +95,11 @@ template <std::size_t NQ, std::size_t NV>
 #pragma GCC unroll 4
   for (std::size_t q = 0; q < NQ; ++q)
 #pragma GCC unroll 4
-    for (std::size_t c = 0; c < NV; ++c) store(block.out[q] + i + c * kLanes, acc[q][c] * inverse_sum[q]);
+    for (std::size_t c = 0; c < NV; ++c)
+      store(block.out[q] + i + c * kLanes, acc[q][c] * lanes::splat_for<R>(inverse_sum[q]));
 }
 
-template <std::size_t NQ>
+template <LaneRegisters R, std::size_t NQ>
 [[gnu::always_inline]] inline void attend_block(const QueryBlock& block, const float* keys,
                                                 const float* values, std::size_t kv_width,
                                                 std::size_t head_dim, float scale) {
@@ -129,11 +112,11 @@ template <std::size_t NQ>
   for (std::size_t c = 0; c < chunks; ++c) {
     // The common head sizes with their loop unrolled, so the queries stay in registers.
     if (head_dim == 64)
-      score_chunk<NQ, 4>(block, keys, kv_width, head_dim, c * kLanes, positions, scale);
+      score_chunk<R, NQ, 4>(block, keys, kv_width, head_dim, c * kLanes, positions, scale);
     else if (head_dim == 128)
-      score_chunk<NQ, 8>(block, keys, kv_width, head_dim, c * kLanes, positions, scale);
+      score_chunk<R, NQ, 8>(block, keys, kv_width, head_dim, c * kLanes, positions, scale);
     else
-      score_chunk<NQ, 0>(block, keys, kv_width, head_dim, c * kLanes, positions, scale);
+      score_chunk<R, NQ, 0>(block, keys, kv_width, head_dim, c * kLanes, positions, scale);
   }
 
   // Softmax numerators e^(s - max) over the visible positions, zero past them up to the
@@ -143,33 +126,36 @@ template <std::size_t NQ>
   for (std::size_t q = 0; q < NQ; ++q) {
     float* s = block.scores[q];
     const float visible = static_cast<float>(block.visible[q]);
-    // One comparison per select: GCC 12 compiles the `&` of two lane masks under a select
-    // lane by lane in the target_clones versions (a scalar compare and branch per lane, half
-    // of this function's time at 9 rows).
+    // One comparison per select, through vector_lanes.h's selects: GCC 12 compiles the `&` of
+    // two lane masks under a select lane by lane even where a Lanes fills one register (half
+    // of this function's time at 9 rows), and any select of Lanes wider than the registers.
     const Lanes minus_infinity = lanes::splat(-INFINITY);
     Lanes max_score = minus_infinity;
     for (std::size_t t = 0; t < chunks * kLanes; t += kLanes) {
-      const Lanes seen = index + static_cast<float>(t) < visible ? load(s + t) : minus_infinity;
-      max_score = seen > max_score ? seen : max_score;
+      const Lanes seen = lanes::where_below(index + lanes::splat_for<R>(static_cast<float>(t)), visible,
+                                            load(s + t), minus_infinity);
+      max_score = lanes::larger(seen, max_score);
     }
     const Lanes max_all = lanes::splat(lanes::max_lanes(max_score));
     Lanes sum = {};
     for (std::size_t t = 0; t < chunks * kLanes; t += kLanes) {
       const Lanes e = exp_lanes(load(s + t) - max_all);
-      const Lanes p = index + static_cast<float>(t) < visible ? e : Lanes{};
+      const Lanes p =
+          lanes::where_below(index + lanes::splat_for<R>(static_cast<float>(t)), visible, e, Lanes{});
       sum += p;
       store(s + t, p);
     }
     inverse_sum[q] = 1.0f / lanes::sum_lanes(sum);
   }
 
-  // Weighted values, kColumnBlock column vectors at a time, then the last columns of a
+  // Weighted values, column_block<R> column vectors at a time, then the last columns of a
   // head_dim that is not a multiple of kLanes one by one.
+  constexpr std::size_t kColumns = column_block<R>();
   std::size_t i = 0;
-  for (; i + kColumnBlock * kLanes <= head_dim; i += kColumnBlock * kLanes)
-    sum_values<NQ, kColumnBlock>(block, values, kv_width, positions, i, inverse_sum);
+  for (; i + kColumns * kLanes <= head_dim; i += kColumns * kLanes)
+    sum_values<R, NQ, kColumns>(block, values, kv_width, positions, i, inverse_sum);
   for (; i + kLanes <= head_dim; i += kLanes)
-    sum_values<NQ, 1>(block, values, kv_width, positions, i, inverse_sum);
+    sum_values<R, NQ, 1>(block, values, kv_width, positions, i, inverse_sum);
   for (; i < head_dim; ++i)
     for (std::size_t q = 0; q < NQ; ++q) {
       float acc = 0;
@@ -180,10 +166,12 @@ template <std::size_t NQ>
 
 // The queries of one KV head: every row r in [0, rows) and query head of its group, taken
 // kQueryBlock at a time in row order (so a block's queries see nearly the same positions).
-SPECMAP_LANES_CLONES
-void attend_kv_head(const float* q, std::size_t rows, std::size_t first_position, const float* keys,
-                    const float* values, const AttentionShape& shape, std::size_t kv_head, float* out,
-                    std::vector<float>& scores) {
+template <LaneRegisters R>
+[[gnu::always_inline]] inline void attend_kv_head(const float* q, std::size_t rows,
+                                                  std::size_t first_position, const float* keys,
+                                                  const float* values, const AttentionShape& shape,
+                                                  std::size_t kv_head, float* out,
+                                                  std::vector<float>& scores) {
   const std::size_t head_dim = shape.head_dim;
   const std::size_t q_width = shape.heads * head_dim;
   const std::size_t kv_width = shape.kv_heads * head_dim;
@@ -209,19 +197,52 @@ void attend_kv_head(const float* q, std::size_t rows, std::size_t first_position
     }
     switch (count) {
       case 4:
-        attend_block<4>(block, head_keys, head_values, kv_width, head_dim, scale);
+        attend_block<R, 4>(block, head_keys, head_values, kv_width, head_dim, scale);
         break;
       case 3:
-        attend_block<3>(block, head_keys, head_values, kv_width, head_dim, scale);
+        attend_block<R, 3>(block, head_keys, head_values, kv_width, head_dim, scale);
         break;
       case 2:
-        attend_block<2>(block, head_keys, head_values, kv_width, head_dim, scale);
+        attend_block<R, 2>(block, head_keys, head_values, kv_width, head_dim, scale);
         break;
       default:
-        attend_block<1>(block, head_keys, head_values, kv_width, head_dim, scale);
+        attend_block<R, 1>(block, head_keys, head_values, kv_width, head_dim, scale);
         break;
     }
   }
+}
+
+// One version per instruction set, each with the formulation its registers need (a template
+// cannot tell which target a target_clones copy is compiled for), picked once from the CPU.
+using AttendKvHead = void (*)(const float*, std::size_t, std::size_t, const float*, const float*,
+                              const AttentionShape&, std::size_t, float*, std::vector<float>&);
+
+void attend_kv_head_portable(const float* q, std::size_t rows, std::size_t first_position, const float* keys,
+                             const float* values, const AttentionShape& shape, std::size_t kv_head,
+                             float* out, std::vector<float>& scores) {
+  attend_kv_head<LaneRegisters::narrow>(q, rows, first_position, keys, values, shape, kv_head, out, scores);
+}
+#if SPECMAP_X86_64_VERSIONS
+SPECMAP_TARGET_X86_64_V3
+void attend_kv_head_x86_64_v3(const float* q, std::size_t rows, std::size_t first_position, const float* keys,
+                              const float* values, const AttentionShape& shape, std::size_t kv_head,
+                              float* out, std::vector<float>& scores) {
+  attend_kv_head<LaneRegisters::narrow>(q, rows, first_position, keys, values, shape, kv_head, out, scores);
+}
+SPECMAP_TARGET_X86_64_V4
+void attend_kv_head_x86_64_v4(const float* q, std::size_t rows, std::size_t first_position, const float* keys,
+                              const float* values, const AttentionShape& shape, std::size_t kv_head,
+                              float* out, std::vector<float>& scores) {
+  attend_kv_head<LaneRegisters::wide>(q, rows, first_position, keys, values, shape, kv_head, out, scores);
+}
+#endif
+
+AttendKvHead attend_kv_head_for_this_cpu() {
+#if SPECMAP_X86_64_VERSIONS
+  if (lanes::cpu_is_x86_64_v4()) return attend_kv_head_x86_64_v4;
+  if (lanes::cpu_is_x86_64_v3()) return attend_kv_head_x86_64_v3;
+#endif
+  return attend_kv_head_portable;
 }
 
 }  // namespace
@@ -246,6 +267,7 @@ void causal_attention(std::span<const float> q, std::size_t first_position, std:
   pool.parallel_for(shape.kv_heads, min_items, [&](std::size_t begin, std::size_t end) {
     // Per thread, reused across calls: no allocation per step once they have grown.
     thread_local std::vector<float> scores;
+    static const AttendKvHead attend_kv_head = attend_kv_head_for_this_cpu();
     for (std::size_t kv_head = begin; kv_head < end; ++kv_head)
       attend_kv_head(q.data(), rows, first_position, keys.data(), values.data(), shape, kv_head, out.data(),
                      scores);

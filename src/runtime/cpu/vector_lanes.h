@@ -19,6 +19,11 @@ typedef float Lanes __attribute__((vector_size(64)));
 typedef std::int32_t IntLanes __attribute__((vector_size(64)));
 constexpr std::size_t kLanes = 16;
 
+// What a compiled version of a Lanes kernel may assume about the vector registers. wide: a
+// Lanes is one register (AVX-512, x86-64-v4), whole-Lanes shuffles are single instructions
+// and 32 registers hold 16 Lanes. narrow: a Lanes spans two (AVX2) or four (SSE2, NEON).
+enum class LaneRegisters { wide, narrow };
+
 [[gnu::always_inline]] inline Lanes load(const float* p) {
   Lanes v;
   std::memcpy(&v, p, sizeof v);
@@ -29,6 +34,18 @@ constexpr std::size_t kLanes = 16;
 
 [[gnu::always_inline]] inline Lanes splat(float x) { return Lanes{} + x; }
 
+// x in every lane, for a kernel version with the given registers. Where a Lanes spans several
+// registers, GCC 12 builds `Lanes{} + x` (and a float times a Lanes) that is reused with
+// sixteen scalar stores through the stack, and broadcasts the lane-by-lane form; where it is
+// one register, the lane-by-lane form costs mask moves, and the sum broadcasts.
+template <LaneRegisters R>
+[[gnu::always_inline]] inline Lanes splat_for(float x) {
+  if constexpr (R == LaneRegisters::wide)
+    return Lanes{} + x;
+  else
+    return Lanes{x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x};
+}
+
 // Lane i holds i: compared against a bound, it masks the lanes past the end of a range.
 [[gnu::always_inline]] inline Lanes lane_index() {
   return Lanes{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
@@ -38,6 +55,41 @@ constexpr std::size_t kLanes = 16;
   float sum = 0;
   for (std::size_t i = 0; i < kLanes; ++i) sum += v[i];
   return sum;
+}
+
+// Lane-wise selects. GCC 12 compiles a comparison or `?:` of two Lanes lane by lane (a
+// scalar compare and blend per lane) wherever a Lanes is wider than the target's vector
+// registers: in the AVX2 and SSE2 versions on x86-64 and on NEON. The same select written as
+// a loop over the lanes is vectorised at every width. Keep these loops free of unroll
+// pragmas: a loop unrolled before the vectoriser sees it goes back to lane by lane.
+
+// a > b ? a : b per lane: where either lane is NaN, b's.
+[[gnu::always_inline]] inline Lanes larger(Lanes a, Lanes b) {
+  Lanes r;
+  for (std::size_t i = 0; i < kLanes; ++i) r[i] = a[i] > b[i] ? a[i] : b[i];
+  return r;
+}
+
+// x < bound ? bound : x per lane (a NaN stays NaN).
+[[gnu::always_inline]] inline Lanes at_least(Lanes x, float bound) {
+  Lanes r;
+  for (std::size_t i = 0; i < kLanes; ++i) r[i] = x[i] < bound ? bound : x[i];
+  return r;
+}
+
+// x > bound ? bound : x per lane (a NaN stays NaN).
+[[gnu::always_inline]] inline Lanes at_most(Lanes x, float bound) {
+  Lanes r;
+  for (std::size_t i = 0; i < kLanes; ++i) r[i] = x[i] > bound ? bound : x[i];
+  return r;
+}
+
+// index < bound ? v : otherwise per lane: with index from lane_index() plus an offset, keeps
+// the lanes of a range and replaces those past its end.
+[[gnu::always_inline]] inline Lanes where_below(Lanes index, float bound, Lanes v, Lanes otherwise) {
+  Lanes r;
+  for (std::size_t i = 0; i < kLanes; ++i) r[i] = index[i] < bound ? v[i] : otherwise[i];
+  return r;
 }
 
 [[gnu::always_inline]] inline float max_lanes(Lanes v) {
@@ -51,8 +103,7 @@ constexpr std::size_t kLanes = 16;
 // 2^n built in the exponent bits. Within a few float roundings of std::exp, without a call
 // per value. NaN stays NaN.
 [[gnu::always_inline]] inline Lanes exp_lanes(Lanes x) {
-  x = x < -87.0f ? Lanes{} - 87.0f : x;
-  x = x > 88.0f ? Lanes{} + 88.0f : x;
+  x = at_most(at_least(x, -87.0f), 88.0f);
   // Round to nearest integer by adding and subtracting 1.5 * 2^23.
   const Lanes n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
   const Lanes r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
@@ -78,4 +129,20 @@ constexpr std::size_t kLanes = 16;
 #define SPECMAP_LANES_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SPECMAP_LANES_CLONES
+#endif
+
+// Kernels that need a different formulation per register width (a target_clones copy cannot
+// tell which target it is compiled for) compile one version per x86-64 level with these and
+// pick one from the CPU; under AddressSanitizer too, as nothing runs before main. Elsewhere
+// (aarch64) the portable version is the NEON one.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define SPECMAP_X86_64_VERSIONS 1
+#define SPECMAP_TARGET_X86_64_V3 __attribute__((target("arch=x86-64-v3")))
+#define SPECMAP_TARGET_X86_64_V4 __attribute__((target("arch=x86-64-v4")))
+namespace specmap::runtime::lanes {
+inline bool cpu_is_x86_64_v3() { return __builtin_cpu_supports("x86-64-v3"); }
+inline bool cpu_is_x86_64_v4() { return __builtin_cpu_supports("x86-64-v4"); }
+}  // namespace specmap::runtime::lanes
+#else
+#define SPECMAP_X86_64_VERSIONS 0
 #endif
