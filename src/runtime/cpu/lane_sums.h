@@ -51,55 +51,52 @@ typedef float Half __attribute__((vector_size(32)));
   return __builtin_shufflevector(x, y, 0, 2, 4, 6) + __builtin_shufflevector(x, y, 1, 3, 5, 7);
 }
 
-[[gnu::always_inline]] inline Lanes narrow_halve_groups_8(Lanes a, Lanes b) {
-  return join(half(a, 0) + half(a, 1), half(b, 0) + half(b, 1));
+// Each step on whole Lanes (wide: single instructions where a Lanes is one register) or on
+// quarters and halves (narrow).
+template <LaneRegisters R>
+[[gnu::always_inline]] inline Lanes halve_groups_8(Lanes a, Lanes b) {
+  if constexpr (R == LaneRegisters::wide)
+    return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
+           __builtin_shufflevector(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
+  else
+    return join(half(a, 0) + half(a, 1), half(b, 0) + half(b, 1));
 }
-[[gnu::always_inline]] inline Lanes narrow_halve_groups_4(Lanes a, Lanes b) {
-  return join(quarter(a, 0) + quarter(a, 1), quarter(a, 2) + quarter(a, 3), quarter(b, 0) + quarter(b, 1),
-              quarter(b, 2) + quarter(b, 3));
+template <LaneRegisters R>
+[[gnu::always_inline]] inline Lanes halve_groups_4(Lanes a, Lanes b) {
+  if constexpr (R == LaneRegisters::wide)
+    return __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) +
+           __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+  else
+    return join(quarter(a, 0) + quarter(a, 1), quarter(a, 2) + quarter(a, 3), quarter(b, 0) + quarter(b, 1),
+                quarter(b, 2) + quarter(b, 3));
 }
-[[gnu::always_inline]] inline Lanes narrow_halve_groups_2(Lanes a, Lanes b) {
-  return join(halve_pairs(quarter(a, 0), quarter(a, 1)), halve_pairs(quarter(a, 2), quarter(a, 3)),
-              halve_pairs(quarter(b, 0), quarter(b, 1)), halve_pairs(quarter(b, 2), quarter(b, 3)));
+template <LaneRegisters R>
+[[gnu::always_inline]] inline Lanes halve_groups_2(Lanes a, Lanes b) {
+  if constexpr (R == LaneRegisters::wide)
+    return __builtin_shufflevector(a, b, 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29) +
+           __builtin_shufflevector(a, b, 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31);
+  else
+    return join(halve_pairs(quarter(a, 0), quarter(a, 1)), halve_pairs(quarter(a, 2), quarter(a, 3)),
+                halve_pairs(quarter(b, 0), quarter(b, 1)), halve_pairs(quarter(b, 2), quarter(b, 3)));
 }
-[[gnu::always_inline]] inline Lanes narrow_halve_groups_1(Lanes a, Lanes b) {
-  return join(halve_singles(quarter(a, 0), quarter(a, 1)), halve_singles(quarter(a, 2), quarter(a, 3)),
-              halve_singles(quarter(b, 0), quarter(b, 1)), halve_singles(quarter(b, 2), quarter(b, 3)));
-}
-
-// The same steps on whole Lanes, single instructions where a Lanes is one register.
-[[gnu::always_inline]] inline Lanes wide_halve_groups_8(Lanes a, Lanes b) {
-  return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23) +
-         __builtin_shufflevector(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31);
-}
-[[gnu::always_inline]] inline Lanes wide_halve_groups_4(Lanes a, Lanes b) {
-  return __builtin_shufflevector(a, b, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27) +
-         __builtin_shufflevector(a, b, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
-}
-[[gnu::always_inline]] inline Lanes wide_halve_groups_2(Lanes a, Lanes b) {
-  return __builtin_shufflevector(a, b, 0, 1, 4, 5, 8, 9, 12, 13, 16, 17, 20, 21, 24, 25, 28, 29) +
-         __builtin_shufflevector(a, b, 2, 3, 6, 7, 10, 11, 14, 15, 18, 19, 22, 23, 26, 27, 30, 31);
-}
-[[gnu::always_inline]] inline Lanes wide_halve_groups_1(Lanes a, Lanes b) {
-  return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30) +
-         __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+template <LaneRegisters R>
+[[gnu::always_inline]] inline Lanes halve_groups_1(Lanes a, Lanes b) {
+  if constexpr (R == LaneRegisters::wide)
+    return __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30) +
+           __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+  else
+    return join(halve_singles(quarter(a, 0), quarter(a, 1)), halve_singles(quarter(a, 2), quarter(a, 3)),
+                halve_singles(quarter(b, 0), quarter(b, 1)), halve_singles(quarter(b, 2), quarter(b, 3)));
 }
 
 // Lane p of the result = the sum of v[p]'s lanes, in 15 shuffle-and-add steps (v is used as
 // scratch).
 template <LaneRegisters R>
 [[gnu::always_inline]] inline Lanes sum_each(Lanes* v) {
-  if constexpr (R == LaneRegisters::wide) {
-    for (std::size_t p = 0; p < 8; ++p) v[p] = wide_halve_groups_8(v[2 * p], v[2 * p + 1]);
-    for (std::size_t p = 0; p < 4; ++p) v[p] = wide_halve_groups_4(v[2 * p], v[2 * p + 1]);
-    for (std::size_t p = 0; p < 2; ++p) v[p] = wide_halve_groups_2(v[2 * p], v[2 * p + 1]);
-    return wide_halve_groups_1(v[0], v[1]);
-  } else {
-    for (std::size_t p = 0; p < 8; ++p) v[p] = narrow_halve_groups_8(v[2 * p], v[2 * p + 1]);
-    for (std::size_t p = 0; p < 4; ++p) v[p] = narrow_halve_groups_4(v[2 * p], v[2 * p + 1]);
-    for (std::size_t p = 0; p < 2; ++p) v[p] = narrow_halve_groups_2(v[2 * p], v[2 * p + 1]);
-    return narrow_halve_groups_1(v[0], v[1]);
-  }
+  for (std::size_t p = 0; p < 8; ++p) v[p] = halve_groups_8<R>(v[2 * p], v[2 * p + 1]);
+  for (std::size_t p = 0; p < 4; ++p) v[p] = halve_groups_4<R>(v[2 * p], v[2 * p + 1]);
+  for (std::size_t p = 0; p < 2; ++p) v[p] = halve_groups_2<R>(v[2 * p], v[2 * p + 1]);
+  return halve_groups_1<R>(v[0], v[1]);
 }
 
 }  // namespace specmap::runtime::lanes
