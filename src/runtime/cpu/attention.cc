@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <cstring>
 #include <vector>
 
 #include "runtime/cpu/lane_sums.h"
