@@ -37,15 +37,15 @@ GroupPoints points_needed(const Workload& workload, const std::vector<int>& gamm
 
 // The same points as one sequence of both models' passes in the order the speculative loop
 // runs them, so each is timed with the caches, the device and the thread pools as the loop
-// leaves them. Per quadrature length L of the plans (ascending): the drafting steps of the
-// group's largest gamma at L, timed in a row (the first one right after a target pass, as the
-// first step of every round; the others after the draft's own step), then the target's
-// verification of that gamma right after them; the gamma-0 step right after a target pass;
-// and for each smaller gamma the draft's last step of that gamma (untimed) and the target's
-// verification of it; with a KV cache then the draft's 2-token catch-up step at L (after a
-// target pass, and an untimed target step after it). With a KV cache the first round's passes
-// come first (the draft's prompt step, then the target's prompt and drafts: the
-// plan's prefill ones). Every point of points_needed() is timed exactly once;
+// leaves them. Per quadrature length L of the plans (ascending) and per gamma of the group at
+// L (largest first): two untimed rounds of that gamma (its drafting steps, then the target's
+// verification of them; for gamma 0 the target's step alone), then the timed round, so each
+// verification follows as many drafter passes as in its case's loop, round after round (the
+// first drafting step right after a target pass, the others after the draft's own step);
+// with a KV cache then the draft's 2-token catch-up step at L (after a target pass, and an
+// untimed target step after it). With a KV cache the first round's passes come first (the
+// draft's prompt step, then the target's prompt and drafts: the plan's prefill ones). Every
+// point of points_needed() is timed exactly once;
 // `draft_runs` false (no drafter built): only the target's passes.
 std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const std::vector<int>& gammas,
                                                bool draft_runs);

@@ -208,6 +208,27 @@ TEST(FreshProfile, LoopOrderTimesEveryPointOnceWhereTheLoopRunsIt) {
         const bool verification = kv ? p.point.new_tokens > 1 : p.point.rows > 0;
         EXPECT_EQ(after_draft, verification)
             << "a verification follows the drafter, a gamma-0 step the target";
+        // Two untimed rounds of the same gamma before it (the same target pass, with that
+        // gamma's drafting steps before each), so it finds the caches as its case's loop
+        // leaves them, round after round.
+        const Tokens g = verification ? (kv ? p.point.new_tokens - 1 : p.point.rows - 1) : 0;
+        const Tokens at = kv ? p.point.context + 1 : p.point.new_tokens - g;
+        if (lengths.count(at) > 0) {
+          std::size_t k = i;
+          for (int lead = 0; lead < 2; ++lead) {
+            Tokens drafts = 0;
+            while (k > 0 && order[k - 1].draft) {
+              --k;
+              ++drafts;
+              EXPECT_FALSE(order[k].timed && lead > 0) << "lead rounds are untimed";
+            }
+            EXPECT_EQ(drafts, g) << "gamma " << g << " at " << at << ": its drafting steps before each pass";
+            ASSERT_GT(k, 0u);
+            --k;
+            EXPECT_EQ(order[k].point, p.point) << "gamma " << g << " at " << at << ": a lead round";
+            EXPECT_FALSE(order[k].timed);
+          }
+        }
         if (verification) {
           // Right after the drafter's last step of that gamma.
           const Tokens gamma = kv ? p.point.new_tokens - 1 : p.point.rows - 1;
