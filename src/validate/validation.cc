@@ -40,6 +40,11 @@ std::optional<double> CaseMeasurement::half_difference() const {
   return (half_seconds[0] / double(half_tokens[0])) / (half_seconds[1] / double(half_tokens[1])) - 1;
 }
 
+std::size_t CaseMeasurement::stalled_runs() const {
+  return static_cast<std::size_t>(
+      std::count_if(runs.begin(), runs.end(), [](const RunRecord& r) { return r.stalls.passes > 0; }));
+}
+
 std::size_t CaseMeasurement::disturbed_runs() const {
   return static_cast<std::size_t>(
       std::count_if(runs.begin(), runs.end(), [](const RunRecord& r) { return r.conditions.disturbed; }));
@@ -146,6 +151,14 @@ void pool(CaseMeasurement& m, const runtime::PlanRunReport& r) {
   m.draft_seconds += s.draft_time;
   m.target_seconds += s.target_time;
   m.other_seconds += s.other_time;
+}
+
+// The run's stalled passes, pooled into the case's measurement.
+runtime::PassStalls pool_stalls(CaseMeasurement& m, const runtime::PlanRunReport& r) {
+  const runtime::PassStalls stalls = runtime::find_stalls(r.stats.passes);
+  m.stalled_passes += stalls.passes;
+  m.stall_seconds += stalls.excess;
+  return stalls;
 }
 
 // The Leviathan estimate accepted / (accepted + rejections) that runs at `gamma` are expected
@@ -485,11 +498,12 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
     const runtime::MachineSample after = runtime::sample_machine();
     if (!report) return report.error();
     pool(c.measured, *report);
+    const runtime::PassStalls stalls = pool_stalls(c.measured, *report);
     c.measured.half_seconds[run.half] += report->stats.total_time();
     c.measured.half_tokens[run.half] += report->stats.tokens_generated;
     c.measured.runs.push_back(RunRecord{run.round, run.repetition, run.prompt, run.half, report->time_per_token,
                                         runtime::conditions_between(before, after, group_cores[g]),
-                                        report->stats.accepted, report->stats.rejections});
+                                        report->stats.accepted, report->stats.rejections, stalls});
     ++progress.done;
   }
 
@@ -568,6 +582,8 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
       c.stale = predict_with_interval(in, groups[g].candidates[k], evidence).prediction;
       const Seconds measured = c.measured.time_per_token();
       c.deviation = measured > 0 ? c.predicted.time_per_token / measured - 1 : 0;
+      const Seconds without_stalls = c.measured.time_per_token_without_stalls();
+      c.deviation_without_stalls = without_stalls > 0 ? c.predicted.time_per_token / without_stalls - 1 : 0;
       c.stale_deviation = measured > 0 ? c.stale.time_per_token / measured - 1 : 0;
       if (c.schedule == Schedule::overlapped && fresh[g].contention_rounds() > 0 && c.predicted.feasible &&
           c.stale.feasible && !out.drift.back().contention) {

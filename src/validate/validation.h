@@ -36,6 +36,7 @@
 #include "core/result.h"
 #include "core/units.h"
 #include "cost/prediction.h"
+#include "runtime/measure/pass_stalls.h"
 #include "runtime/measure/run_conditions.h"
 #include "study/study.h"
 #include "validate/prediction_interval.h"
@@ -91,6 +92,7 @@ struct RunRecord {
   runtime::RunConditions conditions;
   std::int64_t accepted = 0;  // this run's acceptance counters
   std::int64_t rejections = 0;
+  runtime::PassStalls stalls;  // passes of this run that stalled (runtime/measure/pass_stalls.h)
 };
 
 // What the runs of one case measured, pooled over prompts and repetitions.
@@ -109,6 +111,9 @@ struct CaseMeasurement {
   Seconds draft_seconds = 0;   // in draft-model calls
   Seconds target_seconds = 0;  // in target-model calls
   Seconds other_seconds = 0;   // sampling, verification, bookkeeping
+  // Stalled passes over all runs, and their time beyond their neighbours' (part of total_seconds).
+  std::int64_t stalled_passes = 0;
+  Seconds stall_seconds = 0;
 
   [[nodiscard]] Seconds time_per_token() const { return tokens > 0 ? total_seconds / double(tokens) : 0; }
   // Leviathan alpha (maximum likelihood, accepted / (accepted + rejections)); empty at gamma 0.
@@ -119,6 +124,14 @@ struct CaseMeasurement {
   // Time per token of half A over that of half B, minus 1; empty without both halves.
   [[nodiscard]] std::optional<double> half_difference() const;
   [[nodiscard]] std::size_t disturbed_runs() const;
+  [[nodiscard]] std::size_t stalled_runs() const;  // runs with at least one stalled pass
+  // Share of the measured time that stalled passes took beyond their neighbours.
+  [[nodiscard]] double stall_share() const { return total_seconds > 0 ? stall_seconds / total_seconds : 0; }
+  // The time per token had every stalled pass taken its neighbours' median: what the machine
+  // did outside the model's reach removed, and said so wherever it is reported.
+  [[nodiscard]] Seconds time_per_token_without_stalls() const {
+    return tokens > 0 ? (total_seconds - stall_seconds) / double(tokens) : 0;
+  }
 };
 
 struct ValidationCase {
@@ -150,6 +163,9 @@ struct ValidationCase {
   CaseMeasurement measured;
   // predicted / measured - 1 (positive: the model expects a slower run than measured).
   double deviation = 0;
+  // The same against measured.time_per_token_without_stalls(): the model's error with the
+  // stalls the machine added taken out (the headline figure stays `deviation`).
+  double deviation_without_stalls = 0;
   double stale_deviation = 0;
   double nominal_deviation = 0;
   // Over the experiment's best gamma 0 case, predicted and measured respectively.

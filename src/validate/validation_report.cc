@@ -95,7 +95,8 @@ std::string cases_csv(const std::vector<ExperimentValidation>& experiments) {
          "measured_other_s_per_token,interval_noise,stale_predicted_s_per_token,stale_deviation,"
          "half_a_s_per_token,half_b_s_per_token,half_difference,baseline_case,baseline_predicted_speedup,"
          "baseline_measured_speedup,speedup_deviation,disturbed_runs,median_cpu_per_wall,max_others_share,"
-         "steal_s,mean_load_average,predicted_alpha,interval_profile,interval_acceptance\n";
+         "steal_s,mean_load_average,predicted_alpha,interval_profile,interval_acceptance,stalled_runs,"
+         "stalled_passes,stall_share,measured_without_stalls_s_per_token,deviation_without_stalls\n";
   for (const auto& e : experiments) {
     for (const auto& c : e.cases) {
       const Seconds measured = c.measured.time_per_token();
@@ -142,7 +143,9 @@ std::string cases_csv(const std::vector<ExperimentValidation>& experiments) {
           << (c.speedup_deviation() ? fixed(*c.speedup_deviation(), 5) : "") << ',' << m.disturbed_runs() << ','
           << fixed(median(ratios), 3) << ',' << fixed(others, 4) << ',' << sig(steal) << ','
           << (loads > 0 ? fixed(load / loads, 2) : "") << ',' << optional_number(c.predicted_alpha) << ','
-          << fixed(c.profile_half_width, 5) << ',' << fixed(c.acceptance_half_width, 5) << '\n';
+          << fixed(c.profile_half_width, 5) << ',' << fixed(c.acceptance_half_width, 5) << ','
+          << m.stalled_runs() << ',' << m.stalled_passes << ',' << fixed(m.stall_share(), 5) << ','
+          << sig(m.time_per_token_without_stalls()) << ',' << fixed(c.deviation_without_stalls, 5) << '\n';
     }
   }
   return out.str();
@@ -179,6 +182,9 @@ std::string summary_json(const std::vector<ExperimentValidation>& experiments, c
                          {"median_others_share", s.median_others_share},
                          {"max_others_share", s.max_others_share},
                          {"steal_seconds", s.steal_seconds},
+                         {"stalled_runs", s.stalled_runs},
+                         {"stall_share", s.stall_share},
+                         {"stall_factor", runtime::kStallFactor},
                          {"median_load_average", s.median_load_average < 0 ? nlohmann::ordered_json()
                                                                           : nlohmann::ordered_json(s.median_load_average)},
                          {"min_frequency_mhz", optional_json(s.min_frequency_mhz)},
@@ -193,6 +199,8 @@ std::string summary_json(const std::vector<ExperimentValidation>& experiments, c
   j["best_measured"] = best_measured;
   j["nominal_alpha"] = {{"median_abs_deviation", s.nominal_median_abs_deviation},
                         {"p95_abs_deviation", s.nominal_p95_abs_deviation}};
+  j["without_stalls"] = {{"median_abs_deviation", s.median_abs_deviation_without_stalls},
+                         {"p95_abs_deviation", s.p95_abs_deviation_without_stalls}};
   j["median_run_spread"] = s.median_run_spread;
   j["targets"] = {{"median_abs_deviation", kTargetMedian},
                   {"p95_abs_deviation", kTargetP95},
@@ -387,6 +395,14 @@ std::string validation_markdown(const std::vector<ExperimentValidation>& experim
      << (s.min_frequency_mhz ? fixed(*s.min_frequency_mhz, 0) + " .. " + fixed(*s.max_frequency_mhz, 0) + " MHz"
                              : std::string("not readable here"))
      << ".\n\n";
+  md << "Stalls: " << s.stalled_runs << " of the " << s.n_runs << " runs had passes that took more than "
+     << fixed(runtime::kStallFactor, 0) << "x the passes of the same kind around them (docs/validation.md, "
+        "\"Stalls\"); their time beyond those took "
+     << percent(s.stall_share, 2) << " of the measured time. Against the measurements without it, the median "
+        "absolute deviation is "
+     << percent(s.median_abs_deviation_without_stalls, 2) << " and the p95 "
+     << percent(s.p95_abs_deviation_without_stalls, 2)
+     << " (the figures above, the targets' figures, keep the stalls in).\n\n";
 
   md << "## Per experiment\n\n| experiment | cases | noise floor | median abs. deviation | stale-profile | p95 | "
         "speedup deviation | 90% coverage | predicted best | measured best | regret |\n"
@@ -401,8 +417,9 @@ std::string validation_markdown(const std::vector<ExperimentValidation>& experim
   for (const auto& e : experiments) {
     md << "\n## " << e.name << "\n\nProfiles: `" << e.profile_path << "`\n\n";
     md << "| case | alpha (measured) | predicted ms/token | 90% interval | measured ms/token | deviation | "
-          "stale-profile deviation | half A / B - 1 | speedup over gamma 0 predicted | measured | runs disturbed |\n"
-          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+          "stale-profile deviation | half A / B - 1 | speedup over gamma 0 predicted | measured | runs disturbed | "
+          "runs stalled (share of time) |\n"
+          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     for (const auto& c : e.cases) {
       const auto alpha = c.measured.alpha_estimate();
       md << "| " << c.id << " | " << (alpha ? fixed(*alpha, 3) : std::string("-")) << " | "
@@ -413,7 +430,9 @@ std::string validation_markdown(const std::vector<ExperimentValidation>& experim
          << (c.measured.half_difference() ? signed_percent(*c.measured.half_difference()) : std::string("-"))
          << " | " << (c.baseline_predicted_speedup ? fixed(*c.baseline_predicted_speedup, 3) : std::string("-"))
          << " | " << (c.baseline_measured_speedup ? fixed(*c.baseline_measured_speedup, 3) : std::string("-"))
-         << " | " << c.measured.disturbed_runs() << "/" << c.measured.runs.size() << " |\n";
+         << " | " << c.measured.disturbed_runs() << "/" << c.measured.runs.size() << " | "
+         << c.measured.stalled_runs() << "/" << c.measured.runs.size() << " (" << percent(c.measured.stall_share(), 1)
+         << ") |\n";
     }
     if (e.search_pick) {
       const SearchPickCheck& p = *e.search_pick;

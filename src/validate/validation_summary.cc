@@ -72,12 +72,17 @@ BestPick best_pick(const ExperimentValidation& e) {
 ValidationSummary summarize(const std::vector<ExperimentValidation>& experiments) {
   ValidationSummary s;
   std::vector<double> abs_dev, signed_dev, nominal_abs, spreads, half_widths, stale_abs, stale_signed, noise,
-      speedup, stale_speedup, cpu_per_wall, others, loads;
+      speedup, stale_speedup, cpu_per_wall, others, loads, abs_without_stalls;
+  Seconds measured_seconds = 0, stall_seconds = 0;
   std::size_t covered = 0;
   for (const ExperimentValidation& e : experiments) {
     for (const ValidationCase& c : e.cases) {
       abs_dev.push_back(std::fabs(c.deviation));
       signed_dev.push_back(c.deviation);
+      abs_without_stalls.push_back(std::fabs(c.deviation_without_stalls));
+      measured_seconds += c.measured.total_seconds;
+      stall_seconds += c.measured.stall_seconds;
+      s.stalled_runs += c.measured.stalled_runs();
       nominal_abs.push_back(std::fabs(c.nominal_deviation));
       stale_abs.push_back(std::fabs(c.stale_deviation));
       stale_signed.push_back(c.stale_deviation);
@@ -114,6 +119,9 @@ ValidationSummary summarize(const std::vector<ExperimentValidation>& experiments
   s.p95_abs_deviation = percentile(abs_dev, 0.95);
   s.max_abs_deviation = *std::max_element(abs_dev.begin(), abs_dev.end());
   s.median_signed_deviation = median(signed_dev);
+  s.median_abs_deviation_without_stalls = median(abs_without_stalls);
+  s.p95_abs_deviation_without_stalls = percentile(abs_without_stalls, 0.95);
+  s.stall_share = measured_seconds > 0 ? stall_seconds / measured_seconds : 0;
   s.nominal_median_abs_deviation = median(nominal_abs);
   s.nominal_p95_abs_deviation = percentile(nominal_abs, 0.95);
   s.interval_coverage = static_cast<double>(covered) / static_cast<double>(s.n_cases);

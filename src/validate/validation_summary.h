@@ -54,6 +54,13 @@ struct ValidationSummary {
   // The runs' conditions (runtime/measure/run_conditions.h).
   std::size_t n_runs = 0;
   std::size_t disturbed_runs = 0;            // other processes used the run's cores
+  // Runs with stalled passes (runtime/measure/pass_stalls.h), and the stalls' time beyond their
+  // neighbours' over all measured time.
+  std::size_t stalled_runs = 0;
+  double stall_share = 0;
+  // The deviations against the measurements with the stalls taken out.
+  double median_abs_deviation_without_stalls = 0;
+  double p95_abs_deviation_without_stalls = 0;
   double median_cpu_per_wall = 0;            // the process's CPU time over the wall time of a run
   double median_others_share = 0;            // other processes' share of the run's cores
   double max_others_share = 0;

@@ -95,7 +95,9 @@ TEST(Validate, RunsEveryCaseAndWritesConsistentFigures) {
     std::stringstream hs(line);
     for (std::string x; std::getline(hs, x, ',');) column.emplace(x, column.size());
   }
-  for (const char* name : {"interval_noise", "interval_profile", "interval_acceptance"})
+  for (const char* name : {"interval_noise", "interval_profile", "interval_acceptance", "stalled_runs",
+                           "stalled_passes", "stall_share", "measured_without_stalls_s_per_token",
+                           "deviation_without_stalls"})
     ASSERT_TRUE(column.count(name)) << name << " in " << line;
   std::size_t rows = 0;
   while (std::getline(csv, line)) {
@@ -134,6 +136,15 @@ TEST(Validate, RunsEveryCaseAndWritesConsistentFigures) {
       sum += term;
     }
     EXPECT_LE(half, sum + 1e-4) << line;
+    // Stalls are taken out of the measurement only in their own columns, never more than it held.
+    ASSERT_GT(f.size(), column.at("deviation_without_stalls")) << line;
+    const double share = std::stod(f[column.at("stall_share")]);
+    const double without = std::stod(f[column.at("measured_without_stalls_s_per_token")]);
+    EXPECT_GE(share, 0) << line;
+    EXPECT_LT(share, 1) << line;
+    EXPECT_NEAR(without, measured * (1 - share), 1e-4 * measured) << line;
+    EXPECT_NEAR(std::stod(f[column.at("deviation_without_stalls")]), predicted / without - 1, 1e-3) << line;
+    EXPECT_EQ(std::stod(f[column.at("stalled_runs")]) > 0, std::stod(f[column.at("stalled_passes")]) > 0) << line;
   }
   EXPECT_EQ(rows, variants * 2);
   // The search's pick is checked against the fastest measured case.

@@ -155,6 +155,30 @@ TEST_F(SpeculativeDecoderTest, StatsCountPositionsConsistently) {
   EXPECT_GE(stats.other_time, 0.0);
 }
 
+TEST_F(SpeculativeDecoderTest, RecordsEveryModelPassInOrder) {
+  constexpr int kGamma = 3;
+  Result<GenerationResult> result = decoder_.generate(kPrompt, 60, kGamma, sampling(9));
+  ASSERT_TRUE(result.ok());
+  const SpeculativeStats& stats = result->stats;
+  std::int64_t draft_passes = 0, target_passes = 0;
+  Seconds draft_seconds = 0, target_seconds = 0;
+  for (const PassTime& p : stats.passes) {
+    EXPECT_GE(p.seconds, 0.0);
+    EXPECT_GE(p.tokens, 1u);
+    (p.draft ? draft_passes : target_passes) += 1;
+    (p.draft ? draft_seconds : target_seconds) += p.seconds;
+  }
+  EXPECT_EQ(draft_passes, draft_.append_calls());
+  EXPECT_EQ(target_passes, target_.append_calls());
+  // The first pass of each model takes in the prompt.
+  ASSERT_FALSE(stats.passes.empty());
+  EXPECT_TRUE(stats.passes.front().draft);
+  EXPECT_EQ(stats.passes.front().tokens, kPrompt.size());
+  // The passes are the models' calls without their rollbacks: within the clocks.
+  EXPECT_LE(draft_seconds, stats.draft_time + 1e-12);
+  EXPECT_LE(target_seconds, stats.target_time + 1e-12);
+}
+
 TEST_F(SpeculativeDecoderTest, HookSeesEveryIteration) {
   std::vector<IterationRecord> seen;
   std::size_t emitted = 0;

@@ -166,6 +166,32 @@ TEST(ValidationSummary, SpeedupIsOverTheBaselineOfTheSameVariantAndTarget) {
   EXPECT_NEAR(*s.stale_median_speedup_deviation, 0.1, 1e-12);
 }
 
+TEST(ValidationSummary, ReportsStallsBesideTheDeviationThatKeepsThem) {
+  ExperimentValidation e;
+  e.name = "x";
+  // "a" measured 1.2 s/token over 10 tokens, 2 s of it stalls in one of its two runs: 1.0 without.
+  ValidationCase a = make_case("a", 1.0, 1.2, 0.9, 1.1);
+  a.measured.stall_seconds = 2.0;
+  a.measured.stalled_passes = 3;
+  RunRecord stalled, clean;
+  stalled.stalls = {3, 2.0};
+  a.measured.runs = {stalled, clean};
+  a.deviation_without_stalls = a.predicted.time_per_token / a.measured.time_per_token_without_stalls() - 1;
+  ValidationCase b = make_case("b", 1.05, 1.0, 1.0, 1.1);
+  b.deviation_without_stalls = b.deviation;
+  e.cases = {a, b};
+  EXPECT_NEAR(a.measured.time_per_token_without_stalls(), 1.0, 1e-12);
+  EXPECT_NEAR(a.measured.stall_share(), 2.0 / 12.0, 1e-12);
+  EXPECT_EQ(a.measured.stalled_runs(), 1u);
+  const ValidationSummary s = summarize({e});
+  EXPECT_EQ(s.stalled_runs, 1u);
+  EXPECT_NEAR(s.stall_share, 2.0 / 22.0, 1e-12);
+  // The headline keeps the stalls: |1.0 / 1.2 - 1| and 5%; without them 0% and 5%.
+  EXPECT_NEAR(s.median_abs_deviation, (1 - 1.0 / 1.2 + 0.05) / 2, 1e-12);
+  EXPECT_NEAR(s.median_abs_deviation_without_stalls, 0.025, 1e-12);
+  EXPECT_NEAR(s.p95_abs_deviation_without_stalls, 0.05, 1e-12);
+}
+
 TEST(ValidationSummary, CountsDisturbedRunsAndTheMachinesState) {
   ExperimentValidation e;
   e.name = "x";

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <string>
 #include <utility>
@@ -71,10 +72,12 @@ void GenerationBase::timed_truncate(TokenModel& model, std::size_t length, Secon
 }
 
 Result<std::vector<float>> GenerationBase::timed_append(TokenModel& model, std::span<const int> tokens,
-                                                        std::size_t rows, Seconds& clock, const char* which) const {
+                                                        std::size_t rows, Seconds& clock, const char* which) {
   const Clock::time_point start = Clock::now();
   std::vector<float> logits = model.append(tokens, rows);
-  clock += seconds_since(start);
+  const Seconds took = seconds_since(start);
+  clock += took;
+  stats_.passes.push_back(PassTime{std::strcmp(which, "draft") == 0, tokens.size(), rows, took});
   if (logits.size() != rows * vocab_) {
     return Error{std::string("speculative decoding: the ") + which + " model returned " +
                  std::to_string(logits.size()) + " logits, expected " + std::to_string(rows * vocab_)};

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/result.h"
+#include "runtime/measure/pass_stalls.h"
 #include "core/units.h"
 #include "describe/experiment.h"
 #include "runtime/cpu/core_set.h"
@@ -116,6 +117,9 @@ struct SpeculativeStats {
   std::int64_t predrafts = 0;
   std::int64_t discarded_predrafts = 0;
   std::int64_t discarded_predraft_tokens = 0;
+  // Every model pass of the decoding thread, in order (the overlapped drafter's are not):
+  // what runtime/measure/pass_stalls.h looks for stalls in.
+  std::vector<PassTime> passes;
 
   // accepted / drafted: the "acceptance rate" runtimes such as llama.cpp print.
   // Empty when nothing was drafted.

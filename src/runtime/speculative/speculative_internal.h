@@ -79,9 +79,10 @@ class GenerationBase {
   [[nodiscard]] double effective_temperature() const { return config_.greedy ? 1.0 : config_.temperature; }
 
   static void timed_truncate(TokenModel& model, std::size_t length, Seconds& clock);
-  // model.append, timed into `clock`, with the logits' size checked.
+  // model.append, timed into `clock` and recorded in stats_.passes (the decoding thread's
+  // passes only), with the logits' size checked.
   Result<std::vector<float>> timed_append(TokenModel& model, std::span<const int> tokens, std::size_t rows,
-                                          Seconds& clock, const char* which) const;
+                                          Seconds& clock, const char* which);
   // Tokens of the committed sequence that `model` has not seen yet. A model holding
   // more than was committed (a truncate that did not take effect) is an error, not
   // something to index past.

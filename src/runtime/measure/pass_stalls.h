@@ -1,0 +1,44 @@
+#pragma once
+// Passes that stalled: a model pass that took several times as long as the passes of the same
+// kind around it in the same run. On this project's 2-core VM, single-core passes of a small
+// model (a few ms) took 50-150 ms of user-mode CPU time every second or two, without page
+// faults, context switches or steal time, while the kernel's DAMON reclaim daemon was on and
+// the process had run for a minute or more (docs/validation.md, "Stalls"). The cost model
+// cannot predict such passes and a profile's medians never see them, so a validation reports
+// how much of each run they took instead of hiding them in the deviation.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "core/units.h"
+
+namespace specmap::runtime {
+
+// One model pass on the decoding thread, in the order it ran.
+struct PassTime {
+  bool draft = false;
+  std::size_t tokens = 0;  // tokens appended
+  std::size_t rows = 0;    // rows sampled
+  Seconds seconds = 0;
+};
+
+struct PassStalls {
+  std::int64_t passes = 0;  // passes that stalled
+  Seconds excess = 0;       // their time beyond their neighbours' median, summed
+};
+
+// A pass stalled when it took more than kStallFactor times the median of its neighbours (the
+// kStallNeighbours nearest passes of the same model, token count and row count in the run,
+// half before and half after it where the run has them) and more than kStallMinExcess beyond
+// it. Neighbours rather than all passes of the kind: without a KV cache a pass's cost grows
+// with the sequence, and with one the attention's does. The first pass of each kind is never
+// a stall: a cold start belongs to the run, and the cost model's profile points are timed warm.
+// Kinds with fewer than kStallMinNeighbours other passes have no reference and no stalls.
+inline constexpr double kStallFactor = 3.0;
+inline constexpr std::size_t kStallNeighbours = 8;
+inline constexpr std::size_t kStallMinNeighbours = 4;
+inline constexpr Seconds kStallMinExcess = 1e-3;
+
+PassStalls find_stalls(std::span<const PassTime> passes);
+
+}  // namespace specmap::runtime
