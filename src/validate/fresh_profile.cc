@@ -79,8 +79,9 @@ GroupPoints points_needed(const Workload& workload, const std::vector<int>& gamm
   return GroupPoints{{points[0].begin(), points[0].end()}, {points[1].begin(), points[1].end()}};
 }
 
-// Untimed rounds of a gamma before the one loop_order times.
-constexpr int kLeadRounds = 2;
+// Untimed rounds of a gamma before the one loop_order times, at most: time_pass_sequence runs
+// runtime::kMinLeadRounds of them and the rest until they took runtime::kLeadSeconds.
+constexpr int kMaxLeadRounds = 16;
 
 std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const std::vector<int>& gammas,
                                                bool draft_runs) {
@@ -114,11 +115,11 @@ std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const s
 
   std::vector<runtime::SequencedPass> sequence;
   std::set<PassPoint> timed[2];
-  auto add = [&](bool draft, const PassPoint& p, bool time_it) {
+  auto add = [&](bool draft, const PassPoint& p, bool time_it, int lead_round = -1) {
     if (draft && !draft_runs) return;
     const int role = draft ? 0 : 1;
     const bool timed_here = time_it && wanted[role].count(p) > 0 && timed[role].insert(p).second;
-    sequence.push_back(runtime::SequencedPass{draft, p, timed_here});
+    sequence.push_back(runtime::SequencedPass{draft, p, timed_here, lead_round});
   };
   if (kv) {
     for (const PassPoint& p : needed.draft)
@@ -129,7 +130,8 @@ std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const s
   for (const auto& [length, verified] : iterations) {
     const int largest = *verified.rbegin();
     // Each gamma as one round of its own (its drafting steps, then the target's pass), after
-    // kLeadRounds untimed rounds of the same gamma: what runs between two target passes decides
+    // untimed lead rounds of the same gamma (runtime::kMinLeadRounds, and more until they took
+    // runtime::kLeadSeconds; runtime/measure/pass_points.h): what runs between two target passes decides
     // how much of the target's weights the last-level cache still holds, and the loop of a
     // gamma-g case runs g drafter passes between them, round after round. Measured on this
     // project's 2-core VM (host-target-40m, one core): gamma-0 steps 3.6-4.2 ms in a run of
@@ -138,10 +140,11 @@ std::vector<runtime::SequencedPass> loop_order(const Workload& workload, const s
     // cases' loops. Largest gamma first, so its drafting steps (every step point at this
     // length) are timed in its round.
     for (auto g = verified.rbegin(); g != verified.rend(); ++g) {
-      for (int lead = 0; lead <= kLeadRounds; ++lead) {
-        const bool timed_round = lead == kLeadRounds;
-        for (int j = 0; j < *g; ++j) add(true, draft_step(length, j), timed_round);
-        add(false, verification(length, *g), timed_round);
+      for (int lead = 0; lead <= kMaxLeadRounds; ++lead) {
+        const bool timed_round = lead == kMaxLeadRounds;
+        const int lead_round = timed_round ? -1 : lead;
+        for (int j = 0; j < *g; ++j) add(true, draft_step(length, j), timed_round, lead_round);
+        add(false, verification(length, *g), timed_round, lead_round);
       }
     }
     // The drafter's 2-token catch-up follows a target pass in the loop too; an untimed target

@@ -161,6 +161,32 @@ TEST(PassPoints, SequenceTimesItsTimedPassesInOrderAndRollsBothBack) {
           << "no context without a cache";
     }
     EXPECT_EQ((*target)->length(), 0u);
+    // Lead rounds: kMinLeadRounds always, the rest until they took the lead time. Two runs of
+    // four lead rounds (a drafting step and a verification each) before a timed round.
+    std::vector<SequencedPass> led;
+    for (Tokens at : {Tokens{4}, Tokens{7}})
+      for (int lead = 0; lead <= 4; ++lead) {
+        const bool timed = lead == 4;
+        const int round = timed ? -1 : lead;
+        if (kv) {
+          led.push_back({true, {1, at - 1}, timed, round});
+          led.push_back({false, {2, at - 1}, timed, round});
+        } else {
+          led.push_back({true, {at, 0}, timed, round});
+          led.push_back({false, {at + 1, 0, 2}, timed, round});
+        }
+      }
+    auto all = time_pass_sequence(draft->get(), **target, led, 4, 1e9);
+    ASSERT_TRUE(all.ok()) << all.error().format();
+    EXPECT_EQ(all->lead_rounds_run, 8);
+    EXPECT_EQ(all->lead_rounds_skipped, 0);
+    auto fewest = time_pass_sequence(draft->get(), **target, led, 4, 0);
+    ASSERT_TRUE(fewest.ok()) << fewest.error().format();
+    EXPECT_EQ(fewest->lead_rounds_run, 2 * kMinLeadRounds);
+    EXPECT_EQ(fewest->lead_rounds_skipped, 2 * (4 - kMinLeadRounds));
+    EXPECT_EQ(fewest->draft.size(), 2u) << "the timed rounds run whatever the lead rounds did";
+    EXPECT_EQ(fewest->target.size(), 2u);
+    EXPECT_EQ((*target)->length(), 0u);
   }
 }
 

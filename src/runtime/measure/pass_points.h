@@ -40,12 +40,28 @@ struct SequencedPass {
   bool draft = false;
   PassPoint point;
   bool timed = true;
+  // A pass of an untimed lead round: the round's index among the lead rounds before the timed
+  // round they lead (0, 1, ...); -1 for every other pass. See kLeadSeconds.
+  int lead_round = -1;
   bool operator==(const SequencedPass&) const = default;
 };
+
+// Lead rounds repeat a round before the one that is timed until the caches hold what that
+// round's pattern leaves in them. How many that takes depends on the round's length more than
+// on a count: on this project's 2-core VM, host-target-40m's gamma-0 steps on two cores took
+// 2.2-3.1 ms for the first ten or so steps of a run after drafting rounds and settled at
+// 2.0 ms after about fifteen (about 30 ms of steps), so two lead steps left the timed one a
+// half slower than the loop's, while two rounds of a 110M verification already run 15 ms.
+// time_pass_sequence runs lead rounds 0 .. kMinLeadRounds - 1 always, and skips a later one
+// when the lead rounds before it in its run of lead rounds took kLeadSeconds.
+inline constexpr int kMinLeadRounds = 2;
+inline constexpr Seconds kLeadSeconds = 0.040;
 
 struct SequenceTimings {
   std::vector<PassPointTiming> draft;   // the draft's timed passes, in sequence order
   std::vector<PassPointTiming> target;  // the target's
+  int lead_rounds_run = 0;              // lead rounds run, and skipped (kLeadSeconds)
+  int lead_rounds_skipped = 0;
 };
 
 // Runs `sequence` in its order, each pass timed as time_pass_points times one. Right after a
@@ -54,7 +70,9 @@ struct SequenceTimings {
 // passes run, as in the loop: a timed pass that follows the other model's pass finds what that
 // pass left behind, not its own untimed prefill. Without a KV cache every context must be 0.
 // `draft` may be null when no pass is the draft's. Both executors end rolled back to length 0.
+// Lead rounds past kMinLeadRounds run until the run of lead rounds took `lead_seconds`.
 Result<SequenceTimings> time_pass_sequence(TransformerExecutor* draft, TransformerExecutor& target,
-                                           const std::vector<SequencedPass>& sequence, std::uint64_t seed);
+                                           const std::vector<SequencedPass>& sequence, std::uint64_t seed,
+                                           Seconds lead_seconds = kLeadSeconds);
 
 }  // namespace specmap::runtime
