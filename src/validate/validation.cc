@@ -45,6 +45,18 @@ std::size_t CaseMeasurement::stalled_runs() const {
       std::count_if(runs.begin(), runs.end(), [](const RunRecord& r) { return r.stalls.passes > 0; }));
 }
 
+std::int64_t CaseMeasurement::stalled_passes() const {
+  std::int64_t n = 0;
+  for (const RunRecord& r : runs) n += r.stalls.passes;
+  return n;
+}
+
+Seconds CaseMeasurement::stall_seconds() const {
+  Seconds s = 0;
+  for (const RunRecord& r : runs) s += r.stalls.excess;
+  return s;
+}
+
 std::size_t CaseMeasurement::disturbed_runs() const {
   return static_cast<std::size_t>(
       std::count_if(runs.begin(), runs.end(), [](const RunRecord& r) { return r.conditions.disturbed; }));
@@ -153,13 +165,6 @@ void pool(CaseMeasurement& m, const runtime::PlanRunReport& r) {
   m.other_seconds += s.other_time;
 }
 
-// The run's stalled passes, pooled into the case's measurement.
-runtime::PassStalls pool_stalls(CaseMeasurement& m, const runtime::PlanRunReport& r) {
-  const runtime::PassStalls stalls = runtime::find_stalls(r.stats.passes);
-  m.stalled_passes += stalls.passes;
-  m.stall_seconds += stalls.excess;
-  return stalls;
-}
 
 // The Leviathan estimate accepted / (accepted + rejections) that runs at `gamma` are expected
 // to give under the workload's per-sample, per-position acceptance (the statistic a case's
@@ -498,12 +503,12 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
     const runtime::MachineSample after = runtime::sample_machine();
     if (!report) return report.error();
     pool(c.measured, *report);
-    const runtime::PassStalls stalls = pool_stalls(c.measured, *report);
     c.measured.half_seconds[run.half] += report->stats.total_time();
     c.measured.half_tokens[run.half] += report->stats.tokens_generated;
     c.measured.runs.push_back(RunRecord{run.round, run.repetition, run.prompt, run.half, report->time_per_token,
                                         runtime::conditions_between(before, after, group_cores[g]),
-                                        report->stats.accepted, report->stats.rejections, stalls});
+                                        report->stats.accepted, report->stats.rejections,
+                                        runtime::find_stalls(report->stats.passes)});
     ++progress.done;
   }
 

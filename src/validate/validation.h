@@ -111,9 +111,6 @@ struct CaseMeasurement {
   Seconds draft_seconds = 0;   // in draft-model calls
   Seconds target_seconds = 0;  // in target-model calls
   Seconds other_seconds = 0;   // sampling, verification, bookkeeping
-  // Stalled passes over all runs, and their time beyond their neighbours' (part of total_seconds).
-  std::int64_t stalled_passes = 0;
-  Seconds stall_seconds = 0;
 
   [[nodiscard]] Seconds time_per_token() const { return tokens > 0 ? total_seconds / double(tokens) : 0; }
   // Leviathan alpha (maximum likelihood, accepted / (accepted + rejections)); empty at gamma 0.
@@ -125,12 +122,15 @@ struct CaseMeasurement {
   [[nodiscard]] std::optional<double> half_difference() const;
   [[nodiscard]] std::size_t disturbed_runs() const;
   [[nodiscard]] std::size_t stalled_runs() const;  // runs with at least one stalled pass
+  // Stalled passes over all runs, and their time beyond their neighbours' (part of total_seconds).
+  [[nodiscard]] std::int64_t stalled_passes() const;
+  [[nodiscard]] Seconds stall_seconds() const;
   // Share of the measured time that stalled passes took beyond their neighbours.
-  [[nodiscard]] double stall_share() const { return total_seconds > 0 ? stall_seconds / total_seconds : 0; }
+  [[nodiscard]] double stall_share() const { return total_seconds > 0 ? stall_seconds() / total_seconds : 0; }
   // The time per token had every stalled pass taken its neighbours' median: what the machine
   // did outside the model's reach removed, and said so wherever it is reported.
   [[nodiscard]] Seconds time_per_token_without_stalls() const {
-    return tokens > 0 ? (total_seconds - stall_seconds) / double(tokens) : 0;
+    return tokens > 0 ? (total_seconds - stall_seconds()) / double(tokens) : 0;
   }
 };
 

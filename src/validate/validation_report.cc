@@ -144,7 +144,7 @@ std::string cases_csv(const std::vector<ExperimentValidation>& experiments) {
           << fixed(median(ratios), 3) << ',' << fixed(others, 4) << ',' << sig(steal) << ','
           << (loads > 0 ? fixed(load / loads, 2) : "") << ',' << optional_number(c.predicted_alpha) << ','
           << fixed(c.profile_half_width, 5) << ',' << fixed(c.acceptance_half_width, 5) << ','
-          << m.stalled_runs() << ',' << m.stalled_passes << ',' << fixed(m.stall_share(), 5) << ','
+          << m.stalled_runs() << ',' << m.stalled_passes() << ',' << fixed(m.stall_share(), 5) << ','
           << sig(m.time_per_token_without_stalls()) << ',' << fixed(c.deviation_without_stalls, 5) << '\n';
     }
   }

@@ -81,7 +81,7 @@ ValidationSummary summarize(const std::vector<ExperimentValidation>& experiments
       signed_dev.push_back(c.deviation);
       abs_without_stalls.push_back(std::fabs(c.deviation_without_stalls));
       measured_seconds += c.measured.total_seconds;
-      stall_seconds += c.measured.stall_seconds;
+      stall_seconds += c.measured.stall_seconds();
       s.stalled_runs += c.measured.stalled_runs();
       nominal_abs.push_back(std::fabs(c.nominal_deviation));
       stale_abs.push_back(std::fabs(c.stale_deviation));

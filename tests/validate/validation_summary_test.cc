@@ -171,8 +171,6 @@ TEST(ValidationSummary, ReportsStallsBesideTheDeviationThatKeepsThem) {
   e.name = "x";
   // "a" measured 1.2 s/token over 10 tokens, 2 s of it stalls in one of its two runs: 1.0 without.
   ValidationCase a = make_case("a", 1.0, 1.2, 0.9, 1.1);
-  a.measured.stall_seconds = 2.0;
-  a.measured.stalled_passes = 3;
   RunRecord stalled, clean;
   stalled.stalls = {3, 2.0};
   a.measured.runs = {stalled, clean};

@@ -126,7 +126,7 @@ Result<std::vector<PassPointTiming>> time_pass_points(TransformerExecutor& execu
 
 Result<SequenceTimings> time_pass_sequence(TransformerExecutor* draft, TransformerExecutor& target,
                                            const std::vector<SequencedPass>& sequence, std::uint64_t seed,
-                                           Seconds lead_seconds_wanted) {
+                                           Seconds lead_seconds) {
   std::size_t longest[2] = {0, 0};
   for (const SequencedPass& s : sequence) {
     if (s.draft && draft == nullptr) return Error{"a pass of the draft, but the group runs no draft"};
@@ -173,13 +173,13 @@ Result<SequenceTimings> time_pass_sequence(TransformerExecutor* draft, Transform
   // and the time the ones run so far took.
   int lead_round = -1;
   bool skipping = false;
-  Seconds lead_seconds = 0;
+  Seconds lead_spent = 0;
   for (std::size_t i = 0; i < sequence.size(); ++i) {
     const SequencedPass& s = sequence[i];
     if (s.lead_round != lead_round) {  // a round starts: decided once for all its passes
-      if (s.lead_round <= 0) lead_seconds = 0;
+      if (s.lead_round <= 0) lead_spent = 0;
       lead_round = s.lead_round;
-      skipping = lead_round >= kMinLeadRounds && lead_seconds >= lead_seconds_wanted;
+      skipping = lead_round >= kMinLeadRounds && lead_spent >= lead_seconds;
       if (lead_round >= 0) ++(skipping ? out.lead_rounds_skipped : out.lead_rounds_run);
     }
     if (skipping) continue;
@@ -193,7 +193,7 @@ Result<SequenceTimings> time_pass_sequence(TransformerExecutor* draft, Transform
       roll_back();
       return timing.error();
     }
-    if (s.lead_round >= 0) lead_seconds += timing->forward;
+    if (s.lead_round >= 0) lead_spent += timing->forward;
     if (s.timed) (s.draft ? out.draft : out.target).push_back(std::move(timing).value());
     // Ready for this model's next pass now, while only this model has run since its last pass.
     if (auto c = next_context(s.draft, i + 1))

@@ -18,10 +18,10 @@
 #include <vector>
 
 #include "core/result.h"
-#include "runtime/measure/pass_stalls.h"
 #include "core/units.h"
 #include "describe/experiment.h"
 #include "runtime/cpu/core_set.h"
+#include "runtime/measure/pass_stalls.h"
 #include "runtime/executor/token_model.h"
 
 namespace specmap::runtime {
