@@ -62,7 +62,7 @@ TEST(PassStalls, ReferenceFollowsACostThatGrowsAlongTheRun) {
   EXPECT_EQ(find_stalls(run).passes, 1);
 }
 
-TEST(PassStalls, TheFirstPassOfAKindAndLoneKindsAreNever) {
+TEST(PassStalls, TheFirstPassOfTheRunAndLoneKindsAreNever) {
   std::vector<PassTime> run = steady(20, 2e-3);
   run[0].seconds = 0.050;  // cold start of the run
   run.push_back(PassTime{false, 16, 1, 0.5});  // one prefill: no reference to compare with
@@ -80,6 +80,42 @@ TEST(PassStalls, StallsAtTheRunsEndsUseTheNearestNeighbours) {
   const PassStalls s = find_stalls(run);
   EXPECT_EQ(s.passes, 2);
   EXPECT_NEAR(s.excess, 2 * 0.057, 1e-12);
+}
+
+TEST(PassStalls, ARareKindIsComparedWithTheModelsPassesOfASimilarSize) {
+  // A generation's last round verifies fewer drafts: one target pass of 1 token among
+  // verifications of 4, each taking 15 ms.
+  std::vector<PassTime> run;
+  for (int i = 0; i < 12; ++i) {
+    for (int d = 0; d < 3; ++d) run.push_back(PassTime{true, 1, 1, 1e-3});
+    run.push_back(PassTime{false, 4, 4, 15e-3});
+  }
+  run.push_back(PassTime{false, 1, 1, 0.150});  // 10x: the stalls seen on the 2-core VM
+  PassStalls s = find_stalls(run);
+  EXPECT_EQ(s.passes, 1);
+  EXPECT_NEAR(s.excess, 0.135, 1e-12);
+  // Passes of another kind may cost a few times as much: below kStallFactorAcrossKinds, none.
+  run.back().seconds = 5.5 * 15e-3;
+  EXPECT_EQ(find_stalls(run).passes, 0);
+  // Nor is a pass compared with passes far from its size (32 tokens against 4).
+  run.back() = PassTime{false, 32, 32, 0.150};
+  EXPECT_EQ(find_stalls(run).passes, 0);
+  // Nor with the other model's passes.
+  run.back() = PassTime{true, 2, 1, 0.150};
+  s = find_stalls(run);
+  EXPECT_EQ(s.passes, 1);  // the draft's own 1-token steps are its reference
+  EXPECT_NEAR(s.excess, 0.149, 1e-12);
+}
+
+TEST(PassStalls, OnlyEachModelsFirstPassIsExempt) {
+  // A kind first seen mid-run is no cold start: the model has been running.
+  std::vector<PassTime> run = steady(20, 2e-3);
+  run.insert(run.begin() + 10, PassTime{true, 2, 1, 0.080});
+  EXPECT_EQ(find_stalls(run).passes, 1);
+  // The target's first pass is exempt even after the draft's passes.
+  run.push_back(PassTime{false, 4, 4, 0.5});
+  for (int i = 0; i < 6; ++i) run.push_back(PassTime{false, 4, 4, 10e-3});
+  EXPECT_EQ(find_stalls(run).passes, 1);
 }
 
 }  // namespace

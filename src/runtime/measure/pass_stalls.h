@@ -31,13 +31,21 @@ struct PassStalls {
 // kStallNeighbours nearest passes of the same model, token count and row count in the run,
 // half before and half after it where the run has them) and more than kStallMinExcess beyond
 // it. Neighbours rather than all passes of the kind: without a KV cache a pass's cost grows
-// with the sequence, and with one the attention's does. The first pass of each kind is never
-// a stall: a cold start belongs to the run, and the cost model's profile points are timed warm.
-// Kinds with fewer than kStallMinNeighbours other passes have no reference and no stalls.
+// with the sequence, and with one the attention's does. A kind with fewer than
+// kStallMinNeighbours other passes in the run (a generation's last rounds draft fewer tokens;
+// where they stall, a tenth of a 200 ms run can hide in one of them) is compared with the same
+// model's passes whose token and row counts are each within kStallSimilarWork of its own, and
+// it stalled only beyond kStallFactorAcrossKinds times their median: their costs differ (in
+// the committed decode benchmark 16 rows cost up to 3.2x 4 rows, q4_0; a pass without a
+// cache recomputes a sequence of nearly the same length). The first pass of each model in a run is never a stall: a cold start
+// belongs to the run, and the cost model's profile points are timed warm. A pass with no
+// reference (a lone prefill) has no stall.
 inline constexpr double kStallFactor = 3.0;
 inline constexpr std::size_t kStallNeighbours = 8;
 inline constexpr std::size_t kStallMinNeighbours = 4;
 inline constexpr Seconds kStallMinExcess = 1e-3;
+inline constexpr double kStallSimilarWork = 4.0;
+inline constexpr double kStallFactorAcrossKinds = 6.0;
 
 PassStalls find_stalls(std::span<const PassTime> passes);
 
