@@ -57,6 +57,12 @@ Seconds CaseMeasurement::stall_seconds() const {
   return s;
 }
 
+Seconds CaseMeasurement::tail_seconds() const {
+  Seconds s = 0;
+  for (const RunRecord& r : runs) s += r.stalls.beyond_neighbours;
+  return s;
+}
+
 std::size_t CaseMeasurement::disturbed_runs() const {
   return static_cast<std::size_t>(
       std::count_if(runs.begin(), runs.end(), [](const RunRecord& r) { return r.conditions.disturbed; }));
@@ -589,6 +595,8 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
       c.deviation = measured > 0 ? c.predicted.time_per_token / measured - 1 : 0;
       const Seconds without_stalls = c.measured.time_per_token_without_stalls();
       c.deviation_without_stalls = without_stalls > 0 ? c.predicted.time_per_token / without_stalls - 1 : 0;
+      const Seconds typical = c.measured.time_per_token_typical();
+      c.deviation_typical = typical > 0 ? c.predicted.time_per_token / typical - 1 : 0;
       c.stale_deviation = measured > 0 ? c.stale.time_per_token / measured - 1 : 0;
       if (c.schedule == Schedule::overlapped && fresh[g].contention_rounds() > 0 && c.predicted.feasible &&
           c.stale.feasible && !out.drift.back().contention) {

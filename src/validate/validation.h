@@ -132,6 +132,15 @@ struct CaseMeasurement {
   [[nodiscard]] Seconds time_per_token_without_stalls() const {
     return tokens > 0 ? (total_seconds - stall_seconds()) / double(tokens) : 0;
   }
+  // The runs' tail: their passes' time beyond the median of their neighbours of the same kind
+  // (PassStalls::beyond_neighbours), stalls included, and its share of the measured time.
+  [[nodiscard]] Seconds tail_seconds() const;
+  [[nodiscard]] double tail_share() const { return total_seconds > 0 ? tail_seconds() / total_seconds : 0; }
+  // The time per token had every pass taken its neighbours' median: the typical pass's speed,
+  // which is what the profile points' medians measure.
+  [[nodiscard]] Seconds time_per_token_typical() const {
+    return tokens > 0 ? (total_seconds - tail_seconds()) / double(tokens) : 0;
+  }
 };
 
 struct ValidationCase {
@@ -166,6 +175,9 @@ struct ValidationCase {
   // The same against measured.time_per_token_without_stalls(): the model's error with the
   // stalls the machine added taken out (the headline figure stays `deviation`).
   double deviation_without_stalls = 0;
+  // The same against measured.time_per_token_typical(): the model's error on the typical pass,
+  // the machine's tail (all passes slower or faster than their neighbours) taken out.
+  double deviation_typical = 0;
   double stale_deviation = 0;
   double nominal_deviation = 0;
   // Over the experiment's best gamma 0 case, predicted and measured respectively.

@@ -96,7 +96,8 @@ std::string cases_csv(const std::vector<ExperimentValidation>& experiments) {
          "half_a_s_per_token,half_b_s_per_token,half_difference,baseline_case,baseline_predicted_speedup,"
          "baseline_measured_speedup,speedup_deviation,disturbed_runs,median_cpu_per_wall,max_others_share,"
          "steal_s,mean_load_average,predicted_alpha,interval_profile,interval_acceptance,stalled_runs,"
-         "stalled_passes,stall_share,measured_without_stalls_s_per_token,deviation_without_stalls\n";
+         "stalled_passes,stall_share,measured_without_stalls_s_per_token,deviation_without_stalls,tail_share,"
+         "measured_typical_s_per_token,deviation_typical\n";
   for (const auto& e : experiments) {
     for (const auto& c : e.cases) {
       const Seconds measured = c.measured.time_per_token();
@@ -145,7 +146,9 @@ std::string cases_csv(const std::vector<ExperimentValidation>& experiments) {
           << (loads > 0 ? fixed(load / loads, 2) : "") << ',' << optional_number(c.predicted_alpha) << ','
           << fixed(c.profile_half_width, 5) << ',' << fixed(c.acceptance_half_width, 5) << ','
           << m.stalled_runs() << ',' << m.stalled_passes() << ',' << fixed(m.stall_share(), 5) << ','
-          << sig(m.time_per_token_without_stalls()) << ',' << fixed(c.deviation_without_stalls, 5) << '\n';
+          << sig(m.time_per_token_without_stalls()) << ',' << fixed(c.deviation_without_stalls, 5) << ','
+          << fixed(m.tail_share(), 5) << ',' << sig(m.time_per_token_typical()) << ','
+          << fixed(c.deviation_typical, 5) << '\n';
     }
   }
   return out.str();
@@ -201,6 +204,9 @@ std::string summary_json(const std::vector<ExperimentValidation>& experiments, c
                         {"p95_abs_deviation", s.nominal_p95_abs_deviation}};
   j["without_stalls"] = {{"median_abs_deviation", s.median_abs_deviation_without_stalls},
                          {"p95_abs_deviation", s.p95_abs_deviation_without_stalls}};
+  j["typical_pass"] = {{"tail_share", s.tail_share},
+                       {"median_abs_deviation", s.median_abs_deviation_typical},
+                       {"p95_abs_deviation", s.p95_abs_deviation_typical}};
   j["median_run_spread"] = s.median_run_spread;
   j["targets"] = {{"median_abs_deviation", kTargetMedian},
                   {"p95_abs_deviation", kTargetP95},
@@ -214,6 +220,10 @@ std::string summary_json(const std::vector<ExperimentValidation>& experiments, c
        "predicted / measured - 1 of the time per token, prediction at the measured acceptance from the profile "
        "points re-measured beside the runs (fresh); stale_profile: the same from the committed profile"},
       {"noise_floor", "median over cases of |half A / half B - 1|: the same work repeated a round apart"},
+      {"typical_pass",
+       "every pass at the median of its 8 nearest passes of the same model, token and row count in its run; "
+       "tail_share: the measured time beyond that; the deviation against it is the model's error on the "
+       "typical pass"},
       {"speedup_deviation",
        "predicted / measured speedup - 1 over the gamma 0 case of the same variant and target mapping, run "
        "interleaved with the case"},
@@ -403,6 +413,13 @@ std::string validation_markdown(const std::vector<ExperimentValidation>& experim
      << percent(s.median_abs_deviation_without_stalls, 2) << " and the p95 "
      << percent(s.p95_abs_deviation_without_stalls, 2)
      << " (the figures above, the targets' figures, keep the stalls in).\n\n";
+  md << "Typical pass: had every pass taken the median of its neighbours of the same kind, the runs would "
+        "have been "
+     << percent(s.tail_share, 2)
+     << " shorter (their tail, stalls included). Against that typical pass's speed, which the profile points' "
+        "medians measure, the median absolute deviation is "
+     << percent(s.median_abs_deviation_typical, 2) << " and the p95 " << percent(s.p95_abs_deviation_typical, 2)
+     << ": the model's error on the typical pass, the machine's tail left out (a diagnostic, not the headline).\n\n";
 
   md << "## Per experiment\n\n| experiment | cases | noise floor | median abs. deviation | stale-profile | p95 | "
         "speedup deviation | 90% coverage | predicted best | measured best | regret |\n"

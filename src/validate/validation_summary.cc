@@ -72,8 +72,9 @@ BestPick best_pick(const ExperimentValidation& e) {
 ValidationSummary summarize(const std::vector<ExperimentValidation>& experiments) {
   ValidationSummary s;
   std::vector<double> abs_dev, signed_dev, nominal_abs, spreads, half_widths, stale_abs, stale_signed, noise,
-      speedup, stale_speedup, cpu_per_wall, others, loads, abs_without_stalls;
-  Seconds measured_seconds = 0, stall_seconds = 0;
+      speedup, stale_speedup, cpu_per_wall, others, loads, abs_without_stalls,
+      abs_typical;
+  Seconds measured_seconds = 0, stall_seconds = 0, tail_seconds = 0;
   std::size_t covered = 0;
   for (const ExperimentValidation& e : experiments) {
     for (const ValidationCase& c : e.cases) {
@@ -82,6 +83,8 @@ ValidationSummary summarize(const std::vector<ExperimentValidation>& experiments
       abs_without_stalls.push_back(std::fabs(c.deviation_without_stalls));
       measured_seconds += c.measured.total_seconds;
       stall_seconds += c.measured.stall_seconds();
+      abs_typical.push_back(std::fabs(c.deviation_typical));
+      tail_seconds += c.measured.tail_seconds();
       s.stalled_runs += c.measured.stalled_runs();
       nominal_abs.push_back(std::fabs(c.nominal_deviation));
       stale_abs.push_back(std::fabs(c.stale_deviation));
@@ -122,6 +125,9 @@ ValidationSummary summarize(const std::vector<ExperimentValidation>& experiments
   s.median_abs_deviation_without_stalls = median(abs_without_stalls);
   s.p95_abs_deviation_without_stalls = percentile(abs_without_stalls, 0.95);
   s.stall_share = measured_seconds > 0 ? stall_seconds / measured_seconds : 0;
+  s.median_abs_deviation_typical = median(abs_typical);
+  s.p95_abs_deviation_typical = percentile(abs_typical, 0.95);
+  s.tail_share = measured_seconds > 0 ? tail_seconds / measured_seconds : 0;
   s.nominal_median_abs_deviation = median(nominal_abs);
   s.nominal_p95_abs_deviation = percentile(nominal_abs, 0.95);
   s.interval_coverage = static_cast<double>(covered) / static_cast<double>(s.n_cases);

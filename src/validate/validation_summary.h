@@ -61,6 +61,11 @@ struct ValidationSummary {
   // The deviations against the measurements with the stalls taken out.
   double median_abs_deviation_without_stalls = 0;
   double p95_abs_deviation_without_stalls = 0;
+  // The runs' tail (CaseMeasurement::tail_seconds) over all measured time, and the deviations
+  // against the typical pass's speed (ValidationCase::deviation_typical).
+  double tail_share = 0;
+  double median_abs_deviation_typical = 0;
+  double p95_abs_deviation_typical = 0;
   double median_cpu_per_wall = 0;            // the process's CPU time over the wall time of a run
   double median_others_share = 0;            // other processes' share of the run's cores
   double max_others_share = 0;

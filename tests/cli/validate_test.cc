@@ -99,7 +99,8 @@ TEST(Validate, RunsEveryCaseAndWritesConsistentFigures) {
   }
   for (const char* name : {"interval_noise", "interval_profile", "interval_acceptance", "stalled_runs",
                            "stalled_passes", "stall_share", "measured_without_stalls_s_per_token",
-                           "deviation_without_stalls"})
+                           "deviation_without_stalls", "tail_share", "measured_typical_s_per_token",
+                           "deviation_typical"})
     ASSERT_TRUE(column.count(name)) << name << " in " << line;
   std::size_t rows = 0;
   while (std::getline(csv, line)) {
@@ -147,6 +148,13 @@ TEST(Validate, RunsEveryCaseAndWritesConsistentFigures) {
     EXPECT_NEAR(without, measured * (1 - share), 1e-4 * measured) << line;
     EXPECT_NEAR(std::stod(f[column.at("deviation_without_stalls")]), predicted / without - 1, 1e-3) << line;
     EXPECT_EQ(std::stod(f[column.at("stalled_runs")]) > 0, std::stod(f[column.at("stalled_passes")]) > 0) << line;
+    // The typical pass's time: the measurement less its tail, and its deviation from it.
+    ASSERT_GT(f.size(), column.at("deviation_typical")) << line;
+    const double tail = std::stod(f[column.at("tail_share")]);
+    const double typical = std::stod(f[column.at("measured_typical_s_per_token")]);
+    EXPECT_LT(tail, 1) << line;
+    EXPECT_NEAR(typical, measured * (1 - tail), 1e-4 * measured) << line;
+    EXPECT_NEAR(std::stod(f[column.at("deviation_typical")]), predicted / typical - 1, 1e-3) << line;
   }
   EXPECT_EQ(rows, variants * 2);
   // The search's pick is checked against the fastest measured case.

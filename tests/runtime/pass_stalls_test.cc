@@ -118,5 +118,20 @@ TEST(PassStalls, OnlyEachModelsFirstPassIsExempt) {
   EXPECT_EQ(find_stalls(run).passes, 1);
 }
 
+TEST(PassStalls, TheTailSumsEveryPassAgainstItsNeighboursWithItsSign) {
+  std::vector<PassTime> run = steady(40, 4e-3);
+  EXPECT_DOUBLE_EQ(find_stalls(run).beyond_neighbours, 0.0);
+  run[10].seconds = 6e-3;   // 1.5x: no stall, but part of the tail
+  run[20].seconds = 3e-3;   // faster than its neighbours: counts against it
+  run[30].seconds = 0.100;  // a stall
+  const PassStalls s = find_stalls(run);
+  EXPECT_EQ(s.passes, 1);
+  EXPECT_NEAR(s.excess, 0.096, 1e-12);
+  EXPECT_NEAR(s.beyond_neighbours, 2e-3 - 1e-3 + 0.096, 1e-12);
+  // The first pass (no reference by rule) adds nothing, however slow.
+  run[0].seconds = 0.5;
+  EXPECT_NEAR(find_stalls(run).beyond_neighbours, s.beyond_neighbours, 1e-12);
+}
+
 }  // namespace
 }  // namespace specmap::runtime

@@ -190,6 +190,30 @@ TEST(ValidationSummary, ReportsStallsBesideTheDeviationThatKeepsThem) {
   EXPECT_NEAR(s.p95_abs_deviation_without_stalls, 0.05, 1e-12);
 }
 
+TEST(ValidationSummary, ReportsTheDeviationOnTheTypicalPass) {
+  ExperimentValidation e;
+  e.name = "x";
+  // "a" measured 1.2 s/token over 10 tokens; its passes took 2.5 s beyond their neighbours'
+  // medians and another run 0.5 s less: 0.2 s/token of tail, 1.0 s/token typical.
+  ValidationCase a = make_case("a", 1.0, 1.2, 0.9, 1.1);
+  RunRecord slow, fast;
+  slow.stalls = {1, 2.0, 2.5};
+  fast.stalls.beyond_neighbours = -0.5;
+  a.measured.runs = {slow, fast};
+  a.deviation_typical = a.predicted.time_per_token / a.measured.time_per_token_typical() - 1;
+  ValidationCase b = make_case("b", 0.9, 1.0, 0.8, 1.1);  // no pass records: typical = measured
+  b.deviation_typical = b.predicted.time_per_token / b.measured.time_per_token_typical() - 1;
+  e.cases = {a, b};
+  EXPECT_NEAR(a.measured.tail_seconds(), 2.0, 1e-12);
+  EXPECT_NEAR(a.measured.time_per_token_typical(), 1.0, 1e-12);
+  EXPECT_NEAR(a.measured.tail_share(), 2.0 / 12.0, 1e-12);
+  EXPECT_NEAR(b.measured.time_per_token_typical(), b.measured.time_per_token(), 1e-12);
+  const ValidationSummary s = summarize({e});
+  EXPECT_NEAR(s.tail_share, 2.0 / 22.0, 1e-12);
+  EXPECT_NEAR(s.median_abs_deviation_typical, 0.05, 1e-12);  // |0| and |0.9 - 1|
+  EXPECT_NEAR(s.p95_abs_deviation_typical, 0.1, 1e-12);
+}
+
 TEST(ValidationSummary, CountsDisturbedRunsAndTheMachinesState) {
   ExperimentValidation e;
   e.name = "x";

@@ -58,6 +58,7 @@ PassStalls find_stalls(std::span<const PassTime> passes) {
     double factor = kStallFactor;
     if (times.size() >= kStallMinNeighbours + 1) {
       reference = neighbours_median(times, rank[i], scratch);
+      out.beyond_neighbours += p.seconds - reference;
     } else {
       // A kind this run has too few of (a generation's last, shorter rounds): the same model's
       // passes of a similar size around it, each model's first pass left out.
@@ -79,6 +80,7 @@ PassStalls find_stalls(std::span<const PassTime> passes) {
     if (p.seconds > factor * reference && p.seconds - reference > kStallMinExcess) {
       ++out.passes;
       out.excess += p.seconds - reference;
+      if (factor == kStallFactorAcrossKinds) out.beyond_neighbours += p.seconds - reference;
     }
   }
   return out;

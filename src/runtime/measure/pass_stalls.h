@@ -25,6 +25,13 @@ struct PassTime {
 struct PassStalls {
   std::int64_t passes = 0;  // passes that stalled
   Seconds excess = 0;       // their time beyond their neighbours' median, summed
+  // Every pass's time minus the median of its neighbours of its own kind, summed with its sign
+  // over the passes that have such neighbours (stalled or not), and the excess of the stalls
+  // found against passes of a similar size: the run's tail. Had every pass
+  // taken its neighbours' median, the run would have been this much shorter. A median of
+  // neighbours follows a cost that changes along the run, so what this removes is the passes'
+  // scatter around it, which on a machine with hiccups is skewed towards the slow side.
+  Seconds beyond_neighbours = 0;
 };
 
 // A pass stalled when it took more than kStallFactor times the median of its neighbours (the
