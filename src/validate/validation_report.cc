@@ -406,8 +406,11 @@ std::string validation_markdown(const std::vector<ExperimentValidation>& experim
                              : std::string("not readable here"))
      << ".\n\n";
   md << "Stalls: " << s.stalled_runs << " of the " << s.n_runs << " runs had passes that took more than "
-     << fixed(runtime::kStallFactor, 0) << "x the passes of the same kind around them (docs/validation.md, "
-        "\"Stalls\"); their time beyond those took "
+     << fixed(runtime::kStallFactor, 0)
+     << "x the passes of the same kind around them, or, for a kind the run has few of, more than "
+     << fixed(runtime::kStallFactorAcrossKinds, 0)
+     << "x the same model's passes of a similar size (docs/validation.md, \"Stalls\"); their time beyond "
+        "those took "
      << percent(s.stall_share, 2) << " of the measured time. Against the measurements without it, the median "
         "absolute deviation is "
      << percent(s.median_abs_deviation_without_stalls, 2) << " and the p95 "
