@@ -125,12 +125,39 @@ TEST(PlanRunner, RejectsNonCpuPlansModelsWithoutArchitectureAndNonF32) {
   EXPECT_FALSE(check_runnable(no_arch).ok());
   EXPECT_FALSE(PlanRunner::create(two_pu_soc(), pair.draft, no_arch, cpu_choice(pair, 2), {}).ok());
 
-  ModelArch int8 = testing::tiny_arch(1);
-  int8.dtype = DType::int8;
-  const ModelGraph quantized = derive_model("tiny-int8", int8);
-  auto st = check_runnable(quantized);
+  // Synthetic weights are made in the architecture's one type: a quantized model runs, one
+  // whose embedding has a type of its own, or whose KV cache is not f32, does not.
+  ModelArch q8 = testing::tiny_arch(1);
+  q8.dtype = DType::q8_0;
+  EXPECT_TRUE(check_runnable(derive_model("tiny-q8_0", q8)).ok());
+
+  ModelArch mixed = q8;
+  mixed.embedding_dtype = DType::f16;
+  auto st = check_runnable(derive_model("tiny-mixed", mixed));
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.error().message.find("f32"), std::string::npos);
+  EXPECT_NE(st.error().message.find("one type"), std::string::npos) << st.error().message;
+
+  ModelArch f16_cache = testing::tiny_arch(1);
+  f16_cache.kv_dtype = DType::f16;
+  st = check_runnable(derive_model("tiny-f16-cache", f16_cache));
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("f32"), std::string::npos) << st.error().message;
+}
+
+TEST(PlanRunner, RunsAQuantizedSyntheticModel) {
+  // A q8_0 target without a checkpoint: synthetic weights quantized, run through the kernels.
+  const TinyPair pair;
+  ModelArch q8 = *pair.target.arch;
+  q8.dtype = DType::q8_0;
+  const ModelGraph target = derive_model("tiny-q8_0", q8);
+  PlanRunOptions options;
+  options.prompt_tokens = 4;
+  options.new_tokens = 5;
+  auto runner = PlanRunner::create(two_pu_soc(), pair.draft, target, cpu_choice(pair, 2), options);
+  ASSERT_TRUE(runner.ok()) << runner.error().format();
+  auto report = (*runner)->run();
+  ASSERT_TRUE(report.ok()) << report.error().format();
+  EXPECT_EQ(report->tokens.size(), 5u);
 }
 
 TEST(PlanRunner, GreedyRunReturnsExactlyTheRequestedTokens) {

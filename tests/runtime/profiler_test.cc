@@ -184,20 +184,36 @@ TEST(Profiler, WithoutKvCacheNamesWholeSequencesAtContextZero) {
 
 TEST(Profiler, SkipsModelsTheRuntimeCannotRun) {
   const ModelGraph runnable = tiny_model("tiny", 1);
-  ModelArch f16_arch = testing::tiny_arch(1);
-  f16_arch.dtype = DType::f16;
-  const ModelGraph f16 = derive_model("tiny-f16", f16_arch);
+  // The executor keeps its KV cache in f32 only.
+  ModelArch f16_cache_arch = testing::tiny_arch(1);
+  f16_cache_arch.kv_dtype = DType::f16;
+  const ModelGraph f16_cache = derive_model("tiny-f16-cache", f16_cache_arch);
   ProfilerOptions options = quick_options();
   options.new_tokens = {1};
   options.contexts = {0};
-  auto run = profile_models(test_soc(), {&f16, &runnable}, workload(1, 1, true), options, "m");
+  auto run = profile_models(test_soc(), {&f16_cache, &runnable}, workload(1, 1, true), options, "m");
   ASSERT_TRUE(run.ok()) << run.error().format();
   bool noted = false;
-  for (const auto& why : run->skipped) noted = noted || why.find("tiny-f16") != std::string::npos;
+  for (const auto& why : run->skipped) noted = noted || why.find("tiny-f16-cache") != std::string::npos;
   EXPECT_TRUE(noted);
-  EXPECT_EQ(run->json.find("tiny-f16"), std::string::npos);
+  EXPECT_EQ(run->json.find("tiny-f16-cache"), std::string::npos);
 
-  EXPECT_FALSE(profile_models(test_soc(), {&f16}, workload(1, 1, true), options, "m").ok());
+  // With no model left, the error says why each was skipped.
+  auto none = profile_models(test_soc(), {&f16_cache}, workload(1, 1, true), options, "m");
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.error().message.find("KV cache in f16"), std::string::npos) << none.error().message;
+}
+
+TEST(Profiler, ProfilesAQuantizedSyntheticModel) {
+  ModelArch q4_arch = testing::tiny_arch(1);
+  q4_arch.dtype = DType::q4_0;
+  const ModelGraph q4 = derive_model("tiny-q4_0", q4_arch);
+  ProfilerOptions options = quick_options();
+  options.new_tokens = {1};
+  options.contexts = {0};
+  auto run = profile_models(test_soc(), {&q4}, workload(1, 1, true), options, "m");
+  ASSERT_TRUE(run.ok()) << run.error().format();
+  EXPECT_NE(run->json.find("tiny-q4_0"), std::string::npos);
 }
 
 TEST(Profiler, RejectsBadOptions) {

@@ -280,25 +280,25 @@ Status check_runnable(const ModelGraph& graph) {
     return Error{"model '" + graph.name + "' is an encoder-decoder: the runtime runs decoder-only models",
                  graph.source_file, 0, 0, "architecture.encoder_layers"};
   }
-  // A checkpoint's types are the file's (the loader checks them); synthetic weights are f32.
+  // A checkpoint's types are the file's (the loader checks them). Synthetic weights are
+  // generated in the architecture's one type (f32, f16, bf16, q8_0 or q4_0: the kernels run
+  // all of them), so a model that asks for another type in its embedding or head, or for a
+  // KV cache the executor does not keep, would run in types its description does not name.
   if (graph.weights) return {};
-  if (graph.arch->dtype != DType::f32) {
-    return Error{
-        "model '" + graph.name + "' is " + dtype_text(graph.arch->dtype) + ": the runtime is f32 only",
-        graph.source_file, 0, 0, "architecture.dtype"};
+  const ModelArch& arch = *graph.arch;
+  const auto group_differs = [&](const std::optional<DType>& group) { return group && *group != arch.dtype; };
+  if (group_differs(arch.embedding_dtype) || (!arch.tied_embeddings && group_differs(arch.head_dtype))) {
+    return Error{"model '" + graph.name + "' gives its embedding or LM head a type of its own (" +
+                     dtype_text(arch.embedding_type()) + " / " + dtype_text(arch.head_type()) + " beside " +
+                     dtype_text(arch.dtype) +
+                     "): synthetic weights are made in one type; give a checkpoint (weights:) or one dtype",
+                 graph.source_file, 0, 0, "architecture.dtype"};
   }
-  if (graph.arch->kv_dtype != DType::f32) {
-    return Error{"model '" + graph.name + "' keeps its KV cache in " + dtype_text(graph.arch->kv_dtype) +
-                     ": the runtime is f32 only",
+  if (arch.kv_dtype != DType::f32) {
+    return Error{"model '" + graph.name + "' keeps its KV cache in " + dtype_text(arch.kv_dtype) +
+                     ": the runtime keeps it in f32 only",
                  graph.source_file, 0, 0, "architecture.kv_dtype"};
   }
-  for (const auto& sg : graph.subgraphs)
-    for (const auto& op : sg.ops)
-      if (op.dtype != DType::f32) {
-        return Error{"model '" + graph.name + "' has " + dtype_text(op.dtype) + " op '" + op.name + "' in '" +
-                         sg.name + "': the runtime is f32 only",
-                     graph.source_file};
-      }
   return {};
 }
 

@@ -124,7 +124,9 @@ Result<CorePlacement> placement_for(const ModelGraph& graph, const std::vector<s
                                     const Soc& soc, const std::string& variant,
                                     const std::vector<CoreSet>& pu_cores);
 
-// Ok when the executor can run `graph`: it has an architecture, is decoder-only and f32.
+// Ok when the executor can run `graph`: it has an architecture and is decoder-only; without
+// a checkpoint, its weights are made in one type (no embedding or head type of its own) and
+// its KV cache is f32.
 Status check_runnable(const ModelGraph& graph);
 
 // Builds both models once (weights are generated here, which dominates for large models)

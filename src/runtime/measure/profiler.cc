@@ -286,7 +286,12 @@ Result<ProfileRun> profile_models(const Soc& soc, const std::vector<const ModelG
     runnable.emplace_back(models[m], options.seed + m);
     place_of.push_back(m);
   }
-  if (runnable.empty()) return Error{"none of the models can run on this runtime"};
+  if (runnable.empty()) {
+    // The reasons are the only thing the user can act on: name every model's.
+    std::string why = "none of the models can run on this runtime";
+    for (const std::string& reason : run.skipped) why += "; " + reason;
+    return Error{why};
+  }
 
   if (options.needed.size() > models.size()) return Error{"needed points given for more models than profiled"};
 
