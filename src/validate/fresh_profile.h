@@ -67,8 +67,20 @@ class FreshSamples {
   void add_contention(const runtime::ContentionTimings& timings);
   [[nodiscard]] int contention_rounds() const { return contention_rounds_; }
 
+  // The mean pass over the median pass of one model's points: the mean over all its forward
+  // samples of sample / its point's median, at least 1, each ratio at most kMaxTailRatio (the
+  // stall factor of docs/validation.md: a pass beyond it stalled, which the model does not
+  // predict, and one pass that another process held up for a second cannot outweigh the
+  // hundreds of a group's rounds: with 300 samples one counts at most 0.7%). The
+  // points are medians of their rounds, while a generation pays the mean of its passes; on a
+  // machine whose passes now and then take longer (docs/validation.md, "The typical pass")
+  // predictions from medians came out fast by that tail (host, 2026-12-04: 1-5% of the time,
+  // most on two cores). 1 without samples.
+  static constexpr double kMaxTailRatio = 3.0;
+  [[nodiscard]] double tail_factor(bool draft) const;
+
   // The entries these samples give: per subgraph on its PU, and the whole forward pass when
-  // the model sits on one PU.
+  // the model sits on one PU; their median (and stddev) times the model's tail_factor().
   [[nodiscard]] std::vector<ProfileEntry> entries(const Soc& soc, int variant, const ModelGraph& draft,
                                                   const ModelGraph& target, const Mapping& mapping) const;
   // The contention entries these samples give (none without contention rounds): each role's

@@ -560,6 +560,8 @@ Result<ExperimentValidation> validate_study(const Study& study, const std::strin
     check.rounds = fresh[g].rounds(false);
     check.draft_change = profile_drift(oracle, study.draft, entries);
     check.target_change = profile_drift(oracle, study.target, entries);
+    check.draft_tail = fresh[g].tail_factor(true);
+    check.target_tail = fresh[g].tail_factor(false);
     out.drift.push_back(check);
     for (std::size_t k = 0; k < groups[g].cases.size(); ++k) {
       ValidationCase& c = out.cases[groups[g].cases[k]];

@@ -220,6 +220,9 @@ struct DriftCheck {
   int rounds = 0;                                   // rounds they were re-measured in
   // Median over the points of fresh / committed - 1, for the draft and the target.
   double draft_change = 0, target_change = 0;
+  // FreshSamples::tail_factor of the draft and the target: the mean pass over the median one,
+  // by which the fresh points were scaled (the changes above include it).
+  double draft_tail = 1, target_tail = 1;
   // Overlapped groups: each role's slowdown the fresh prediction read (re-measured beside the
   // group) and the committed profile's, as factors >= 1.
   bool contention = false;

@@ -264,7 +264,9 @@ std::string summary_json(const std::vector<ExperimentValidation>& experiments, c
                         {"target_points", d.target_points},
                         {"rounds", d.rounds},
                         {"draft_change", d.draft_change},
-                        {"target_change", d.target_change}});
+                        {"target_change", d.target_change},
+                        {"draft_tail_factor", d.draft_tail},
+                        {"target_tail_factor", d.target_tail}});
     for (std::size_t i = 0; i < e.drift.size(); ++i)
       if (e.drift[i].contention)
         checks[i]["contention"] = {{"draft_slowdown", e.drift[i].draft_slowdown},
@@ -474,12 +476,14 @@ std::string validation_markdown(const std::vector<ExperimentValidation>& experim
     }
     if (!e.drift.empty()) {
       md << "\nDrift since the committed profile: the points each group re-measured, median of fresh / "
-            "committed - 1:\n\n| variant | mapping | draft points | target points | rounds | draft | target |\n"
-            "|---|---|---:|---:|---:|---:|---:|\n";
+            "committed - 1, and the tail factors the fresh points carry (each model's mean pass over its "
+            "median one, pooled over its points):\n\n| variant | mapping | draft points | target points | "
+            "rounds | draft | target | draft tail | target tail |\n"
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|\n";
       for (const auto& d : e.drift)
         md << "| " << d.variant << " | " << d.mapping << " | " << d.draft_points << " | " << d.target_points << " | "
            << d.rounds << " | " << signed_percent(d.draft_change) << " | " << signed_percent(d.target_change)
-           << " |\n";
+           << " | " << fixed(d.draft_tail, 3) << " | " << fixed(d.target_tail, 3) << " |\n";
       if (std::any_of(e.drift.begin(), e.drift.end(), [](const DriftCheck& d) { return d.contention; })) {
         md << "\nContention of the overlapped groups, re-measured beside their cases (each role's pass alone "
               "and beside the other role's own work) and the committed profile's:\n\n"

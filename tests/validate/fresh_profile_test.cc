@@ -102,10 +102,53 @@ TEST(FreshProfile, ASlowRoundMovesNeitherThePointNorItsError) {
     fresh.add(false, {t});
   }
   const ProfileEntry forward = fresh.entries(s.soc, 1, s.draft, s.target, m).front();
-  EXPECT_NEAR(forward.stats.median, 0.010, 1e-12);
+  // The median stays at 10 ms; the tail factor counts the slow round as kMaxTailRatio times
+  // it, one of sixteen rounds: (15 + 3) / 16 (the rounds 1% apart average out).
+  const double tail = fresh.tail_factor(false);
+  EXPECT_NEAR(tail, (15.0 + FreshSamples::kMaxTailRatio) / 16.0, 2e-3);
+  EXPECT_NEAR(forward.stats.median, 0.010 * tail, 1e-12);
   // About 1.2533 x 1.4826 x 0.1 ms / 4 = 0.046 ms; the rounds' standard error would be 18 ms.
-  EXPECT_LT(forward.stats.stddev, 0.0001);
+  EXPECT_LT(forward.stats.stddev, 0.0001 * tail);
   EXPECT_GT(forward.stats.stddev, 0.00002);
+}
+
+TEST(FreshProfile, EntriesCarryTheModelsTailPooledOverItsPoints) {
+  const Study& s = study();
+  const Mapping m{whole_model_on(0, s.draft.subgraphs.size()), whole_model_on(0, s.target.subgraphs.size())};
+  FreshSamples fresh;
+  EXPECT_DOUBLE_EQ(fresh.tail_factor(false), 1.0) << "no samples, no tail";
+  // Two points of the target, four rounds each: three at the point's typical time and one 20%
+  // slower, as a machine's interrupts leave passes. Their median is the typical time; a loop
+  // running them pays 5% more on average.
+  for (int round = 0; round < 4; ++round) {
+    std::vector<runtime::PassPointTiming> timings;
+    for (const auto& [point, typical] : {std::pair{PassPoint{1, 40}, 0.002}, std::pair{PassPoint{4, 40}, 0.003}}) {
+      runtime::PassPointTiming t;
+      t.point = point;
+      t.forward = typical * (round == 2 ? 1.2 : 1.0);
+      t.subgraphs.assign(s.target.subgraphs.size(), t.forward / double(s.target.subgraphs.size()));
+      timings.push_back(t);
+    }
+    fresh.add(false, timings);
+  }
+  // The draft's passes are as fast as their median: their factor stays 1.
+  runtime::PassPointTiming d;
+  d.point = {1, 40};
+  d.forward = 0.001;
+  d.subgraphs.assign(s.draft.subgraphs.size(), d.forward / double(s.draft.subgraphs.size()));
+  fresh.add(true, {d});
+  fresh.add(true, {d});
+  EXPECT_NEAR(fresh.tail_factor(false), 1.05, 1e-12);
+  EXPECT_NEAR(fresh.tail_factor(true), 1.0, 1e-12);
+  for (const ProfileEntry& e : fresh.entries(s.soc, 1, s.draft, s.target, m)) {
+    if (e.level != ProfileLevel::forward) continue;
+    if (e.model == s.draft.name) {
+      EXPECT_NEAR(e.stats.median, 0.001, 1e-12);
+    } else {
+      const double typical = e.new_tokens == 1 ? 0.002 : 0.003;
+      EXPECT_NEAR(e.stats.median, typical * 1.05, 1e-12) << "the median pass times the model's tail";
+    }
+  }
 }
 
 TEST(FreshProfile, FreshEntriesReplaceTheCommittedOnesAtEveryNeededPoint) {

@@ -97,7 +97,10 @@ Result<std::span<const int>> GenerationBase::unseen_by(const TokenModel& model, 
 
 void GenerationBase::softmax_rows(std::span<const float> logits, std::size_t rows,
                                   std::vector<double>& out) const {
-  out.assign(rows * vocab_, 0.0);
+  // softmax_into writes every entry: no zero fill (rows x vocab doubles, megabytes at a
+  // large gamma, would cost time and push the models' data out of the caches every
+  // iteration).
+  out.resize(rows * vocab_);
   for (std::size_t r = 0; r < rows; ++r) {
     softmax_into(logits.subspan(r * vocab_, vocab_), effective_temperature(),
                  std::span<double>(out).subspan(r * vocab_, vocab_));
@@ -200,7 +203,7 @@ class Generation : public internal::GenerationBase {
   // target may reject it, and if not it is caught up next iteration.
   Status draft_tokens(int gamma, Seconds& clock) {
     drafted_.clear();
-    draft_probs_.assign(static_cast<std::size_t>(gamma) * vocab_, 0.0);
+    draft_probs_.resize(static_cast<std::size_t>(gamma) * vocab_);  // every row written below
     for (int i = 0; i < gamma; ++i) {
       std::span<const int> input;
       if (i == 0) {
