@@ -3,8 +3,8 @@
 // in time with the runs it is compared with. Before a group's cases in every round (one design
 // variant and mapping: one pair of built models), the points that group's predictions read are
 // timed once each, in passes of their own, never the cases' runs. Over the rounds they become
-// profile entries (median of the rounds; stddev: the standard error of that median's mean),
-// which replace the committed profile's entries of the same series and point. A group with
+// profile entries (median of the rounds times the model's tail factor, below; stddev: the
+// standard error of that median, scaled alike), which replace the committed profile's entries of the same series and point. A group with
 // overlapped cases also re-measures its contention (each role's slowdown beside the other
 // role's own work, runtime/measure/contention_points.h), which replaces the committed
 // profile's contention of the same PUs and role; what the group does not re-measure
