@@ -17,6 +17,10 @@ namespace specmap {
 // Ordered from coarsest measured to pure estimate.
 enum class Provenance { measured_forward, measured_subgraph, measured_op, roofline_scaled, roofline, unavailable };
 std::string_view provenance_name(Provenance p);
+// A figure timed as (part of) a whole pass in the runtime, so it holds the pass's launch.
+inline bool launch_measured(Provenance p) {
+  return p == Provenance::measured_forward || p == Provenance::measured_subgraph;
+}
 inline bool is_estimated(Provenance p) { return p == Provenance::roofline || p == Provenance::roofline_scaled || p == Provenance::unavailable; }
 
 struct TimeEstimate {

@@ -115,6 +115,40 @@ TEST(ExtendedTerms, DispatchPerRunOfSubgraphsOnOnePu) {
   EXPECT_NEAR(three_runs.breakdown.overheads, 30e-6 * 31.0 / 32.0, 1e-15);
 }
 
+TEST(ExtendedTerms, AMeasuredPassHoldsItsOwnLaunch) {
+  Models m;
+  const Soc soc = test_soc(8.0, /*dispatch_us=*/10.0, /*transfer_latency_us=*/0.0);
+  const Workload w = workload({sample(1.0, 16, 32, {0.0})}, true);
+  // The target's whole forward pass timed in the runtime at every point the plan reads: the
+  // timing runs from the call to its logits, launch included.
+  ProfileDb db;
+  for (Tokens n : {1, 16})
+    for (Tokens ctx : {0, 8, 16, 32, 48, 64}) {
+      ProfileEntry e;
+      e.level = ProfileLevel::forward;
+      e.model = "target";
+      e.key = "forward";
+      e.pu = "cpu";
+      e.units = 4;
+      e.new_tokens = n;
+      e.context = ctx;
+      e.stats = ProfileStats{1e-3 * n, 1e-3 * n, 1e-6, 5};
+      db.entries.push_back(e);
+    }
+  const LatencyOracle oracle(soc, db);
+  CostInputs in{soc, m.draft, m.target, w, oracle, CostMode::extended};
+  Candidate c = whole_models(m.draft, kCpu, m.target, kCpu, 0);
+  const Prediction measured = predict(in, c);
+  ASSERT_TRUE(measured.feasible) << measured.infeasible_reason;
+  for (const SubgraphCost& s : measured.breakdown.per_subgraph) EXPECT_EQ(s.source, Provenance::measured_forward);
+  EXPECT_EQ(measured.breakdown.overheads, 0) << "the SoC's launch figure is not added on top";
+  // Split over two PUs, the switch to the GPU and back are launches no measurement holds.
+  c.mapping.target[2] = kGpu;
+  const Prediction split = predict(in, c);
+  ASSERT_TRUE(split.feasible) << split.infeasible_reason;
+  EXPECT_NEAR(split.breakdown.overheads, 20e-6 * 31.0 / 32.0, 1e-15);
+}
+
 TEST(ExtendedTerms, Int8TargetOnPuWithoutInt8IsInfeasible) {
   Models m;
   m.target = tiny_model("target", 4, 128, DType::int8);
