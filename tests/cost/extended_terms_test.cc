@@ -115,6 +115,20 @@ TEST(ExtendedTerms, DispatchPerRunOfSubgraphsOnOnePu) {
   EXPECT_NEAR(three_runs.breakdown.overheads, 30e-6 * 31.0 / 32.0, 1e-15);
 }
 
+// The target's whole forward pass measured on the test SoC's CPU (4 units) at (n, ctx).
+ProfileEntry target_forward_on_cpu(Tokens n, Tokens ctx, ProfileStats stats) {
+  ProfileEntry e;
+  e.level = ProfileLevel::forward;
+  e.model = "target";
+  e.key = "forward";
+  e.pu = "cpu";
+  e.units = 4;
+  e.new_tokens = n;
+  e.context = ctx;
+  e.stats = stats;
+  return e;
+}
+
 TEST(ExtendedTerms, AMeasuredPassHoldsItsOwnLaunch) {
   Models m;
   const Soc soc = test_soc(8.0, /*dispatch_us=*/10.0, /*transfer_latency_us=*/0.0);
@@ -123,18 +137,8 @@ TEST(ExtendedTerms, AMeasuredPassHoldsItsOwnLaunch) {
   // timing runs from the call to its logits, launch included.
   ProfileDb db;
   for (Tokens n : {1, 16})
-    for (Tokens ctx : {0, 8, 16, 32, 48, 64}) {
-      ProfileEntry e;
-      e.level = ProfileLevel::forward;
-      e.model = "target";
-      e.key = "forward";
-      e.pu = "cpu";
-      e.units = 4;
-      e.new_tokens = n;
-      e.context = ctx;
-      e.stats = ProfileStats{1e-3 * n, 1e-3 * n, 1e-6, 5};
-      db.entries.push_back(e);
-    }
+    for (Tokens ctx : {0, 8, 16, 32, 48, 64})
+      db.entries.push_back(target_forward_on_cpu(n, ctx, ProfileStats{1e-3 * n, 1e-3 * n, 1e-6, 5}));
   const LatencyOracle oracle(soc, db);
   CostInputs in{soc, m.draft, m.target, w, oracle, CostMode::extended};
   Candidate c = whole_models(m.draft, kCpu, m.target, kCpu, 0);
@@ -297,16 +301,8 @@ TEST(ExtendedTerms, MeasuredForwardPassIsReproducedExactly) {
   Models m;
   const Soc soc = test_soc();
   ProfileDb db;
-  ProfileEntry e;
-  e.level = ProfileLevel::forward;
-  e.model = "target";
-  e.key = "forward";
-  e.pu = "cpu";
-  e.units = 4;
-  e.new_tokens = 63;  // no cache: the one iteration recomputes the 63 prompt tokens
-  e.context = 0;
-  e.stats = ProfileStats{0.5, 0.5, 0.01, 10};
-  db.entries.push_back(e);
+  // No cache: the one iteration recomputes the 63 prompt tokens.
+  db.entries.push_back(target_forward_on_cpu(63, 0, ProfileStats{0.5, 0.5, 0.01, 10}));
   const LatencyOracle oracle(soc, db);
   const Workload w = workload({sample(1.0, 63, 1, {0.8})}, false);
   CostInputs in{soc, m.draft, m.target, w, oracle, CostMode::extended};
