@@ -42,6 +42,7 @@ void print_figures(const runtime::HostInfo& host, const std::vector<runtime::Ope
                                std::pair{DType::int8, "q8_0"}})
       if (auto it = c.peak_gflops_per_core.find(dtype); it != c.peak_gflops_per_core.end())
         std::cout << ", " << name << " kernels " << fixed(it->second, 1);
+    if (c.dispatch_us > 0) std::cout << ", dispatch " << fixed(c.dispatch_us, 2) << " us";
     std::cout << "\n";
   }
   if (f.all_cores_triad_gbps && host.clusters.size() > 1)

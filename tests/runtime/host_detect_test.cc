@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "describe/loaders.h"
+#include "runtime/cpu/thread_pool.h"
 #include "runtime/measure/cpu_measure.h"
 #include "runtime_test_support.h"
 
@@ -105,6 +106,7 @@ TEST(HostClusters, MeasuredFiguresAreWrittenAndMarked) {
   big.peak_gflops_per_core[DType::f32] = 30.75;
   big.peak_gflops_per_core[DType::f16] = 24.5;
   big.peak_gflops_per_core[DType::int8] = 61.0;
+  big.dispatch_us = 7.25;
   figures.clusters.push_back(big);
   figures.all_cores_triad_gbps = 23.5;
   DeviceFigures mali;
@@ -139,6 +141,10 @@ TEST(HostClusters, MeasuredFiguresAreWrittenAndMarked) {
   ASSERT_TRUE(soc->pus[2].execution(DType::f16).has_value());
   EXPECT_DOUBLE_EQ(soc->pus[2].peak_gflops_per_unit.at(DType::f16), 25.0);
   EXPECT_DOUBLE_EQ(soc->pus[2].dispatch_overhead_us, 40.0);
+  // The big cluster's dispatch was measured; the little one keeps the estimate.
+  EXPECT_DOUBLE_EQ(soc->pus[1].dispatch_overhead_us, 7.25);
+  EXPECT_NE(yaml.find("dispatch_overhead_us: 7.25  # source: measured"), std::string::npos) << yaml;
+  EXPECT_DOUBLE_EQ(soc->pus[0].dispatch_overhead_us, 5.0);
   EXPECT_DOUBLE_EQ(soc->transfer_time(1, 2, 6e9), 20e-6 + 1.0);
   EXPECT_DOUBLE_EQ(soc->transfer_time(2, 0, 5e9), 25e-6 + 1.0);
   // The little cluster keeps estimates; the big one's figures say they were measured.
@@ -191,6 +197,18 @@ TEST(HostMeasure, SmallTriadAndSgemmOnThisHost) {
     ASSERT_TRUE(rate.ok()) << rate.error().format();
     EXPECT_GT(*rate, 0.01) << tensor_type_name(type);
   }
+  // Starting a region: inline on one core, a wake-up of sleeping workers on two; never the
+  // sleep before it (2 x 200 us), which a clock started too early would include.
+  auto inline_start = measure_dispatch_us(make_core_set({0}), options);
+  ASSERT_TRUE(inline_start.ok()) << inline_start.error().format();
+  EXPECT_GT(*inline_start, 0.0);
+  EXPECT_LT(*inline_start, 2 * ThreadPool::kPollBeforeSleep.count());
+  if (testing::has_two_cores()) {
+    auto wake = measure_dispatch_us(make_core_set({0, 1}), options);
+    ASSERT_TRUE(wake.ok()) << wake.error().format();
+    EXPECT_GT(*wake, 0.0);
+  }
+  EXPECT_FALSE(measure_dispatch_us(make_core_set({CPU_SETSIZE - 1}), options).ok());
   EXPECT_FALSE(measure_kernel_gflops(CPU_SETSIZE - 1, TensorType::f16, options).ok());
   EXPECT_FALSE(measure_triad(make_core_set({CPU_SETSIZE - 1}), options).ok());  // a core that is not there
 }

@@ -3,6 +3,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -166,6 +167,35 @@ Result<double> measure_kernel_gflops(int core, TensorType type, const CpuMeasure
   }
   if (!std::isfinite(y[kOut / 2])) return Error{"kernels on core " + std::to_string(core) + ": a non-finite product"};
   return best;
+}
+
+Result<double> measure_dispatch_us(const CoreSet& cores, const CpuMeasureOptions& options) {
+  if (Status s = check_core_set(cores); !s) return Error{"dispatch on cores " + cores.to_string() + ": " + s.error().message};
+  ScopedAffinityRestore restore;
+  if (Status s = pin_current_thread(make_core_set({cores.cores.front()})); !s)
+    return Error{"dispatch on cores " + cores.to_string() + ": " + s.error().message};
+  ThreadPool pool(cores);
+  std::atomic<std::size_t> chunks_run{0};
+  const auto region = [&] {
+    pool.parallel_for(pool.size(), 1, [&](std::size_t begin, std::size_t end) {
+      chunks_run.fetch_add(end - begin, std::memory_order_relaxed);
+    });
+  };
+  region();  // the workers start and pin themselves
+  const int starts = 8 * std::max(1, options.repetitions);
+  std::vector<double> us;
+  us.reserve(static_cast<std::size_t>(starts));
+  for (int i = 0; i < starts; ++i) {
+    // Long enough that the workers stopped polling and sleep, as an idle PU's do.
+    std::this_thread::sleep_for(2 * ThreadPool::kPollBeforeSleep);
+    const Clock::time_point start = Clock::now();
+    region();
+    us.push_back(seconds_since(start) * 1e6);
+  }
+  if (chunks_run.load() != pool.size() * static_cast<std::size_t>(starts + 1))
+    return Error{"dispatch on cores " + cores.to_string() + ": a parallel region skipped chunks"};
+  std::nth_element(us.begin(), us.begin() + us.size() / 2, us.end());
+  return us[us.size() / 2];
 }
 
 }  // namespace specmap::runtime

@@ -2,7 +2,8 @@
 // What `specmap detect` measures on a cluster of CPU cores, in a few seconds: streaming
 // bandwidth (a STREAM-like triad) on one core and on all of the cluster's cores at once, and
 // the peak throughput of the matrix products the runtime runs: OpenBLAS SGEMM for many f32
-// rows and its own kernels per stored type (one thread, pinned to one core of the cluster).
+// rows and its own kernels per stored type (one thread, pinned to one core of the cluster),
+// and what starting work on the cluster costs (its dispatch overhead).
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -38,5 +39,14 @@ Result<double> measure_sgemm_gflops(int core, const CpuMeasureOptions& options);
 // at once (a verification step's most) on a matrix that stays in the cache, one thread on
 // `core`, best repetition: the compute rate the cost model's peak stands for.
 Result<double> measure_kernel_gflops(int core, TensorType type, const CpuMeasureOptions& options);
+
+// Microseconds the runtime pays to start work on `cores` after they idled, the SoC format's
+// dispatch_overhead_us: one parallel region (a chunk per core, no work) on a thread pool of
+// those cores whose workers have gone to sleep (ThreadPool::kPollBeforeSleep passed since
+// its previous region, as when a pass moves to this PU after a run on another one), timed
+// from a calling thread pinned to the first core until every chunk is done. Median of
+// 8 x `repetitions` such starts. On one core the pool runs inline: a function call.
+// Errors: a core cannot be pinned.
+Result<double> measure_dispatch_us(const CoreSet& cores, const CpuMeasureOptions& options);
 
 }  // namespace specmap::runtime

@@ -310,9 +310,11 @@ std::string draft_soc_yaml(const HostInfo& host, const std::vector<OpenClDeviceI
       << measured_or(f ? f->core_triad_gbps : 0, 1, "STREAM-like triad on core " + first, 10.0, "")
       << "\n    unsupported:\n"
          "      # Plain int4 has no kernel (q4_0, ggml's block format, runs as int8 does).\n"
-         "      int4: infeasible\n"
-         "    dispatch_overhead_us: 5  # source: estimate\n"
-         "    active_power_w: "
+         "      int4: infeasible"
+      << "\n    dispatch_overhead_us: "
+      << measured_or(f ? f->dispatch_us : 0, 2,
+                     "one parallel region on the cluster's idle thread pool, median of its starts", 5, "")
+      << "\n    active_power_w: "
       << fixed(5.0 * static_cast<double>(c.cores.size()), 1)
       << "  # source: estimate\n"
          "    idle_power_w: 1  # source: estimate\n"

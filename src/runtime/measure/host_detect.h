@@ -58,6 +58,7 @@ struct ClusterFigures {
   double core_triad_gbps = 0;     // one core
   double cluster_triad_gbps = 0;  // every core of the cluster at once
   std::map<DType, double> peak_gflops_per_core;
+  double dispatch_us = 0;  // starting a region on the cluster's idle cores (0: not measured)
 };
 struct DeviceFigures {
   double gemv_gbps = 0;

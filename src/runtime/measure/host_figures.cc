@@ -75,6 +75,11 @@ HostFigures measure_host(const HostInfo& host, const std::vector<OpenClDeviceInf
       else
         figures.notes.push_back(rate.error().message);
     }
+    step("dispatch on cores " + cores.to_string());
+    if (auto dispatch = measure_dispatch_us(cores, cpu))
+      f.dispatch_us = *dispatch;
+    else
+      figures.notes.push_back(dispatch.error().message);
     figures.clusters.push_back(f);
   }
   if (host.clusters.size() > 1 && all_online(host.online_cores, online) && !host.online_cores.empty()) {
