@@ -81,6 +81,21 @@ inline ModelGraph tiny_model(const std::string& name, int layers, int d_model, D
   return derive_model(name, arch);
 }
 
+// A profile entry of the target measured on the test SoC's CPU (4 units) at (n, ctx).
+inline ProfileEntry target_entry_on_cpu(ProfileLevel level, const std::string& key, Tokens n, Tokens ctx,
+                                        ProfileStats stats) {
+  ProfileEntry e;
+  e.level = level;
+  e.model = "target";
+  e.key = key;
+  e.pu = "cpu";
+  e.units = 4;
+  e.new_tokens = n;
+  e.context = ctx;
+  e.stats = stats;
+  return e;
+}
+
 inline WorkloadSample sample(double weight, Tokens prompt, Tokens generate, std::vector<double> alphas) {
   WorkloadSample s;
   s.weight = weight;

@@ -117,16 +117,7 @@ TEST(ExtendedTerms, DispatchPerRunOfSubgraphsOnOnePu) {
 
 // The target's whole forward pass measured on the test SoC's CPU (4 units) at (n, ctx).
 ProfileEntry target_forward_on_cpu(Tokens n, Tokens ctx, ProfileStats stats) {
-  ProfileEntry e;
-  e.level = ProfileLevel::forward;
-  e.model = "target";
-  e.key = "forward";
-  e.pu = "cpu";
-  e.units = 4;
-  e.new_tokens = n;
-  e.context = ctx;
-  e.stats = stats;
-  return e;
+  return target_entry_on_cpu(ProfileLevel::forward, "forward", n, ctx, stats);
 }
 
 TEST(ExtendedTerms, AMeasuredPassHoldsItsOwnLaunch) {

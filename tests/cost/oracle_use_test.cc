@@ -23,18 +23,9 @@ class PassThroughOracle : public LatencyOracle {
 
 ProfileDb profile_with_one_measured_block() {
   ProfileDb db;
-  for (Tokens n : {1, 4, 16, 64}) {
-    ProfileEntry e;
-    e.level = ProfileLevel::subgraph;
-    e.model = "target";
-    e.key = "block.1";
-    e.pu = "cpu";
-    e.units = 4;
-    e.new_tokens = n;
-    e.context = 0;
-    e.stats = ProfileStats{1e-3 * n, 1e-3 * n, 1e-5, 5};
-    db.entries.push_back(e);
-  }
+  for (Tokens n : {1, 4, 16, 64})
+    db.entries.push_back(
+        target_entry_on_cpu(ProfileLevel::subgraph, "block.1", n, 0, ProfileStats{1e-3 * n, 1e-3 * n, 1e-5, 5}));
   return db;
 }
 
